@@ -1,0 +1,25 @@
+/* Error numbers returned negated in rax (or in a syscall-page entry). */
+#ifndef EXLESS_ABI_ERRNO_H
+#define EXLESS_ABI_ERRNO_H
+
+#define EPERM 1    /* not allowed */
+#define ENOENT 2   /* no such program or device */
+#define ESRCH 3    /* no such process */
+#define EINTR 4    /* interrupted */
+#define EIO 5      /* device error */
+#define E2BIG 7    /* argument list too long */
+#define ENOEXEC 8  /* malformed executable */
+#define EBADF 9    /* bad file descriptor */
+#define ECHILD 10  /* no child to wait for */
+#define EAGAIN 11  /* try again */
+#define ENOMEM 12  /* out of memory */
+#define EFAULT 14  /* bad user address */
+#define EBUSY 16   /* resource busy */
+#define EEXIST 17  /* already exists */
+#define EINVAL 22  /* bad argument */
+#define EMFILE 24  /* too many open files */
+#define ENAMETOOLONG 36 /* name too long */
+#define ENOSYS 38  /* no such system call */
+#define ENOTSUP 95 /* not supported on this CPU */
+
+#endif

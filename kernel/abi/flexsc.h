@@ -1,0 +1,81 @@
+/*
+ * Exception-less system calls: the syscall page shared by a process and the
+ * kernel's syscall threads (after FlexSC, Soares & Stumm, OSDI 2010).
+ *
+ * A syscall page is 4096 bytes: 64 cache lines of 64 bytes. Line 0 is the page
+ * header; lines 1..63 are entries. flexsc_register(n) maps n such pages, one
+ * after another, and returns the address of the first.
+ *
+ *   +--------------------------+  offset 0
+ *   | header (need_wakeup ...) |
+ *   +--------------------------+  64
+ *   | entry 0                  |
+ *   +--------------------------+  128
+ *   | ...                      |
+ *   +--------------------------+  4032
+ *   | entry 62                 |
+ *   +--------------------------+  4096
+ *
+ * Entry life cycle (who moves it, and with which memory ordering):
+ *
+ *   FREE --user--> SUBMITTED --kernel--> BUSY --kernel--> DONE --user--> FREE
+ *
+ * - user:   writes sysnum, nargs and args, then publishes SUBMITTED with a
+ *           release store, so the kernel never sees a half-written request.
+ * - kernel: claims an entry with an acquire compare-and-swap SUBMITTED->BUSY
+ *           (so each entry runs exactly once, however many syscall threads
+ *           scan the page), then copies sysnum and args out of the page before
+ *           it checks them: the user may rewrite the page at any time.
+ * - kernel: writes ret, then publishes DONE with a release store.
+ * - user:   reads DONE with an acquire load, then ret, then stores FREE.
+ *
+ * Doorbell. A syscall thread that found no work for a while sets
+ * need_wakeup in the header of the process's first page, issues a full fence,
+ * scans once more, then sleeps. A user that publishes SUBMITTED issues a full
+ * fence and reads need_wakeup; if set it calls flexsc_wake(). The two full
+ * fences (store then load on each side) are what keep a wakeup from being lost.
+ *
+ * Any other status value in an entry is garbage: the kernel ignores the entry
+ * and reports it once on the console.
+ */
+#ifndef EXLESS_ABI_FLEXSC_H
+#define EXLESS_ABI_FLEXSC_H
+
+#include <stdint.h>
+
+#define FLEXSC_LINE 64
+#define FLEXSC_PAGE_SIZE 4096
+#define FLEXSC_ENTRIES_PER_PAGE (FLEXSC_PAGE_SIZE / FLEXSC_LINE - 1)
+#define FLEXSC_MAX_PAGES 16 /* most pages one process may register */
+
+enum flexsc_status {
+	FLEXSC_FREE = 0,
+	FLEXSC_SUBMITTED = 1,
+	FLEXSC_BUSY = 2,
+	FLEXSC_DONE = 3,
+};
+
+struct flexsc_entry {
+	_Alignas(64) uint32_t status; /* enum flexsc_status */
+	uint16_t sysnum;              /* SYS_* */
+	uint16_t nargs;               /* arguments used, 0..6 */
+	int64_t ret;                  /* result, negative errno on failure */
+	uint64_t args[6];
+};
+
+struct flexsc_header {
+	_Alignas(64) uint32_t need_wakeup; /* set by sleeping syscall threads */
+	uint32_t npages;                   /* pages registered (page 0 only) */
+	uint64_t reserved[7];
+};
+
+struct flexsc_page {
+	struct flexsc_header header;
+	struct flexsc_entry entry[FLEXSC_ENTRIES_PER_PAGE];
+};
+
+_Static_assert(sizeof(struct flexsc_entry) == FLEXSC_LINE, "one entry, one line");
+_Static_assert(sizeof(struct flexsc_header) == FLEXSC_LINE, "header is one line");
+_Static_assert(sizeof(struct flexsc_page) == FLEXSC_PAGE_SIZE, "one page");
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * Multiboot entry: QEMU's -kernel loads us at 1 MiB and jumps here in 32-bit
+ * protected mode with paging off.
+ *
+ * Registers on entry (Multiboot 1):
+ *   eax   0x2BADB002 (boot loader magic)
+ *   ebx   physical address of the multiboot_info structure
+ *   esp   undefined: we set our own
+ *
+ * We build boot page tables that map the first 1 GiB twice (identity, and at
+ * KERNEL_VMA for the higher-half kernel), enter long mode, jump high and call
+ * kmain(magic, info). The APs reuse boot_pml4 on their way up (trampoline.S).
+ */
+#include "layout.h"
+
+#define MB_MAGIC 0x1BADB002
+#define MB_FLAGS 0x00000002 /* bit 1: give us the memory map */
+
+	.section .boot.header, "a"
+	.align 4
+	.long MB_MAGIC
+	.long MB_FLAGS
+	.long -(MB_MAGIC + MB_FLAGS)
+
+	.section .boot.text, "ax"
+	.code32
+	.global _start
+_start:
+	cli
+	movl %eax, %edi                 /* kmain arg 1: magic */
+	movl %ebx, %esi                 /* kmain arg 2: multiboot info (phys) */
+
+	/* 512 x 2 MiB pages: the first 1 GiB. */
+	movl $boot_pd, %ebx
+	xorl %ecx, %ecx
+1:	movl %ecx, %eax
+	shll $21, %eax
+	orl $0x83, %eax                 /* present, writable, 2 MiB */
+	movl %eax, (%ebx, %ecx, 8)
+	movl $0, 4(%ebx, %ecx, 8)
+	incl %ecx
+	cmpl $512, %ecx
+	jne 1b
+
+	movl $boot_pd + 3, boot_pdpt            /* pdpt[0]   -> 0..1 GiB */
+	movl $boot_pd + 3, boot_pdpt + 510 * 8  /* pdpt[510] -> -2 GiB  */
+	movl $boot_pdpt + 3, boot_pml4          /* pml4[0]   identity   */
+	movl $boot_pdpt + 3, boot_pml4 + 511 * 8 /* pml4[511] higher half */
+
+	.global boot_enter_long_mode
+boot_enter_long_mode:                   /* the APs join here (edi, esi unused) */
+	movl %cr4, %eax
+	orl $(1 << 5), %eax             /* PAE */
+	movl %eax, %cr4
+	movl $boot_pml4, %eax
+	movl %eax, %cr3
+	movl $0xC0000080, %ecx          /* EFER */
+	rdmsr
+	orl $((1 << 8) | (1 << 11)), %eax /* LME, NXE */
+	wrmsr
+	movl %cr0, %eax
+	orl $((1 << 31) | (1 << 16) | 1), %eax /* PG, WP, PE */
+	movl %eax, %cr0
+	lgdt boot_gdt_ptr
+	ljmp $8, $long_mode
+
+	.code64
+long_mode:
+	movw $16, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	movw %ax, %fs
+	movw %ax, %gs
+	movabsq $boot_high, %rax
+	jmp *%rax
+
+	.section .boot.data, "aw"
+	.align 8
+boot_gdt:
+	.quad 0
+	.quad 0x00AF9A000000FFFF        /* 8: 64-bit code */
+	.quad 0x00CF92000000FFFF        /* 16: data */
+boot_gdt_end:
+	.global boot_gdt_ptr
+boot_gdt_ptr:
+	.word boot_gdt_end - boot_gdt - 1
+	.long boot_gdt
+
+	.section .boot.bss, "aw", @nobits
+	.align 4096
+	.global boot_pml4
+boot_pml4:	.skip 4096
+boot_pdpt:	.skip 4096
+boot_pd:	.skip 4096
+
+	.text
+	.code64
+boot_high:
+	/* The AP path sets ap_boot_stack before INIT-SIPI; the BSP's is 0. */
+	movq ap_boot_stack(%rip), %rsp
+	testq %rsp, %rsp
+	jnz 2f
+	leaq boot_stack_top(%rip), %rsp
+	movl %esi, %esi
+	movl %edi, %edi
+	xorl %ebp, %ebp
+	call kmain
+1:	hlt
+	jmp 1b
+2:	movq ap_boot_cr3(%rip), %rax   /* the stack is in the direct map */
+	movq %rax, %cr3
+	xorl %ebp, %ebp
+	call ap_main
+	jmp 1b
+
+	.bss
+	.align 16
+boot_stack:	.skip KSTACK_SIZE
+boot_stack_top:

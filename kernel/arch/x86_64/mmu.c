@@ -1,0 +1,361 @@
+/* x86-64 4-level paging: the kernel half (direct map + image) is built once
+ * and shared by every address space; the user half is private. */
+#include "../../test.h"
+#include "../../trap.h"
+#include "cpu.h"
+#include "layout.h"
+#include "percpu.h"
+#include "../../vm.h"
+#include "../../mm.h"
+#include "../../panic.h"
+#include "../../console.h"
+#include "../../abi/errno.h"
+
+#define PTE_P (1ul << 0)
+#define PTE_W (1ul << 1)
+#define PTE_U (1ul << 2)
+#define PTE_PWT (1ul << 3)
+#define PTE_PCD (1ul << 4)
+#define PTE_PS (1ul << 7)
+#define PTE_G (1ul << 8)
+#define PTE_NX (1ul << 63)
+#define PTE_ADDR 0x000FFFFFFFFFF000ul
+
+static paddr_t kernel_pml4;
+bool cpu_has_pcid;
+static u8 pcid_used[4096 / 8];
+static struct spinlock pcid_lock = SPINLOCK_INIT("pcid");
+
+extern char _text[], _etext[], _erodata[], _end[];
+
+/* Before pmm exists, page tables come from just past the kernel image,
+ * reached through the boot mapping of the first 1 GiB at KERNEL_VMA. */
+static paddr_t early_next;
+static bool early;
+
+static paddr_t table_alloc(void)
+{
+	if (early) {
+		paddr_t p = early_next;
+		early_next += PAGE_SIZE;
+		memset((void *)(KERNEL_VMA + p), 0, PAGE_SIZE);
+		return p;
+	}
+	return pmm_alloc();
+}
+
+static u64 *table_virt(paddr_t p)
+{
+	return early ? (u64 *)(KERNEL_VMA + p) : phys_to_virt(p);
+}
+
+/* The entry for va at the given level (3 = PML4 .. 0 = PT), making the
+ * tables on the way down if create. */
+static u64 *walk(paddr_t pml4, u64 va, int level, bool create, bool user)
+{
+	u64 *t = table_virt(pml4);
+	for (int l = 3; l > level; l--) {
+		u64 *e = &t[(va >> (12 + 9 * l)) & 511];
+		if (!(*e & PTE_P)) {
+			if (!create)
+				return 0;
+			paddr_t n = table_alloc();
+			if (!n)
+				return 0;
+			*e = n | PTE_P | PTE_W | (user ? PTE_U : 0);
+		}
+		if (*e & PTE_PS)
+			return 0;
+		t = table_virt(*e & PTE_ADDR);
+	}
+	return &t[(va >> (12 + 9 * level)) & 511];
+}
+
+static u64 pte_flags(int flags)
+{
+	u64 f = PTE_P;
+	if (flags & VM_WRITE)
+		f |= PTE_W;
+	if (!(flags & VM_EXEC))
+		f |= PTE_NX;
+	if (flags & VM_USER)
+		f |= PTE_U;
+	else
+		f |= PTE_G;
+	return f;
+}
+
+void mmu_init(paddr_t *reserved_end)
+{
+	u32 a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	cpu_has_pcid = (c >> 17) & 1;
+
+	early = true;
+	early_next = ALIGN_UP(*reserved_end, PAGE_SIZE);
+	kernel_pml4 = table_alloc();
+
+	/* Direct map of all RAM (at least 4 GiB, for the APIC MMIO), 2 MiB pages. */
+	paddr_t top = 4ul << 30;
+	for (int i = 0; i < boot_nram; i++)
+		top = MAX(top, boot_ram[i].base + boot_ram[i].len);
+	top = MIN(ALIGN_UP(top, 1ul << 21), DIRECT_MAP_MAX);
+	for (paddr_t p = 0; p < top; p += 1ul << 21) {
+		u64 *e = walk(kernel_pml4, DIRECT_MAP + p, 1, true, false);
+		u64 f = PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
+		if (p >= 0xFEC00000ul && p < 0xFF000000ul)
+			f |= PTE_PCD | PTE_PWT; /* IOAPIC, LAPIC */
+		*e = p | f;
+	}
+	/* The kernel image: text RX, rodata R, data and bss RW, all NX but text. */
+	for (u64 va = (u64)_text; va < (u64)_end; va += PAGE_SIZE) {
+		u64 *e = walk(kernel_pml4, va, 0, true, false);
+		int fl = va < (u64)_etext ? VM_EXEC : va < (u64)_erodata ? 0 : VM_WRITE;
+		*e = (va - KERNEL_VMA) | pte_flags(fl);
+	}
+	/* Every kernel PML4 slot exists now, so address spaces can share them. */
+	for (int i = 256; i < 512; i++) {
+		u64 *e = &table_virt(kernel_pml4)[i];
+		if (!(*e & PTE_P))
+			*e = table_alloc() | PTE_P | PTE_W;
+	}
+	*reserved_end = early_next;
+	early = false;
+	mmu_init_ap();
+}
+
+void mmu_init_ap(void)
+{
+	u64 cr4 = read_cr4() | CR4_PGE;
+	if (cpu_has_pcid)
+		cr4 |= CR4_PCIDE;
+	write_cr3(kernel_pml4);
+	write_cr4(cr4);
+}
+
+int kvm_map_page(u64 va, paddr_t pa, int flags)
+{
+	u64 *e = walk(kernel_pml4, va, 0, true, false);
+	if (!e)
+		return -ENOMEM;
+	*e = pa | pte_flags(flags & ~VM_USER);
+	invlpg(va);
+	return 0;
+}
+
+void kvm_unmap_page(u64 va)
+{
+	u64 *e = walk(kernel_pml4, va, 0, false, false);
+	if (e)
+		*e = 0;
+	invlpg(va);
+}
+
+paddr_t kvm_lookup(u64 va)
+{
+	u64 *e = walk(kernel_pml4, va, 0, false, false);
+	return e && (*e & PTE_P) ? *e & PTE_ADDR : 0;
+}
+
+struct addrspace *as_create(void)
+{
+	struct addrspace *as = kmalloc(sizeof(*as));
+	if (!as)
+		return 0;
+	as->pml4 = pmm_alloc();
+	if (!as->pml4) {
+		kfree(as);
+		return 0;
+	}
+	spin_init(&as->lock, "addrspace");
+	u64 *k = phys_to_virt(kernel_pml4), *u = phys_to_virt(as->pml4);
+	for (int i = 256; i < 512; i++)
+		u[i] = k[i];
+	as->gen = 1;
+	if (cpu_has_pcid) {
+		spin_lock(&pcid_lock);
+		for (int i = 1; i < 4096; i++)
+			if (!(pcid_used[i / 8] >> (i % 8) & 1)) {
+				pcid_used[i / 8] |= 1 << (i % 8);
+				as->pcid = i;
+				break;
+			}
+		spin_unlock(&pcid_lock);
+	}
+	return as;
+}
+
+static void free_level(paddr_t table, int level)
+{
+	u64 *t = phys_to_virt(table);
+	for (int i = 0; i < (level == 3 ? 256 : 512); i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level > 0)
+			free_level(t[i] & PTE_ADDR, level - 1);
+		else if (!(t[i] & (1ul << 9))) /* bit 9: page not owned (shared) */
+			pmm_free(t[i] & PTE_ADDR);
+	}
+	pmm_free(table);
+}
+
+void as_destroy(struct addrspace *as)
+{
+	free_level(as->pml4, 3);
+	if (as->pcid) {
+		spin_lock(&pcid_lock);
+		pcid_used[as->pcid / 8] &= ~(1 << (as->pcid % 8));
+		spin_unlock(&pcid_lock);
+	}
+	kfree(as);
+}
+
+/* With PCIDs a CPU keeps each space's TLB entries across switches; it must
+ * flush when the space (or a recycled PCID) is newer than what it saw. */
+void as_switch(struct addrspace *as)
+{
+	if (!as) {
+		write_cr3(kernel_pml4);
+		return;
+	}
+	if (!as->pcid) {
+		write_cr3(as->pml4);
+		return;
+	}
+	int cpu = this_cpu()->id;
+	u64 gen = READ_ONCE(as->gen);
+	u64 cr3 = as->pml4 | as->pcid;
+	if (as->seen_gen[cpu] == gen)
+		cr3 |= 1ul << 63; /* keep this PCID's entries */
+	as->seen_gen[cpu] = gen;
+	write_cr3(cr3);
+}
+
+static int map_locked(struct addrspace *as, u64 va, paddr_t pa, int flags, bool shared)
+{
+	u64 *e = walk(as->pml4, va, 0, true, true);
+	if (!e)
+		return -ENOMEM;
+	if (*e & PTE_P)
+		return -EEXIST;
+	*e = pa | pte_flags(flags | VM_USER) | (shared ? 1ul << 9 : 0);
+	if (!shared)
+		as->npages++;
+	return 0;
+}
+
+/* Map a page the address space does not own (shm, syscall pages). */
+int vm_map_page(struct addrspace *as, u64 va, paddr_t pa, int flags)
+{
+	spin_lock(&as->lock);
+	int r = map_locked(as, va, pa, flags, true);
+	spin_unlock(&as->lock);
+	return r;
+}
+
+int vm_map_zero(struct addrspace *as, u64 va, u64 len, int flags)
+{
+	for (u64 a = ALIGN_DOWN(va, PAGE_SIZE); a < va + len; a += PAGE_SIZE) {
+		if (as->npages >= USER_MAX_PAGES)
+			return -ENOMEM;
+		paddr_t p = pmm_alloc();
+		if (!p)
+			return -ENOMEM;
+		spin_lock(&as->lock);
+		int r = map_locked(as, a, p, flags, false);
+		spin_unlock(&as->lock);
+		if (r) {
+			pmm_free(p);
+			return r;
+		}
+	}
+	return 0;
+}
+
+paddr_t vm_lookup(struct addrspace *as, u64 va, int *flags)
+{
+	u64 *e = walk(as->pml4, va, 0, false, false);
+	if (!e || !(*e & PTE_P))
+		return 0;
+	if (flags)
+		*flags = (*e & PTE_W ? VM_WRITE : 0) | (*e & PTE_NX ? 0 : VM_EXEC) | (*e & PTE_U ? VM_USER : 0);
+	return *e & PTE_ADDR;
+}
+
+static bool in_demand_region(struct addrspace *as, u64 va)
+{
+	return (va >= as->heap_start && va < READ_ONCE(as->brk)) ||
+	       (va >= USER_STACK_TOP - USER_STACK_MAX && va < USER_STACK_TOP);
+}
+
+bool vm_demand_map(struct addrspace *as, u64 va, bool write)
+{
+	(void)write; /* heap and stack are writable */
+	if (!in_demand_region(as, va))
+		return false;
+	int r = vm_map_zero(as, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, VM_WRITE);
+	return r == 0 || r == -EEXIST; /* -EEXIST: another CPU mapped it first */
+}
+
+bool vm_user_range_ok(struct addrspace *as, u64 va, u64 len, bool write)
+{
+	if (!len)
+		return true;
+	if (va < PAGE_SIZE || va + len < va || va + len > USER_TOP)
+		return false;
+	for (u64 a = ALIGN_DOWN(va, PAGE_SIZE); a < va + len; a += PAGE_SIZE) {
+		int fl;
+		if (vm_lookup(as, a, &fl)) {
+			if (write && !(fl & VM_WRITE))
+				return false;
+		} else if (!in_demand_region(as, a)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+KTEST(kvm_map_unmap)
+{
+	u64 va = 0xFFFFC00000000000ul; /* an unused kernel slot */
+	paddr_t pa = pmm_alloc();
+	*(u64 *)phys_to_virt(pa) = 0x1234567890ul;
+	u64 free_before = pmm_free_pages();
+	KEXPECT_EQ(kvm_map_page(va, pa, VM_WRITE), 0);
+	KEXPECT_EQ(kvm_lookup(va), pa);
+	KEXPECT_EQ(*(u64 *)va, 0x1234567890ul);
+	*(u64 *)va = 42;
+	KEXPECT_EQ(*(u64 *)phys_to_virt(pa), 42);
+	kvm_unmap_page(va);
+	KEXPECT_EQ(kvm_lookup(va), 0);
+	u64 v;
+	KEXPECT_EQ(probe_read_u64((u64 *)va, &v), -EFAULT); /* unmapped now */
+	pmm_free(pa);
+	KEXPECT(pmm_free_pages() <= free_before + 1);
+}
+
+KTEST(addrspace_map_and_free)
+{
+	u64 before = pmm_free_pages();
+	struct addrspace *as = as_create();
+	KEXPECT(as != 0);
+	KEXPECT_EQ(vm_map_zero(as, 0x400000, 5 * PAGE_SIZE, VM_WRITE), 0);
+	KEXPECT_EQ(vm_map_zero(as, 0x400000, PAGE_SIZE, 0), -EEXIST);
+	int fl;
+	KEXPECT(vm_lookup(as, 0x402000, &fl) != 0);
+	KEXPECT_EQ(fl, VM_WRITE | VM_USER);
+	KEXPECT_EQ(vm_lookup(as, 0x405000, 0), 0);
+	KEXPECT(vm_user_range_ok(as, 0x400000, 5 * PAGE_SIZE, true));
+	KEXPECT(!vm_user_range_ok(as, 0x400000, 5 * PAGE_SIZE + 1, false)); /* straddles the end */
+	KEXPECT(!vm_user_range_ok(as, 0, 8, false));                      /* NULL */
+	KEXPECT(!vm_user_range_ok(as, KERNEL_VMA, 8, false));             /* kernel */
+	KEXPECT(!vm_user_range_ok(as, 0x400000, ~0ul, false));            /* wraps */
+	KEXPECT(!vm_user_range_ok(as, 0x0000800000000000ul, 8, false));    /* non-canonical */
+	as->heap_start = as->brk = 0x600000;
+	as->brk += 2 * PAGE_SIZE;
+	KEXPECT(vm_demand_map(as, 0x601234, true));
+	KEXPECT(!vm_demand_map(as, 0x602000, true)); /* past the break */
+	KEXPECT_EQ(as->npages, 6);
+	as_destroy(as);
+	KEXPECT_EQ(pmm_free_pages(), before);
+}

@@ -1,0 +1,22 @@
+/* Exception-less system calls: the kernel side (see abi/flexsc.h). */
+#ifndef FLEXSC_H
+#define FLEXSC_H
+
+#include "types.h"
+
+struct proc;
+struct thread;
+
+void flexsc_init(void);   /* start syscall threads on flexsc.cores */
+long flexsc_register(struct proc *p, u64 npages);
+long flexsc_wait(struct proc *p);
+long flexsc_wake(struct proc *p);
+/* Called by a syscall thread about to block: a spare takes over polling. */
+void flexsc_worker_blocking(struct thread *t);
+/* Process teardown: wait for in-flight entries, unregister, free pages. */
+void flexsc_release(struct proc *p);
+/* Single-core mode: run p's submitted entries inline (no syscall thread). */
+void flexsc_run_pending(struct proc *p);
+u64 flexsc_cpu_mask(void);
+
+#endif

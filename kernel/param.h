@@ -1,0 +1,16 @@
+/* Tunables: compile-time limits and defaults, one per line. */
+#ifndef PARAM_H
+#define PARAM_H
+
+#define MAX_CPUS 64              /* most CPUs brought up */
+#define MAX_PROCS 256            /* most live processes at once */
+#define MAX_FDS 16               /* open files per process */
+#define TIMER_HZ 100             /* LAPIC timer ticks per second, per CPU */
+#define SCHED_SLICE_TICKS 2      /* ticks a thread runs before preemption */
+#define AP_START_TIMEOUT_MS 200  /* wait for each AP before giving up on it */
+#define CONSOLE_INPUT_SIZE 1024  /* console input ring, bytes */
+#define FLEXSC_THREADS_PER_CPU 4 /* syscall threads per syscall core (spares take over when one blocks) */
+#define FLEXSC_POLL_US 2000      /* default busy-poll time before a syscall thread sleeps */
+#define USER_MAX_PAGES 65536     /* most user pages one process may map (256 MiB) */
+
+#endif

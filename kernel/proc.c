@@ -1,0 +1,311 @@
+/* Processes: spawn from an embedded ELF, exit, wait, kill, and teardown
+ * that gives back every page, table, stack and file. */
+#include "proc.h"
+#include "elf.h"
+#include "file.h"
+#include "flexsc.h"
+#include "mm.h"
+#include "vm.h"
+#include "console.h"
+#include "panic.h"
+#include "userprog.h"
+#include "uaccess.h"
+#include "abi/errno.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/segments.h"
+#include "arch/x86_64/trapframe.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/lapic.h"
+#include "trap.h"
+#include "arch/x86_64/cpu.h"
+
+extern const struct user_program user_programs[];
+extern const u64 user_programs_count;
+
+static struct spinlock proc_lock = SPINLOCK_INIT("procs"); /* the list, parents, zombies */
+static struct list procs = LIST_INIT(procs);
+static int next_pid = 1;
+static u64 nprocs;
+static int next_cpu;
+
+const struct user_program *userprog_find(const char *name)
+{
+	for (u64 i = 0; i < user_programs_count; i++)
+		if (!strcmp(user_programs[i].name, name))
+			return &user_programs[i];
+	return 0;
+}
+
+void proc_init(void)
+{
+	kprintf("proc: %lu user programs built in\n", user_programs_count);
+}
+
+struct proc *current_proc(void)
+{
+	return current_thread()->proc;
+}
+
+u64 proc_count(void)
+{
+	return READ_ONCE(nprocs);
+}
+
+/* argv strings, then the argv array, then argc, SysV style: rsp -> argc. */
+static int push_args(struct addrspace *as, char *const argv[], int argc, u64 *sp_out)
+{
+	int r = vm_map_zero(as, USER_STACK_TOP - PAGE_SIZE, PAGE_SIZE, VM_WRITE);
+	if (r)
+		return r;
+	u8 *page = phys_to_virt(vm_lookup(as, USER_STACK_TOP - PAGE_SIZE, 0));
+	u64 off = PAGE_SIZE, uargv[SPAWN_MAX_ARGS + 1];
+	for (int i = argc - 1; i >= 0; i--) {
+		u64 n = strlen(argv[i]) + 1;
+		if (n > off - 512)
+			return -E2BIG;
+		off -= n;
+		memcpy(page + off, argv[i], n);
+		uargv[i] = USER_STACK_TOP - PAGE_SIZE + off;
+	}
+	uargv[argc] = 0;
+	off = ALIGN_DOWN(off, 16) - 8 * (argc + 2) - ((argc & 1) ? 0 : 8);
+	u64 *w = (u64 *)(page + off);
+	w[0] = argc;
+	memcpy(&w[1], uargv, 8 * (argc + 1));
+	*sp_out = USER_STACK_TOP - PAGE_SIZE + off;
+	return 0;
+}
+
+/* Its first run: return to ring 3 through the trapframe kthread_create left room for. */
+static void user_thread_start(void *arg)
+{
+	(void)arg;
+}
+
+static int pick_cpu(void)
+{
+	u64 sc = flexsc_cpu_mask();
+	for (int i = 0; i < ncpus; i++) {
+		int c = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % ncpus;
+		if (!(sc >> c & 1))
+			return c;
+	}
+	return 0;
+}
+
+static void proc_free(struct proc *p)
+{
+	thread_free(p->thread);
+	kfree(p);
+	__atomic_sub_fetch(&nprocs, 1, __ATOMIC_RELAXED);
+}
+
+int proc_spawn(const char *name, char *const argv[], int argc, struct proc *parent)
+{
+	const struct user_program *prog = userprog_find(name);
+	if (!prog)
+		return -ENOENT;
+	if (argc > SPAWN_MAX_ARGS)
+		return -E2BIG;
+	struct proc *p = kmalloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	int r = -ENOMEM;
+	p->as = as_create();
+	if (!p->as)
+		goto fail;
+	u64 entry, end, sp;
+	r = elf_load(p->as, prog->start, prog->end - prog->start, &entry, &end);
+	if (r)
+		goto fail;
+	p->as->heap_start = p->as->brk = end;
+	char *args[SPAWN_MAX_ARGS + 1];
+	args[0] = (char *)name;
+	for (int i = 0; i < argc; i++)
+		args[i + 1] = argv[i];
+	r = push_args(p->as, args, argc + 1, &sp);
+	if (r)
+		goto fail;
+	r = -ENOMEM;
+	p->thread = kthread_create(name, user_thread_start, 0, pick_cpu());
+	if (!p->thread)
+		goto fail;
+	p->thread->user = true;
+	p->thread->proc = p;
+	p->thread->affinity = ~0ul;
+	struct trapframe *tf = (struct trapframe *)(p->thread->kstack_top - TF_SIZE);
+	memset(tf, 0, sizeof(*tf));
+	tf->rip = entry;
+	tf->rsp = sp;
+	tf->cs = USER_CS;
+	tf->ss = USER_SS;
+	tf->rflags = RFLAGS_IF | 2;
+	spin_init(&p->lock, "proc");
+	waitq_init(&p->child_exit);
+	strncpy0(p->name, name, sizeof(p->name));
+	for (int fd = 0; fd < 3; fd++) {
+		p->files[fd] = file_open("console", O_RDWR);
+		if (!p->files[fd])
+			goto fail_files;
+	}
+	spin_lock(&proc_lock);
+	if (nprocs >= MAX_PROCS) {
+		spin_unlock(&proc_lock);
+		r = -EAGAIN;
+		goto fail_files;
+	}
+	p->pid = next_pid++;
+	p->parent = parent;
+	list_add_tail(&procs, &p->node);
+	nprocs++;
+	spin_unlock(&proc_lock);
+	thread_make_runnable(p->thread);
+	return p->pid;
+fail_files:
+	for (int fd = 0; fd < 3; fd++)
+		if (p->files[fd])
+			file_close(p->files[fd]);
+	thread_free(p->thread);
+fail:
+	if (p->as)
+		as_destroy(p->as);
+	kfree(p);
+	return r;
+}
+
+/* Reap a zombie child (proc_lock held): unlink it and free it. */
+static void reap_locked(struct proc *c)
+{
+	list_del(&c->node);
+	proc_free(c);
+}
+
+void proc_exit(int status)
+{
+	struct proc *p = current_proc();
+	flexsc_release(p); /* waits for entries syscall threads still run for us */
+	for (int fd = 0; fd < MAX_FDS; fd++) {
+		if (p->files[fd]) {
+			file_close(p->files[fd]);
+			p->files[fd] = 0;
+		}
+	}
+	as_switch(0);
+	as_destroy(p->as);
+	p->as = 0;
+	spin_lock(&proc_lock);
+	list_for_each_safe(n, tmp, &procs) {
+		struct proc *c = container_of(n, struct proc, node);
+		if (c->parent != p)
+			continue;
+		c->parent = 0;
+		if (c->zombie)
+			reap_locked(c);
+	}
+	p->exit_status = status;
+	p->zombie = true;
+	bool orphan = !p->parent;
+	if (orphan)
+		list_del(&p->node);
+	else
+		waitq_wake_all(&p->parent->child_exit);
+	current_thread()->reap_on_switch = orphan; /* nobody will wait for us */
+	current_thread()->state = T_DEAD;
+	spin_unlock(&proc_lock);
+	schedule();
+	panic("proc_exit: zombie ran");
+}
+
+void proc_free_orphan(struct thread *t)
+{
+	proc_free(t->proc);
+}
+
+void proc_kill_self(const char *fmt, ...)
+{
+	struct proc *p = current_proc();
+	char msg[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kprintf("[pid %d %s] killed: %s\n", p->pid, p->name, msg);
+	p->killed = true;
+}
+
+int proc_kill(int pid)
+{
+	spin_lock(&proc_lock);
+	struct proc *t = 0;
+	list_for_each(n, &procs) {
+		struct proc *c = container_of(n, struct proc, node);
+		if (c->pid == pid && !c->zombie)
+			t = c;
+	}
+	if (!t) {
+		spin_unlock(&proc_lock);
+		return -ESRCH;
+	}
+	t->killed = true;
+	struct thread *th = t->thread;
+	int cpu = th->cpu;
+	thread_interrupt(th);
+	spin_unlock(&proc_lock);
+	if (cpu != this_cpu()->id)
+		lapic_send_ipi(cpus[cpu].apic_id, VEC_IPI_WAKE); /* make it trap and notice */
+	return 0;
+}
+
+int proc_wait(int pid, int *status)
+{
+	struct proc *me = current_proc();
+	spin_lock(&proc_lock);
+	for (;;) {
+		bool have = false;
+		list_for_each(n, &procs) {
+			struct proc *c = container_of(n, struct proc, node);
+			if (c->parent != me || (pid > 0 && c->pid != pid))
+				continue;
+			have = true;
+			if (c->zombie) {
+				int cpid = c->pid;
+				*status = c->exit_status;
+				reap_locked(c);
+				spin_unlock(&proc_lock);
+				return cpid;
+			}
+		}
+		if (!have) {
+			spin_unlock(&proc_lock);
+			return -ECHILD;
+		}
+		if (!waitq_sleep(&me->child_exit, &proc_lock)) {
+			spin_unlock(&proc_lock);
+			return -EINTR;
+		}
+	}
+}
+
+int proc_list(struct proc_info *out, int max)
+{
+	static const int state_of[] = { [T_RUNNABLE] = P_RUNNABLE, [T_RUNNING] = P_RUNNING,
+					[T_SLEEPING] = P_SLEEPING, [T_DEAD] = P_ZOMBIE };
+	int n = 0;
+	spin_lock(&proc_lock);
+	list_for_each(it, &procs) {
+		struct proc *c = container_of(it, struct proc, node);
+		if (n == max)
+			break;
+		out[n] = (struct proc_info){
+			.pid = c->pid,
+			.ppid = c->parent ? c->parent->pid : 0,
+			.state = c->zombie ? P_ZOMBIE : state_of[c->thread->state],
+			.cpu = c->thread->cpu,
+			.pages = c->as ? c->as->npages : 0,
+		};
+		strncpy0(out[n].name, c->name, sizeof(out[n].name));
+		n++;
+	}
+	spin_unlock(&proc_lock);
+	return n;
+}

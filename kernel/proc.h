@@ -1,0 +1,51 @@
+/* Processes: an address space, open files, one kernel thread. */
+#ifndef PROC_H
+#define PROC_H
+
+#include "types.h"
+#include "sched.h"
+#include "param.h"
+#include "abi/syscall.h"
+
+enum proc_state { P_FREE, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
+
+struct file;
+struct addrspace;
+struct flexsc_ctx;
+
+struct proc {
+	int pid;
+	struct proc *parent;
+	struct thread *thread;
+	struct addrspace *as;
+	struct spinlock lock;    /* files[] */
+	struct file *files[MAX_FDS];
+	volatile bool killed;
+	bool zombie;
+	int exit_status;
+	int refs;                /* the proc's own thread, plus each syscall thread acting for it */
+	struct flexsc_ctx *flexsc;
+	struct waitq child_exit; /* a child of ours became a zombie */
+	struct list node;        /* all processes */
+	char name[PROC_NAME_MAX];
+};
+
+struct trapframe;
+
+void proc_init(void);
+/* Load program name with argv into a new process; returns the pid or -errno. */
+int proc_spawn(const char *name, char *const argv[], int argc, struct proc *parent);
+struct proc *current_proc(void);
+void __noreturn proc_exit(int status);
+/* Kill the current process from a trap, with a one-line reason. */
+void proc_kill_self(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int proc_kill(int pid);
+int proc_wait(int pid, int *status);
+int proc_list(struct proc_info *out, int max);
+struct proc *proc_get(int pid);      /* takes a reference */
+void proc_put(struct proc *p);       /* drops it; the last one frees */
+u64 proc_count(void);
+/* Free an exited process nobody will wait for, once its thread is off-CPU. */
+void proc_free_orphan(struct thread *t);
+
+#endif

@@ -1,0 +1,449 @@
+/* Per-CPU run queues, preemption on timer ticks, sleeping on wait queues.
+ *
+ * A thread belongs to one CPU's run queue (t->cpu). A wakeup from another CPU
+ * enqueues it there and sends that CPU an IPI. A thread may be made runnable
+ * while still switching away (t->on_cpu); the CPU that picks it waits for
+ * on_cpu to clear before running it, so it never runs on two stacks. */
+#include "test.h"
+#include "sched.h"
+#include "proc.h"
+#include "mm.h"
+#include "panic.h"
+#include "console.h"
+#include "time.h"
+#include "trap.h"
+#include "vm.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/trapframe.h"
+#include "flexsc.h"
+
+struct runqueue {
+	struct spinlock lock;
+	struct list ready;
+	struct thread *idle;
+	struct thread *switch_prev; /* the thread this CPU is switching away from */
+	volatile bool need_resched;
+	u64 nready;
+};
+
+static struct runqueue rqs[MAX_CPUS];
+static struct thread idle_threads[MAX_CPUS];
+static struct spinlock timer_lock = SPINLOCK_INIT("timers");
+static struct list timers = LIST_INIT(timers);
+
+void switch_stack(u64 *save_rsp, u64 new_rsp);
+void thread_entry(void);
+
+static struct runqueue *this_rq(void) { return &rqs[this_cpu()->id]; }
+
+static void enqueue(struct runqueue *rq, struct thread *t)
+{
+	if (!t->queued && t != rq->idle) {
+		list_add_tail(&rq->ready, &t->rq_node);
+		t->queued = true;
+		rq->nready++;
+	}
+}
+
+static struct thread *dequeue(struct runqueue *rq)
+{
+	if (list_empty(&rq->ready))
+		return rq->idle;
+	struct thread *t = container_of(rq->ready.next, struct thread, rq_node);
+	list_del(&t->rq_node);
+	t->queued = false;
+	rq->nready--;
+	return t;
+}
+
+/* Make the current CPU's thread idle_threads[id], running on the stack we
+ * are on now (the boot stack). */
+static void adopt_boot_context(void)
+{
+	struct cpu *c = this_cpu();
+	struct runqueue *rq = this_rq();
+	struct thread *t = &idle_threads[c->id];
+	spin_init(&rq->lock, "runqueue");
+	list_init(&rq->ready);
+	t->state = T_RUNNING;
+	t->on_cpu = true;
+	t->cpu = c->id;
+	t->affinity = 1ul << c->id;
+	snprintf(t->name, sizeof(t->name), "idle%d", c->id);
+	rq->idle = t;
+	c->current = t;
+}
+
+void sched_init(void)
+{
+	adopt_boot_context();
+}
+
+void sched_init_ap(void)
+{
+	adopt_boot_context();
+}
+
+/* Second half of every switch, run by the thread switched to. */
+static void finish_switch(void)
+{
+	struct runqueue *rq = this_rq();
+	struct thread *prev = rq->switch_prev;
+	bool free_prev = prev->state == T_DEAD && (!prev->user || prev->reap_on_switch);
+	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+	spin_unlock(&rq->lock);
+	if (free_prev && prev->user)
+		proc_free_orphan(prev);
+	else if (free_prev)
+		thread_free(prev);
+}
+
+/* First thing a new thread runs (from thread_entry). */
+void thread_started(void)
+{
+	this_cpu()->irq_was_on = true;
+	finish_switch();
+}
+
+void schedule(void)
+{
+	struct cpu *c = this_cpu();
+	struct runqueue *rq = this_rq();
+	struct thread *cur = c->current;
+	spin_lock(&rq->lock);
+	bool irq_was_on = c->irq_was_on;
+	rq->need_resched = false;
+	if (cur->state == T_RUNNING) {
+		cur->state = T_RUNNABLE;
+		enqueue(rq, cur);
+	}
+	struct thread *next = dequeue(rq);
+	next->state = T_RUNNING;
+	next->slice_end = c->ticks + SCHED_SLICE_TICKS;
+	if (next == cur) {
+		spin_unlock(&rq->lock);
+		return;
+	}
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	next->on_cpu = true;
+	c->current = next;
+	c->kstack_top = next->kstack_top;
+	c->tss.rsp0 = next->kstack_top;
+	as_switch(next->proc ? next->proc->as : next->as);
+	rq->switch_prev = cur;
+	switch_stack(&cur->saved_rsp, next->saved_rsp);
+	finish_switch();
+	this_cpu()->irq_was_on = irq_was_on;
+}
+
+void sched_yield(void)
+{
+	schedule();
+}
+
+bool sched_need_resched(void)
+{
+	return this_rq()->need_resched;
+}
+
+void thread_make_runnable(struct thread *t)
+{
+	struct runqueue *rq = &rqs[t->cpu];
+	spin_lock(&rq->lock);
+	bool woke = false;
+	if (t->state == T_SLEEPING) {
+		t->state = T_RUNNABLE;
+		enqueue(rq, t);
+		rq->need_resched = true;
+		woke = true;
+	}
+	int target = t->cpu;
+	spin_unlock(&rq->lock);
+	if (woke && target != this_cpu()->id)
+		lapic_send_ipi(cpus[target].apic_id, VEC_IPI_WAKE);
+}
+
+static void wake_expired_timers(void)
+{
+	u64 now = ktime_ns();
+	spin_lock(&timer_lock);
+	list_for_each_safe(n, tmp, &timers) {
+		struct thread *t = container_of(n, struct thread, timer_node);
+		if (t->wake_at_ns <= now) {
+			list_del(&t->timer_node);
+			thread_make_runnable(t);
+		}
+	}
+	spin_unlock(&timer_lock);
+}
+
+void sched_tick(void)
+{
+	struct cpu *c = this_cpu();
+	struct runqueue *rq = this_rq();
+	c->ticks++;
+	wake_expired_timers();
+	if (READ_ONCE(rq->nready) && (c->current == rq->idle || c->ticks >= c->current->slice_end))
+		rq->need_resched = true;
+}
+
+/* Each CPU ends up here once it is set up; the loop is its idle thread. */
+void sched_run_idle(void)
+{
+	struct runqueue *rq = this_rq();
+	irq_enable();
+	for (;;) {
+		irq_disable();
+		if (READ_ONCE(rq->nready)) {
+			irq_enable();
+			schedule();
+		} else {
+			irq_enable_and_halt();
+		}
+	}
+}
+
+struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, int cpu)
+{
+	struct thread *t = kmalloc(sizeof(*t));
+	if (!t)
+		return 0;
+	t->kstack = kmalloc(KSTACK_SIZE);
+	if (!t->kstack) {
+		kfree(t);
+		return 0;
+	}
+	t->kstack_top = (u64)t->kstack + KSTACK_SIZE;
+	/* Room for a trapframe above the switch frame, for user threads. */
+	u64 *sp = (u64 *)(t->kstack_top - TF_SIZE);
+	*--sp = (u64)thread_entry; /* return address of switch_stack */
+	*--sp = 0;                 /* rbp */
+	*--sp = 0;                 /* rbx */
+	*--sp = (u64)fn;           /* r12 */
+	*--sp = (u64)arg;          /* r13 */
+	*--sp = 0;                 /* r14 */
+	*--sp = 0;                 /* r15 */
+	t->saved_rsp = (u64)sp;
+	t->cpu = cpu < 0 ? this_cpu()->id : cpu;
+	t->affinity = cpu < 0 ? ~0ul : 1ul << cpu;
+	t->state = T_SLEEPING;
+	list_init(&t->wait_node);
+	list_init(&t->timer_node);
+	strncpy0(t->name, name, sizeof(t->name));
+	return t;
+}
+
+void thread_free(struct thread *t)
+{
+	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	kfree(t->kstack);
+	kfree(t);
+}
+
+int sched_set_affinity(struct thread *t, u64 mask)
+{
+	u64 online = ncpus >= 64 ? ~0ul : (1ul << ncpus) - 1;
+	mask &= online;
+	if (!mask)
+		return -1;
+	t->affinity = mask;
+	if (!(mask >> t->cpu & 1)) {
+		/* Move: the thread is the caller, so it is running here now. */
+		struct runqueue *rq = &rqs[t->cpu];
+		spin_lock(&rq->lock);
+		t->cpu = __builtin_ctzl(mask);
+		t->state = T_SLEEPING;
+		spin_unlock(&rq->lock);
+		thread_make_runnable(t);
+		schedule();
+	}
+	return 0;
+}
+
+void thread_exit(void)
+{
+	struct thread *t = current_thread();
+	irq_disable();
+	t->state = T_DEAD;
+	schedule();
+	panic("thread_exit: dead thread ran");
+}
+
+void waitq_init(struct waitq *wq)
+{
+	spin_init(&wq->lock, "waitq");
+	list_init(&wq->sleepers);
+}
+
+bool thread_interrupted(struct thread *t)
+{
+	return t->proc && t->proc->killed;
+}
+
+bool waitq_sleep_timeout(struct waitq *wq, struct spinlock *lk, u64 ns)
+{
+	struct thread *t = current_thread();
+	spin_lock(&wq->lock);
+	if (thread_interrupted(t)) {
+		spin_unlock(&wq->lock);
+		return false;
+	}
+	t->state = T_SLEEPING;
+	t->waiting_on = wq;
+	list_add_tail(&wq->sleepers, &t->wait_node);
+	if (ns) {
+		spin_lock(&timer_lock);
+		t->wake_at_ns = ktime_ns() + ns;
+		list_add_tail(&timers, &t->timer_node);
+		spin_unlock(&timer_lock);
+	}
+	if (t->flexsc_worker)
+		flexsc_worker_blocking(t);
+	if (lk)
+		spin_unlock(lk);
+	spin_unlock(&wq->lock);
+	schedule();
+	spin_lock(&wq->lock);
+	if (t->waiting_on == wq) {
+		list_del(&t->wait_node);
+		t->waiting_on = 0;
+	}
+	spin_unlock(&wq->lock);
+	if (ns) {
+		spin_lock(&timer_lock);
+		list_del(&t->timer_node);
+		spin_unlock(&timer_lock);
+	}
+	if (lk)
+		spin_lock(lk);
+	return !thread_interrupted(t);
+}
+
+bool waitq_sleep(struct waitq *wq, struct spinlock *lk)
+{
+	return waitq_sleep_timeout(wq, lk, 0);
+}
+
+static void wake_locked(struct waitq *wq, bool all)
+{
+	list_for_each_safe(n, tmp, &wq->sleepers) {
+		struct thread *t = container_of(n, struct thread, wait_node);
+		list_del(&t->wait_node);
+		t->waiting_on = 0;
+		thread_make_runnable(t);
+		if (!all)
+			break;
+	}
+}
+
+void waitq_wake_all(struct waitq *wq)
+{
+	spin_lock(&wq->lock);
+	wake_locked(wq, true);
+	spin_unlock(&wq->lock);
+}
+
+void waitq_wake_one(struct waitq *wq)
+{
+	spin_lock(&wq->lock);
+	wake_locked(wq, false);
+	spin_unlock(&wq->lock);
+}
+
+void thread_interrupt(struct thread *t)
+{
+	struct waitq *wq = READ_ONCE(t->waiting_on);
+	if (wq) {
+		spin_lock(&wq->lock);
+		if (t->waiting_on == wq) {
+			list_del(&t->wait_node);
+			t->waiting_on = 0;
+		}
+		spin_unlock(&wq->lock);
+	}
+	thread_make_runnable(t);
+}
+
+bool sleep_ns(u64 ns)
+{
+	struct waitq never;
+	waitq_init(&never);
+	return waitq_sleep_timeout(&never, 0, ns ? ns : 1);
+}
+
+/* Producer/consumer across CPUs through a wait queue: every item handed
+ * over once, no wakeup lost. */
+static struct spinlock pc_lock = SPINLOCK_INIT("pc");
+static struct waitq pc_wait;
+static int pc_items, pc_taken, pc_ran_on[MAX_CPUS];
+#define PC_ITEMS 2000
+
+static void pc_thread(void *arg, int cpu)
+{
+	(void)arg;
+	pc_ran_on[cpu] = this_cpu()->id == cpu;
+	spin_lock(&pc_lock);
+	if (cpu == 0) {
+		for (int i = 0; i < PC_ITEMS; i++) {
+			pc_items++;
+			waitq_wake_all(&pc_wait);
+			spin_unlock(&pc_lock);
+			if (i % 64 == 0)
+				sched_yield();
+			spin_lock(&pc_lock);
+		}
+	} else {
+		while (pc_taken < PC_ITEMS) {
+			while (!pc_items && pc_taken < PC_ITEMS)
+				waitq_sleep_timeout(&pc_wait, &pc_lock, 1000000000);
+			if (pc_items) {
+				pc_items--;
+				pc_taken++;
+			}
+		}
+	}
+	spin_unlock(&pc_lock);
+}
+
+KTEST_SMP(waitq_across_cpus)
+{
+	waitq_init(&pc_wait);
+	pc_items = pc_taken = 0;
+	ktest_on_each_cpu(pc_thread, 0);
+	KEXPECT_EQ(pc_taken, PC_ITEMS);
+	KEXPECT_EQ(pc_items, 0);
+}
+
+KTEST(every_cpu_online_runs_code)
+{
+	memset(pc_ran_on, 0, sizeof(pc_ran_on));
+	waitq_init(&pc_wait);
+	pc_items = pc_taken = PC_ITEMS;
+	ktest_on_each_cpu(pc_thread, 0);
+	for (int c = 0; c < ncpus; c++) {
+		KEXPECT(cpus[c].online || c == 0);
+		KEXPECT_EQ(pc_ran_on[c], 1);
+	}
+}
+
+KTEST(timer_ticks_every_cpu)
+{
+	u64 before[MAX_CPUS];
+	for (int c = 0; c < ncpus; c++)
+		before[c] = cpus[c].ticks;
+	sleep_ns(100000000); /* 100 ms = 10 ticks at TIMER_HZ 100 */
+	for (int c = 0; c < ncpus; c++)
+		KEXPECT(cpus[c].ticks >= before[c] + 3);
+}
+
+KTEST(sleep_ns_sleeps)
+{
+	u64 t0 = ktime_ns();
+	KEXPECT(sleep_ns(30000000));
+	KEXPECT(ktime_ns() - t0 >= 30000000);
+}

@@ -1,0 +1,72 @@
+/* Threads, per-CPU run queues with timer preemption, and wait queues. */
+#ifndef SCHED_H
+#define SCHED_H
+
+#include "types.h"
+#include "list.h"
+#include "spinlock.h"
+
+enum thread_state { T_RUNNABLE, T_RUNNING, T_SLEEPING, T_DEAD };
+
+struct proc;
+struct waitq;
+struct addrspace;
+
+struct thread {
+	u64 saved_rsp;           /* while switched out */
+	void *kstack;            /* KSTACK_SIZE bytes */
+	u64 kstack_top;
+	enum thread_state state;
+	volatile bool on_cpu;    /* still running on (or switching away from) a CPU */
+	bool queued;             /* on a run queue */
+	int cpu;                 /* run queue it belongs to */
+	u64 affinity;            /* allowed CPUs */
+	u64 slice_end;           /* tick at which it should yield */
+	bool user;               /* the thread of a process (has a ring-3 side) */
+	bool reap_on_switch;     /* an orphan's: freed with its process once switched away */
+	struct proc *proc;       /* process whose calls it runs: its own, or a syscall thread's client */
+	struct addrspace *as;    /* kernel threads: the space to run in (NULL: kernel only) */
+	struct list rq_node;
+	struct list wait_node;
+	struct waitq *waiting_on;
+	u64 wake_at_ns;          /* sleep deadline, 0 = none */
+	struct list timer_node;
+	bool flexsc_worker;      /* a syscall thread: a spare takes over when it blocks */
+	char name[16];
+};
+
+struct waitq {
+	struct spinlock lock;
+	struct list sleepers;
+};
+
+void sched_init(void);          /* BSP: the boot thread becomes CPU 0's idle */
+void sched_init_ap(void);       /* AP: the boot stack becomes its idle thread */
+void __noreturn sched_run_idle(void); /* enter the scheduler on this CPU */
+/* A kernel thread running fn(arg) on cpu (-1: this CPU). */
+struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, int cpu);
+void thread_make_runnable(struct thread *t);
+void schedule(void);            /* give up the CPU: state already set */
+void sched_yield(void);         /* stay runnable, let others go first */
+void sched_tick(void);          /* timer interrupt */
+bool sched_need_resched(void);
+int sched_set_affinity(struct thread *t, u64 mask);
+void __noreturn thread_exit(void); /* the current kernel thread ends */
+void thread_free(struct thread *t); /* a dead thread's stack and struct */
+
+void waitq_init(struct waitq *wq);
+/* Sleep on wq; lk (held, may be NULL) is dropped while asleep and retaken.
+ * Returns false when woken by a kill rather than a wakeup. */
+bool waitq_sleep(struct waitq *wq, struct spinlock *lk);
+/* Like waitq_sleep, but returns after at most ns nanoseconds. */
+bool waitq_sleep_timeout(struct waitq *wq, struct spinlock *lk, u64 ns);
+void waitq_wake_all(struct waitq *wq);
+void waitq_wake_one(struct waitq *wq);
+/* Pull t off whatever it sleeps on and make it run (kill). */
+void thread_interrupt(struct thread *t);
+bool thread_interrupted(struct thread *t);
+
+/* Sleep for ns nanoseconds; false if interrupted by a kill. */
+bool sleep_ns(u64 ns);
+
+#endif

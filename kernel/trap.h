@@ -1,0 +1,32 @@
+/* Interrupt and trap plumbing shared between the arch code and the rest. */
+#ifndef TRAP_H
+#define TRAP_H
+
+#include "types.h"
+
+struct trapframe;
+typedef void (*irq_handler_t)(struct trapframe *tf);
+
+#define VEC_TIMER 32
+#define VEC_SERIAL 33
+#define VEC_IPI_WAKE 0xF0   /* a wakeup or preemption request for this CPU */
+#define VEC_IPI_CALL 0xF1   /* run a test callback on this CPU */
+#define VEC_SPURIOUS 0xFF
+
+void idt_init(void);
+void idt_load(void);
+void irq_register(int vec, irq_handler_t h);
+const char *trap_name(u64 vec);
+void trap(struct trapframe *tf);
+/* C dispatcher shared by int $0x80, syscall and sysenter. */
+void syscall_dispatch(struct trapframe *tf);
+/* Work owed before going back to ring 3: preemption, a pending kill. */
+void trap_return_to_user(void);
+extern volatile u64 trap_fixups;
+
+/* Copy to/from user space with exception-table recovery (entry.S). */
+long copy_user_raw(void *dst, const void *src, u64 n);
+long copy_user_str(char *dst, const char *src, u64 max);
+long probe_read_u64(const u64 *addr, u64 *out);
+
+#endif

@@ -1,0 +1,57 @@
+#!/bin/bash
+# make test: boot the kernel with `test` on each CPU count, check its KTAP
+# output, run the host-side unit tests, and end with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smp) smp_list=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--accel) accel=$2; shift ;;
+	--cpu) cpu=$2; shift ;;
+	--append) append=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	*) echo "test.sh: unknown option '$1'" >&2; exit 2 ;;
+	esac
+	shift
+done
+for n in $smp_list; do
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: TEST_SMP must list CPU counts, not '$n'" >&2; exit 2; }
+done
+mkdir -p build/test
+total_pass=0 total_fail=0
+count() { # add the counts from a summary line "label: N passed, N failed..."
+	local line p f
+	line=$(tail -n 1 "$1")
+	p=$(sed -nE 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/p' <<<"$line")
+	f=$(sed -nE 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/p' <<<"$line")
+	total_pass=$((total_pass + ${p:-0}))
+	total_fail=$((total_fail + ${f:-1}))
+}
+for n in $smp_list; do
+	log=build/test/kernel-smp$n.log
+	echo "== kernel tests, $n CPU(s)"
+	args=(--smp "$n" --mem "$mem" --accel "$accel" --timeout "$timeout" --append "test $append")
+	[ -n "$cpu" ] && args+=(--cpu "$cpu")
+	scripts/qemu.sh "${args[@]}" >"$log" 2>build/test/qemu-smp$n.err
+	status=$?
+	cat build/test/qemu-smp$n.err >&2
+	python3 scripts/ktap.py "$log" "smp$n" "$status" | tee build/test/summary-smp$n.txt
+	count build/test/summary-smp$n.txt
+done
+if [ -x userlib/test/run.sh ]; then
+	echo "== userlib host tests"
+	userlib/test/run.sh >build/test/userlib.log 2>&1
+	status=$?
+	tail -n 20 build/test/userlib.log
+	if grep -qE '^[0-9]+ passed, [0-9]+ failed' build/test/userlib.log; then
+		grep -E '^[0-9]+ passed, [0-9]+ failed' build/test/userlib.log | tail -n 1 | sed 's/^/userlib: /' >build/test/summary-userlib.txt
+		count build/test/summary-userlib.txt
+		[ "$status" -ne 0 ] && [ "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' build/test/summary-userlib.txt)" = 0 ] && total_fail=$((total_fail + 1))
+	else
+		total_fail=$((total_fail + 1))
+	fi
+fi
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,50 @@
+/* Choosing the way into the kernel at run time. */
+#include "sys.h"
+
+static enum syscall_path current_path = PATH_SYSCALL;
+static int sysenter_state; /* 0 unknown, 1 usable, -1 not on this CPU */
+long (*syscall_flexsc_hook)(long, long, long, long, long, long, long);
+
+static const char *const path_names[PATH_COUNT] = { "int80", "syscall", "sysenter", "flexsc" };
+
+const char *syscall_path_name(enum syscall_path path)
+{
+	return (unsigned)path < PATH_COUNT ? path_names[path] : "?";
+}
+
+int syscall_path_set(enum syscall_path path)
+{
+	if ((unsigned)path >= PATH_COUNT)
+		return -EINVAL;
+	if (path == PATH_SYSENTER) {
+		if (!sysenter_state) {
+			struct sysinfo si;
+			sysenter_state = syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0 && si.sysenter_ok ? 1 : -1;
+		}
+		if (sysenter_state < 0)
+			return -ENOTSUP; /* AMD CPUs raise #UD for sysenter in long mode */
+	}
+	if (path == PATH_FLEXSC && !syscall_flexsc_hook)
+		return -ENOTSUP; /* flexsc_init() first */
+	current_path = path;
+	return 0;
+}
+
+enum syscall_path syscall_path_get(void)
+{
+	return current_path;
+}
+
+long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	switch (current_path) {
+	case PATH_INT80:
+		return syscall_int80(nr, a1, a2, a3, a4, a5, a6);
+	case PATH_SYSENTER:
+		return syscall_sysenter(nr, a1, a2, a3, a4, a5, a6);
+	case PATH_FLEXSC:
+		return syscall_flexsc_hook(nr, a1, a2, a3, a4, a5, a6);
+	default:
+		return syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
+	}
+}
