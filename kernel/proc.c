@@ -17,6 +17,7 @@
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/lapic.h"
 #include "trap.h"
+#include "test.h"
 #include "arch/x86_64/cpu.h"
 
 extern const struct user_program user_programs[];
@@ -256,9 +257,8 @@ int proc_kill(int pid)
 	return 0;
 }
 
-int proc_wait(int pid, int *status)
+static int wait_for(struct proc *me, int pid, int *status)
 {
-	struct proc *me = current_proc();
 	spin_lock(&proc_lock);
 	for (;;) {
 		bool have = false;
@@ -286,6 +286,11 @@ int proc_wait(int pid, int *status)
 	}
 }
 
+int proc_wait(int pid, int *status)
+{
+	return wait_for(current_proc(), pid, status);
+}
+
 int proc_list(struct proc_info *out, int max)
 {
 	static const int state_of[] = { [T_RUNNABLE] = P_RUNNABLE, [T_RUNNING] = P_RUNNING,
@@ -308,4 +313,125 @@ int proc_list(struct proc_info *out, int max)
 	}
 	spin_unlock(&proc_lock);
 	return n;
+}
+
+/* Tests spawn user programs as children of this stand-in parent. */
+static struct proc kparent = { .pid = 0, .name = "ktest" };
+
+static int kspawn(const char *name, const char *arg1, const char *arg2)
+{
+	char *argv[2] = { (char *)arg1, (char *)arg2 };
+	if (!kparent.child_exit.sleepers.next)
+		waitq_init(&kparent.child_exit);
+	return proc_spawn(name, argv, arg2 ? 2 : arg1 ? 1 : 0, &kparent);
+}
+
+static int kwait(int pid)
+{
+	int status = -12345;
+	int r = wait_for(&kparent, pid, &status);
+	if (r != pid)
+		ktest_fail(__FILE__, __LINE__, "wait for pid %d: %d", pid, r);
+	return status;
+}
+
+static int krun(const char *name, const char *arg1, const char *arg2)
+{
+	int pid = kspawn(name, arg1, arg2);
+	if (pid < 0) {
+		ktest_fail(__FILE__, __LINE__, "spawn %s: %d", name, pid);
+		return pid;
+	}
+	return kwait(pid);
+}
+
+KTEST(user_same_results_every_path)
+{
+	KEXPECT_EQ(krun("utest_paths", 0, 0), 0);
+}
+
+KTEST(user_faults_kill_only_the_process)
+{
+	static const char *const kinds[] = { "div0", "null", "kernel", "write-code", "hlt", "cli", "wrmsr",
+					     "ud2", "int3", "in", "jump-noncanonical", "stack-overflow" };
+	u64 before = pmm_free_pages();
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		int st = krun("ufault", kinds[i], 0);
+		if (st != -1)
+			ktest_fail(__FILE__, __LINE__, "ufault %s: status %d, want -1 (killed)", kinds[i], st);
+	}
+	KEXPECT_EQ(krun("utrue", "7", 0), 7); /* and the kernel goes on */
+	KEXPECT_EQ(pmm_free_pages(), before);
+}
+
+KTEST(user_two_console_writers)
+{
+	int a = kspawn("uwriter", "writer-A", "40"), b = kspawn("uwriter", "writer-B", "40");
+	KEXPECT(a > 0 && b > 0);
+	KEXPECT_EQ(kwait(a), 0);
+	KEXPECT_EQ(kwait(b), 0);
+}
+
+KTEST(user_blocked_reader_does_not_stop_others)
+{
+	int reader = kspawn("ureader", 0, 0);
+	KEXPECT(reader > 0);
+	sleep_ns(20000000); /* let it block on the console */
+	KEXPECT_EQ(krun("utest_paths", 0, 0), 0);
+	KEXPECT_EQ(proc_kill(reader), 0);
+	KEXPECT_EQ(kwait(reader), -1);
+}
+
+KTEST(user_sbrk_grows_heap)
+{
+	KEXPECT_EQ(krun("usbrk", 0, 0), 0);
+}
+
+KTEST(user_spawn_reap_1000_no_leak)
+{
+	KEXPECT_EQ(krun("utrue", 0, 0), 0); /* warm: first-use allocations */
+	u64 before = pmm_free_pages(), heap = kmalloc_bytes_in_use();
+	for (int i = 0; i < 1000; i += 10) {
+		int pids[10];
+		for (int j = 0; j < 10; j++)
+			pids[j] = kspawn("utrue", "3", 0);
+		for (int j = 0; j < 10; j++)
+			KEXPECT_EQ(pids[j] > 0 ? kwait(pids[j]) : pids[j], 3);
+	}
+	KEXPECT_EQ(pmm_free_pages(), before);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+	KEXPECT_EQ(proc_count(), 0);
+}
+
+KTEST(elf_loader_rejects_malformed_images)
+{
+	const struct user_program *prog = userprog_find("utrue");
+	KEXPECT(prog != 0);
+	u64 size = prog->end - prog->start;
+	u8 *copy = kmalloc(size);
+	u64 before = pmm_free_pages();
+	/* Offsets into the ELF header and the first program header. */
+	static const struct { u32 off, width; u64 value; } bad[] = {
+		{ 0, 1, 0x7e }, { 4, 1, 1 }, { 5, 1, 2 }, { 16, 2, 3 }, { 18, 2, 3 }, { 24, 8, 0 },
+		{ 24, 8, 0xFFFFFFFF80000000 }, { 32, 8, 1ul << 40 }, { 54, 2, 12 }, { 56, 2, 0 },
+		{ 56, 2, 1000 }, { 64 + 8, 8, 1ul << 40 }, { 64 + 16, 8, 0xFFFF800000000000 },
+		{ 64 + 16, 8, 0 }, { 64 + 32, 8, 1ul << 40 }, { 64 + 40, 8, 0xFFFFFFFFFFFFF000 },
+		{ 64 + 4, 4, 7 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		memcpy(copy, prog->start, size);
+		memcpy(copy + bad[i].off, &bad[i].value, bad[i].width);
+		struct addrspace *as = as_create();
+		u64 entry, end;
+		int r = elf_load(as, copy, size, &entry, &end);
+		if (r != -ENOEXEC)
+			ktest_fail(__FILE__, __LINE__, "corruption %zu (offset %u): %d, want -ENOEXEC", i, bad[i].off, r);
+		as_destroy(as);
+	}
+	struct addrspace *as = as_create();
+	u64 entry, end;
+	KEXPECT_EQ(elf_load(as, prog->start, 40, &entry, &end), -ENOEXEC); /* truncated */
+	as_destroy(as);
+	KEXPECT_EQ(pmm_free_pages(), before);
+	kfree(copy);
 }

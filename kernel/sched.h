@@ -13,6 +13,7 @@ struct waitq;
 struct addrspace;
 
 struct thread {
+	u8 fpu[512] __attribute__((aligned(16))); /* user x87/SSE state (fxsave) */
 	u64 saved_rsp;           /* while switched out */
 	void *kstack;            /* KSTACK_SIZE bytes */
 	u64 kstack_top;

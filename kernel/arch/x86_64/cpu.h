@@ -91,6 +91,17 @@ static inline u64 rdtscp(u32 *aux)
 	return ((u64)hi << 32) | lo;
 }
 
+static inline void fpu_save(u8 *area) { __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory"); }
+static inline void fpu_restore(const u8 *area) { __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory"); }
+/* The power-on x87/SSE state: all exceptions masked. */
+static inline void fpu_init_state(u8 *area)
+{
+	for (int i = 0; i < 512; i++)
+		area[i] = 0;
+	*(u16 *)area = 0x37F;           /* FCW */
+	*(u32 *)(area + 24) = 0x1F80;   /* MXCSR */
+}
+
 static inline void mfence(void) { __asm__ volatile("mfence" ::: "memory"); }
 
 #endif

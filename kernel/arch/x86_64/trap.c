@@ -58,6 +58,8 @@ void idt_init(void)
 	for (int v = 0; v < 256; v++)
 		set_gate(v, isr_table[v], 0, 0);
 	set_gate(VEC_INT80, isr_table[VEC_INT80], 3, 0);
+	set_gate(3, isr_table[3], 3, 0); /* int3 from ring 3 is a breakpoint, not #GP */
+	set_gate(4, isr_table[4], 3, 0); /* into */
 	set_gate(2, isr_table[2], 0, IST_NMI);
 	set_gate(8, isr_table[8], 0, IST_DF);
 	set_gate(18, isr_table[18], 0, IST_MC);

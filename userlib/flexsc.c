@@ -1,0 +1,192 @@
+/*
+ * Exception-less system calls, user side: posting requests to the syscall
+ * pages, reaping results, and the PATH_FLEXSC stub hook. The process has a
+ * single kernel thread, so nothing here needs a lock; only the entry status
+ * words and the doorbell are shared with the kernel.
+ */
+#include "flexsc.h"
+#include "libc.h"
+#include "sys.h"
+
+#define PER_PAGE FLEXSC_ENTRIES_PER_PAGE
+#define MAX_ENTRIES (FLEXSC_MAX_PAGES * PER_PAGE)
+
+struct flexsc_stats flexsc_stats;
+unsigned int flexsc_spin = 2000;
+bool (*flexsc_park)(struct flexsc_entry *e);
+
+static struct flexsc_page *pages; /* NULL until flexsc_init */
+
+/* The FREE entries, as a stack of indices. Only the user moves an entry to
+ * FREE, so this is exact. The entry freed last is reused first: its line is
+ * the likeliest to still be in this CPU's cache. */
+static uint16_t free_stack[MAX_ENTRIES];
+static int nfree;
+
+static const uint8_t nargs_of[SYS_COUNT] = {
+#define NARGS(name, nr, nargs) [nr] = nargs,
+	EXLESS_SYSCALLS(NARGS)
+#undef NARGS
+};
+
+static struct flexsc_entry *entry_at(int i)
+{
+	return &pages[i / PER_PAGE].entry[i % PER_PAGE];
+}
+
+static int entry_index(const struct flexsc_entry *e)
+{
+	const struct flexsc_page *pg =
+		(const struct flexsc_page *)((uintptr_t)e & ~(uintptr_t)(FLEXSC_PAGE_SIZE - 1));
+
+	return (int)(pg - pages) * PER_PAGE + (int)(e - pg->entry);
+}
+
+/* Registers npages (1..FLEXSC_MAX_PAGES) syscall pages with the kernel, by a
+ * trap whatever the current path, and hooks the stubs to them. Returns 0 or
+ * a negative errno (-EBUSY if already done). */
+int flexsc_init(int npages)
+{
+	long r;
+
+	if (pages)
+		return -EBUSY;
+	if (npages < 1 || npages > FLEXSC_MAX_PAGES)
+		return -EINVAL;
+	r = syscall_syscall(SYS_flexsc_register, npages, 0, 0, 0, 0, 0);
+	if (r < 0)
+		return (int)r;
+	pages = (struct flexsc_page *)r;
+	for (nfree = 0; nfree < npages * PER_PAGE; nfree++)
+		free_stack[nfree] = npages * PER_PAGE - 1 - nfree;
+	syscall_flexsc_hook = flexsc_call;
+	return 0;
+}
+
+/* Returns how many entries are FREE. */
+int flexsc_nfree(void)
+{
+	return nfree;
+}
+
+/* Traps, whatever the current path, and sleeps until at least one of our
+ * entries is DONE. Returns 0 or a negative errno. */
+long flexsc_wait_any(void)
+{
+	flexsc_stats.waits++;
+	return syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
+}
+
+/* Posts call nr (0..65535) to a FREE entry, ringing the doorbell if syscall
+ * threads sleep. Returns the entry, to be reaped, or NULL if none is free. */
+struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct flexsc_entry *e;
+
+	if (nfree == 0)
+		return NULL;
+	e = entry_at(free_stack[--nfree]);
+	e->sysnum = (uint16_t)nr;
+	e->nargs = (unsigned long)nr < SYS_COUNT ? nargs_of[nr] : 6;
+	e->args[0] = a1;
+	e->args[1] = a2;
+	e->args[2] = a3;
+	e->args[3] = a4;
+	e->args[4] = a5;
+	e->args[5] = a6;
+	/* Release: a kernel that sees SUBMITTED sees the whole request. */
+	__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+	flexsc_stats.posts++;
+	/* Store status, fence, load need_wakeup; the kernel stores need_wakeup,
+	 * fences and scans once more before it sleeps. Either it sees our entry
+	 * or we see its flag: no lost wakeup. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&pages[0].header.need_wakeup, __ATOMIC_RELAXED)) {
+		flexsc_stats.wakes++;
+		syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
+	}
+	return e;
+}
+
+/* Spins on e for flexsc_spin rounds, then, if it is still not DONE, sleeps
+ * until some entry of ours is. */
+static void spin_then_wait(const struct flexsc_entry *e)
+{
+	for (unsigned int i = 0; i < flexsc_spin; i++) {
+		if (flexsc_done(e))
+			return;
+		__asm__ volatile("pause");
+	}
+	if (!flexsc_done(e))
+		flexsc_wait_any();
+}
+
+/* Waits until posted entry e is DONE (parked, under a uthread scheduler),
+ * frees it and returns the call's result. */
+long flexsc_reap(struct flexsc_entry *e)
+{
+	long ret;
+
+	if (!flexsc_done(e) && flexsc_park)
+		flexsc_park(e);
+	while (!flexsc_done(e))
+		spin_then_wait(e);
+	ret = e->ret;
+	/* Release keeps the read of ret before the entry can be reused. */
+	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	free_stack[nfree++] = (uint16_t)entry_index(e);
+	return ret;
+}
+
+/* Runs call nr through the syscall pages and returns its result: the stub
+ * hook of PATH_FLEXSC. -EAGAIN if no entry is free and none can be waited
+ * for. */
+long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct flexsc_entry *e;
+
+	if ((unsigned long)nr > UINT16_MAX)
+		return -ENOSYS;
+	while (!(e = flexsc_post(nr, a1, a2, a3, a4, a5, a6)))
+		if (!flexsc_park || !flexsc_park(NULL))
+			return -EAGAIN;
+	return flexsc_reap(e);
+}
+
+/*
+ * Runs n calls, as many in flight at once as there are free entries, and
+ * sets each one's ret. Results are reaped in order, each freed entry taking
+ * the next call. Returns how many calls, from the first, have run: n unless
+ * no entry could be had at all.
+ */
+int flexsc_batch(struct flexsc_call *calls, int n)
+{
+	int posted = 0, reaped = 0;
+
+	while (reaped < n) {
+		for (; posted < n; posted++) {
+			struct flexsc_call *c = &calls[posted];
+
+			c->entry = NULL;
+			if ((unsigned long)c->nr > UINT16_MAX) {
+				c->ret = -ENOSYS;
+				continue;
+			}
+			c->entry = flexsc_post(c->nr, c->args[0], c->args[1], c->args[2], c->args[3],
+					       c->args[4], c->args[5]);
+			if (!c->entry)
+				break;
+		}
+		if (reaped == posted) {
+			/* None free, none of ours in flight: wait for another
+			 * thread's entry, if we are a thread that can. */
+			if (flexsc_park && flexsc_park(NULL))
+				continue;
+			return reaped;
+		}
+		if (calls[reaped].entry)
+			calls[reaped].ret = flexsc_reap(calls[reaped].entry);
+		reaped++;
+	}
+	return n;
+}
