@@ -18,7 +18,7 @@ LD := ld
 OBJCOPY := objcopy
 B := build
 
-KERNEL_CFLAGS := -DEXLESS_GIT_REV=\"$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)\" -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
 	-fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mno-sse -mno-sse2 -mno-mmx -mno-80387 -mgeneral-regs-only -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -Ikernel -MMD -MP
@@ -64,6 +64,14 @@ $(B)/%.o: %.S | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+# The git revision the kernel reports, rebuilt only when it changes.
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+$(B)/gitrev.h: FORCE | $(SETUP_STAMP)
+	@echo '#define EXLESS_GIT_REV "$(GIT_REV)"' > $@.tmp; cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+$(B)/kernel/syscall.o: $(B)/gitrev.h
+$(B)/kernel/syscall.o: KERNEL_CFLAGS += -include $(B)/gitrev.h
+FORCE:
 
 # User space: the library, then one static ELF per program.
 $(B)/userlib/%.o: userlib/%.c

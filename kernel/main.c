@@ -45,8 +45,8 @@ static void init_thread(void *arg)
 		machine_exit(failed == 0);
 	}
 	const char *prog = boot_opts.bench ? "bench_all" : boot_opts.init;
-	char *argv[2] = { boot_opts.bench ? boot_opts.bench_args : 0, 0 };
-	int pid = proc_spawn(prog, argv, argv[0] ? 1 : 0, 0);
+	char *argv[2] = { (char *)prog, boot_opts.bench_args };
+	int pid = proc_spawn(prog, argv, boot_opts.bench && boot_opts.bench_args[0] ? 2 : 1, 0);
 	if (pid < 0) {
 		kprintf("exless: cannot start %s: error %d\n", prog, pid);
 		machine_exit(false);

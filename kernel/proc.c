@@ -120,11 +120,8 @@ int proc_spawn(const char *name, char *const argv[], int argc, struct proc *pare
 	if (r)
 		goto fail;
 	p->as->heap_start = p->as->brk = end;
-	char *args[SPAWN_MAX_ARGS + 1];
-	args[0] = (char *)name;
-	for (int i = 0; i < argc; i++)
-		args[i + 1] = argv[i];
-	r = push_args(p->as, args, argc + 1, &sp);
+	char *self[1] = { (char *)name };
+	r = push_args(p->as, argc ? argv : self, argc ? argc : 1, &sp);
 	if (r)
 		goto fail;
 	r = -ENOMEM;
@@ -320,10 +317,10 @@ static struct proc kparent = { .pid = 0, .name = "ktest" };
 
 static int kspawn(const char *name, const char *arg1, const char *arg2)
 {
-	char *argv[2] = { (char *)arg1, (char *)arg2 };
+	char *argv[3] = { (char *)name, (char *)arg1, (char *)arg2 };
 	if (!kparent.child_exit.sleepers.next)
 		waitq_init(&kparent.child_exit);
-	return proc_spawn(name, argv, arg2 ? 2 : arg1 ? 1 : 0, &kparent);
+	return proc_spawn(name, argv, arg2 ? 3 : arg1 ? 2 : 1, &kparent);
 }
 
 static int kwait(int pid)

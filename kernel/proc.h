@@ -33,7 +33,8 @@ struct proc {
 struct trapframe;
 
 void proc_init(void);
-/* Load program name with argv into a new process; returns the pid or -errno. */
+/* Load program name into a new process with argv[0..argc-1] (argv[0] is
+ * conventionally the name; argc 0 gives just the name); the pid or -errno. */
 int proc_spawn(const char *name, char *const argv[], int argc, struct proc *parent);
 struct proc *current_proc(void);
 void __noreturn proc_exit(int status);

@@ -26,7 +26,7 @@
 	X(yield, 3, 0)           /* give up the CPU */                           \
 	X(getcpu, 4, 0)          /* -> CPU number the caller runs on */          \
 	X(setaffinity, 5, 2)     /* (pid or 0, cpu mask) */                      \
-	X(spawn, 6, 2)           /* (name, argv) -> pid */                       \
+	X(spawn, 6, 2)           /* (name, argv or NULL) -> pid */              \
 	X(wait, 7, 2)            /* (pid or -1, int *status) -> pid */           \
 	X(kill, 8, 1)            /* (pid) */                                     \
 	X(open, 9, 2)            /* (device name, flags) -> fd */                \

@@ -975,7 +975,7 @@ static void on_alarm(int sig)
 int main(void)
 {
 	signal(SIGALRM, on_alarm);
-	alarm(300);
+	alarm(120);
 	run("printf formats against the host's snprintf", test_printf_formats);
 	run("snprintf truncation", test_printf_truncation);
 	run("printf odd formats", test_printf_odd_formats);
