@@ -46,8 +46,8 @@ void kprintf(const char *fmt, ...)
 void console_panic_takeover(void)
 {
 	/* The holder has been stopped by NMI: it will never release it. */
-	__atomic_store_n(&out_lock.locked, 0, __ATOMIC_RELEASE);
 	out_lock.cpu = -1;
+	__atomic_store_n(&out_lock.owner, out_lock.next, __ATOMIC_RELEASE);
 }
 
 static void in_init(void)

@@ -15,8 +15,11 @@ long flexsc_wake(struct proc *p);
 void flexsc_worker_blocking(struct thread *t);
 /* Process teardown: wait for in-flight entries, unregister, free pages. */
 void flexsc_release(struct proc *p);
-/* Single-core mode: run p's submitted entries inline (no syscall thread). */
-void flexsc_run_pending(struct proc *p);
+/* p is being preempted: in single-core mode, let the syscall threads run
+ * its entries. */
+void flexsc_preempted(struct proc *p);
 u64 flexsc_cpu_mask(void);
+/* A kill: calls syscall threads are blocked in for p return -EINTR. */
+void flexsc_interrupt(struct proc *p);
 
 #endif

@@ -248,6 +248,7 @@ int proc_kill(int pid)
 	struct thread *th = t->thread;
 	int cpu = th->cpu;
 	thread_interrupt(th);
+	flexsc_interrupt(t);
 	spin_unlock(&proc_lock);
 	if (cpu != this_cpu()->id)
 		lapic_send_ipi(cpus[cpu].apic_id, VEC_IPI_WAKE); /* make it trap and notice */
@@ -313,7 +314,25 @@ int proc_list(struct proc_info *out, int max)
 }
 
 /* Tests spawn user programs as children of this stand-in parent. */
+static int kspawn(const char *name, const char *arg1, const char *arg2);
+static int kwait(int pid);
+static int krun(const char *name, const char *arg1, const char *arg2);
 static struct proc kparent = { .pid = 0, .name = "ktest" };
+
+int ktest_spawn_user(const char *name, const char *arg)
+{
+	return kspawn(name, arg, 0);
+}
+
+int ktest_wait_user(int pid)
+{
+	return kwait(pid);
+}
+
+int ktest_run_user(const char *name, const char *arg)
+{
+	return krun(name, arg, 0);
+}
 
 static int kspawn(const char *name, const char *arg1, const char *arg2)
 {

@@ -46,6 +46,11 @@ int proc_list(struct proc_info *out, int max);
 struct proc *proc_get(int pid);      /* takes a reference */
 void proc_put(struct proc *p);       /* drops it; the last one frees */
 u64 proc_count(void);
+/* For tests: user programs as children of a kernel stand-in parent. */
+int ktest_spawn_user(const char *name, const char *arg);
+int ktest_wait_user(int pid);          /* its exit status */
+int ktest_run_user(const char *name, const char *arg);
+
 /* Free an exited process nobody will wait for, once its thread is off-CPU. */
 void proc_free_orphan(struct thread *t);
 

@@ -1,4 +1,4 @@
-/* Test-and-test-and-set spinlocks; interrupts stay off while any lock is held. */
+/* Ticket spinlocks; interrupts stay off while any lock is held. */
 #include "test.h"
 #include "sched.h"
 #include "spinlock.h"
@@ -8,7 +8,7 @@
 
 void spin_init(struct spinlock *l, const char *name)
 {
-	l->locked = 0;
+	l->next = l->owner = 0;
 	l->cpu = -1;
 	l->name = name;
 }
@@ -35,7 +35,7 @@ void irq_pop(void)
 
 bool spin_held(struct spinlock *l)
 {
-	return READ_ONCE(l->locked) && l->cpu == this_cpu()->id;
+	return READ_ONCE(l->next) != READ_ONCE(l->owner) && l->cpu == this_cpu()->id;
 }
 
 void spin_lock(struct spinlock *l)
@@ -43,12 +43,9 @@ void spin_lock(struct spinlock *l)
 	irq_push();
 	if (spin_held(l))
 		panic("spin_lock: %s already held by this CPU", l->name);
-	for (;;) {
-		if (!__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-			break;
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			cpu_relax();
-	}
+	u16 ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		cpu_relax();
 	l->cpu = this_cpu()->id;
 }
 
@@ -57,7 +54,7 @@ void spin_unlock(struct spinlock *l)
 	if (!spin_held(l))
 		panic("spin_unlock: %s not held", l->name);
 	l->cpu = -1;
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 	irq_pop();
 }
 

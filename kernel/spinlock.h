@@ -5,12 +5,12 @@
 #include "types.h"
 
 struct spinlock {
-	u32 locked;
+	u16 next, owner;  /* ticket lock: fair, so a polling CPU can't starve another */
 	int cpu;          /* holder, for the deadlock check */
 	const char *name;
 };
 
-#define SPINLOCK_INIT(n) { 0, -1, n }
+#define SPINLOCK_INIT(n) { 0, 0, -1, n }
 
 void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);

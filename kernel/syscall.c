@@ -233,10 +233,10 @@ void trap_return_to_user(void)
 	struct proc *p = current_proc();
 	if (p->killed)
 		proc_exit(-1);
-	if (sched_need_resched())
+	if (sched_need_resched()) {
+		flexsc_preempted(p);
 		schedule();
-	if (p->flexsc)
-		flexsc_run_pending(p); /* single-core mode: pending entries run here */
+	}
 	if (p->killed)
 		proc_exit(-1);
 }

@@ -421,10 +421,12 @@ int putchar(int c)
 	return (unsigned char)ch;
 }
 
-/* Writes out buffered output, then ends the process with status. */
+/* Writes out buffered output, then ends the process with status. Traps
+ * whatever the path, as crt0 does: an exit posted to a syscall page would
+ * run on a kernel syscall thread rather than in the process. */
 void exit(int status)
 {
 	printf_flush();
-	sys_exit(status);
+	syscall_int80(SYS_exit, status, 0, 0, 0, 0, 0);
 	__builtin_unreachable();
 }

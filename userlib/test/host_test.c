@@ -670,7 +670,7 @@ static void test_flexsc_init(void)
 	CHECK(syscall6(0x10000, 0, 0, 0, 0, 0, 0) == -ENOSYS);
 	CHECK(syscall6(-1, 0, 0, 0, 0, 0, 0) == -ENOSYS);
 	CHECK(syscall6(0x300, 0, 0, 0, 0, 0, 0) == -ENOSYS);
-	CHECK(syscall_path_set(PATH_INT80) == 0);
+	CHECK(syscall_path_set(PATH_SYSCALL) == 0);
 }
 
 static void test_flexsc_sync(void)
@@ -682,7 +682,7 @@ static void test_flexsc_sync(void)
 	syscall_path_set(PATH_FLEXSC);
 	for (int i = 0; i < 5000; i++, next_id++)
 		bad += echo_call(next_id) != echo_want(next_id);
-	syscall_path_set(PATH_INT80);
+	syscall_path_set(PATH_SYSCALL);
 	CHECK(bad == 0 && hit_once(from, next_id));
 	CHECK(shim_stats.served == served + 5000);
 	CHECK(flexsc_stats.posts == fs.posts + 5000);
@@ -700,7 +700,7 @@ static void test_flexsc_doorbell(void)
 	syscall_path_set(PATH_FLEXSC);
 	CHECK(echo_call(next_id) == echo_want(next_id));
 	next_id++;
-	syscall_path_set(PATH_INT80);
+	syscall_path_set(PATH_SYSCALL);
 	CHECK(flexsc_stats.wakes > wakes);
 }
 
@@ -714,7 +714,7 @@ static void test_flexsc_wait(void)
 	syscall_path_set(PATH_FLEXSC);
 	for (int i = 0; i < 2000; i++, next_id++)
 		bad += echo_call(next_id) != echo_want(next_id);
-	syscall_path_set(PATH_INT80);
+	syscall_path_set(PATH_SYSCALL);
 	flexsc_spin = spin;
 	CHECK(bad == 0 && hit_once(from, next_id));
 	CHECK(flexsc_stats.waits > waits);
@@ -795,7 +795,7 @@ static void test_flexsc_uthreads(void)
 	min_free = NENTRIES;
 	syscall_path_set(PATH_FLEXSC);
 	CHECK(uthread_run(callers_main, NULL, NULL) == 0);
-	syscall_path_set(PATH_INT80);
+	syscall_path_set(PATH_SYSCALL);
 	CHECK(caller_errors == 0 && hit_once(callers_from, next_id));
 	CHECK(shim_stats.served >= served + NCALLERS * CALLS);
 	CHECK(min_free == 0); /* every entry in flight at once, and callers queued for more */
@@ -807,7 +807,7 @@ static void test_flexsc_uthread_mutex(void)
 	counter = violations = 0;
 	syscall_path_set(PATH_FLEXSC);
 	CHECK(uthread_run(lock_main, (void *)1, NULL) == 0);
-	syscall_path_set(PATH_INT80);
+	syscall_path_set(PATH_SYSCALL);
 	CHECK(counter == 800 && violations == 0);
 }
 
@@ -845,7 +845,7 @@ static void test_flexsc_uthread_printf(void)
 	shim_output_reset();
 	syscall_path_set(PATH_FLEXSC);
 	CHECK(uthread_run(printers_main, NULL, NULL) == 0);
-	syscall_path_set(PATH_INT80);
+	syscall_path_set(PATH_SYSCALL);
 	CHECK(shim_stats.partial == partial);
 	for (p = shim_output(); *p; p += 19, nlines++) {
 		int t, i, n = 0;
@@ -919,7 +919,7 @@ static void test_shell(void)
 		       "sleep x\n"
 		       "kill 5\n"
 		       "path\n"
-		       "path syscall\n"
+		       "path int80\n"
 		       "path\n"
 		       "path bogus\n"
 		       "sysinfo\n"
@@ -927,7 +927,7 @@ static void test_shell(void)
 		       "run a b c d e f g h i j k l m n o p q r\n"
 		       "path flexsc\n"
 		       "echo via flexsc\n"
-		       "path int80\n"
+		       "path syscall\n"
 		       "exit\n"
 		       "echo after exit\n");
 	CHECK(sh_main(1, argv) == 0);
@@ -949,8 +949,8 @@ static void test_shell(void)
 	HAS("\nedited\n");
 	HAS("\nesc\n");
 	HAS("usage: sleep <ms>\n");
-	HAS("path: int80 (of int80 syscall sysenter flexsc)\n");
-	HAS("path: syscall (of");
+	HAS("path: syscall (of int80 syscall sysenter flexsc)\n");
+	HAS("path: int80 (of");
 	HAS("path: no path bogus\n");
 	HAS("tsc         2000000000 Hz\n");
 	HAS("cpu         FakeVendor, Fake CPU\n");
@@ -960,7 +960,7 @@ static void test_shell(void)
 	CHECK(host_strstr(out, "after exit") == NULL);
 	CHECK(host_strstr(out, "wait:") == NULL);
 	CHECK(host_strcmp(shim_spawn_log(), "prog a b\nprog x\nprog\nbench_all -q\n") == 0);
-	CHECK(syscall_path_get() == PATH_INT80);
+	CHECK(syscall_path_get() == PATH_SYSCALL);
 #undef HAS
 }
 

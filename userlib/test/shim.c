@@ -26,7 +26,7 @@ struct shim_stats shim_stats;
 unsigned char shim_hits[SHIM_MAX_IDS];
 
 long (*syscall_flexsc_hook)(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
-static enum syscall_path path = PATH_INT80;
+static enum syscall_path path = PATH_SYSCALL; /* as sys.c */
 
 static pthread_mutex_t sys_lock = PTHREAD_MUTEX_INITIALIZER; /* the state below */
 static char output[OUTPUT_SIZE];
@@ -386,6 +386,11 @@ long syscall_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long 
 {
 	shim_stats.traps++;
 	return dispatch(nr, a1, a2, a3, a4, a5, a6);
+}
+
+long syscall_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	return syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
 }
 
 long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)

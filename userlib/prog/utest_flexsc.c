@@ -1,0 +1,181 @@
+/* Exception-less calls against the kernel's syscall threads (or single-core
+ * mode): same results as syscall, exactly-once under stress with M:N
+ * threads, a blocking call that does not stall the others, bad entries,
+ * the doorbell. usage: utest_flexsc [section] -> exit status = failed checks */
+#include "check.h"
+#include "../sys.h"
+#include "../flexsc.h"
+#include "../uthread.h"
+
+#define KERNEL_ADDR 0xFFFFFFFF80100000l
+
+static char buf[8192];
+
+static void same_as_syscall(void)
+{
+	long want[6], got[6];
+	for (int pass = 0; pass < 2; pass++) {
+		long *r = pass ? got : want;
+		syscall_path_set(pass ? PATH_FLEXSC : PATH_SYSCALL);
+		r[0] = sys_null();
+		r[1] = sys_getpid();
+		long fd = sys_open((long)"zero", O_RDONLY);
+		memset(buf, 7, sizeof(buf));
+		r[2] = sys_read(fd, (long)buf, sizeof(buf)) + buf[100] + buf[8191];
+		r[3] = sys_close(fd) + sys_close(fd);
+		r[4] = syscall6(999, 0, 0, 0, 0, 0, 0);
+		r[5] = sys_write(1, KERNEL_ADDR, 4) + sys_read(0, 0, 4);
+	}
+	syscall_path_set(PATH_SYSCALL);
+	for (int i = 0; i < 6; i++)
+		CHECK_EQ(got[i], want[i], "call %d over flexsc vs syscall", i);
+	CHECK_EQ(want[4], -ENOSYS, "unknown number");
+}
+
+#define THREADS 40
+#define CALLS 500
+static long stress_bad, stress_fd;
+
+static void *stress_thread(void *arg)
+{
+	long id = (long)arg, fd = stress_fd;
+	for (int i = 0; i < CALLS; i++) {
+		long n = (id * 31 + i) % 4096;
+		if (sys_write(fd, (long)buf, n) != n)
+			stress_bad++;
+		if (sys_null() != 0)
+			stress_bad++;
+	}
+	return 0;
+}
+
+static void *stress_main(void *arg)
+{
+	(void)arg;
+	struct uthread *t[THREADS];
+	for (long i = 0; i < THREADS; i++)
+		t[i] = uthread_create(stress_thread, (void *)i);
+	for (int i = 0; i < THREADS; i++)
+		uthread_join(t[i], 0);
+	return 0;
+}
+
+static void stress(void)
+{
+	stress_fd = sys_open((long)"null", O_WRONLY);
+	syscall_path_set(PATH_FLEXSC);
+	uint64_t posts = flexsc_stats.posts;
+	uthread_run(stress_main, 0, 0);
+	syscall_path_set(PATH_SYSCALL);
+	sys_close(stress_fd);
+	CHECK_EQ(stress_bad, 0, "wrong results in %d x %d x 2 calls", THREADS, CALLS);
+	CHECK_EQ(flexsc_stats.posts - posts, THREADS * CALLS * 2, "entries posted");
+}
+
+/* Long enough that, even on a loaded emulator, the others can only finish
+ * first if the blocked call really stalls nothing. */
+#define SLEEP_NS 2000000000l
+static long sleeper_done_ns, others_done_ns;
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	sys_sleep_ns(SLEEP_NS);
+	sleeper_done_ns = syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+static void *other(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 200; i++)
+		sys_null();
+	others_done_ns = syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+static void *blocking_main(void *arg)
+{
+	(void)arg;
+	struct uthread *s = uthread_create(sleeper, 0);
+	uthread_yield(); /* the sleep is posted first */
+	struct uthread *o = uthread_create(other, 0);
+	uthread_join(o, 0);
+	uthread_join(s, 0);
+	return 0;
+}
+
+static void blocking(void)
+{
+	syscall_path_set(PATH_FLEXSC);
+	long t0 = syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0);
+	uthread_run(blocking_main, 0, 0);
+	syscall_path_set(PATH_SYSCALL);
+	CHECK_EQ(sleeper_done_ns - t0 >= SLEEP_NS, 1, "the sleep slept");
+	CHECK_EQ(others_done_ns < sleeper_done_ns, 1, "others finished before the sleep: %ld vs %ld ms",
+		 (others_done_ns - t0) / 1000000, (sleeper_done_ns - t0) / 1000000);
+}
+
+static void bad_entries(void)
+{
+	/* A hand-made entry in the last line, which the library hands out last. */
+	struct flexsc_page *pg = (struct flexsc_page *)0x00007F0000000000l;
+	struct flexsc_entry *h = &pg[1].entry[FLEXSC_ENTRIES_PER_PAGE - 1];
+	h->sysnum = SYS_null;
+	h->nargs = 9;
+	__atomic_store_n(&h->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+	syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
+	while (__atomic_load_n(&h->status, __ATOMIC_ACQUIRE) != FLEXSC_DONE)
+		flexsc_wait_any();
+	CHECK_EQ(h->ret, -EINVAL, "nargs 9");
+	__atomic_store_n(&h->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	CHECK_EQ(flexsc_call(999, 0, 0, 0, 0, 0, 0), -ENOSYS, "unknown number");
+	CHECK_EQ(flexsc_call(SYS_exit, 3, 0, 0, 0, 0, 0), -EINVAL, "exit through a syscall page");
+	CHECK_EQ(flexsc_call(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0), -EINVAL, "flexsc_wait through a page");
+	CHECK_EQ(flexsc_call(SYS_write, 1, KERNEL_ADDR, 8, 0, 0, 0), -EFAULT, "kernel pointer");
+	CHECK_EQ(flexsc_call(SYS_write, 1, 0x0000800000000000l, 8, 0, 0, 0), -EFAULT, "non-canonical");
+	CHECK_EQ(flexsc_call(SYS_read, 0, 16, 8, 0, 0, 0), -EFAULT, "NULL page");
+	/* Garbage status in a free entry: ignored (and reported once). */
+	struct flexsc_entry *g = &pg->entry[FLEXSC_ENTRIES_PER_PAGE - 1];
+	uint32_t saved = g->status;
+	__atomic_store_n(&g->status, 0xdeadbeef, __ATOMIC_RELEASE);
+	CHECK_EQ(flexsc_call(SYS_null, 0, 0, 0, 0, 0, 0), 0, "a call beside garbage");
+	sys_sleep_ns(5000000);
+	CHECK_EQ(g->status, 0xdeadbeef, "garbage left alone");
+	g->status = saved;
+	CHECK_EQ(syscall_syscall(SYS_flexsc_register, 1, 0, 0, 0, 0, 0), -EBUSY, "registering twice");
+}
+
+static void doorbell(void)
+{
+	struct sysinfo si;
+	sys_sysinfo((long)&si);
+	for (int i = 0; i < 5; i++) {
+		sys_sleep_ns(30000000); /* longer than flexsc.poll_us: the syscall threads sleep */
+		uint64_t wakes = flexsc_stats.wakes;
+		CHECK_EQ(flexsc_call(SYS_getpid, 0, 0, 0, 0, 0, 0), sys_getpid(), "call after idle");
+		if (si.flexsc_cpus)
+			CHECK_EQ(flexsc_stats.wakes > wakes, 1, "doorbell rung after idle (round %d)", i);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	CHECK_EQ(syscall_syscall(SYS_flexsc_register, 0, 0, 0, 0, 0, 0), -EINVAL, "zero pages");
+	CHECK_EQ(syscall_syscall(SYS_flexsc_register, FLEXSC_MAX_PAGES + 1, 0, 0, 0, 0, 0), -EINVAL, "too many pages");
+	CHECK_EQ(syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0), -EINVAL, "wait before registering");
+	CHECK_EQ(flexsc_init(2), 0, "flexsc_init");
+	const char *only = argc > 1 ? argv[1] : "";
+	if (!*only || !strcmp(only, "same"))
+		same_as_syscall();
+	if (!*only || !strcmp(only, "stress"))
+		stress();
+	if (!*only || !strcmp(only, "blocking"))
+		blocking();
+	if (!*only || !strcmp(only, "bad"))
+		bad_entries();
+	if (!*only || !strcmp(only, "doorbell"))
+		doorbell();
+	printf("utest_flexsc: %d failed checks\n", check_failures);
+	return check_failures;
+}
