@@ -88,10 +88,12 @@ $(B)/bench/%.o: bench/%.c
 	@$(CC) $(USER_CFLAGS) -c $< -o $@
 $(B)/user/%.elf: $(B)/userlib/prog/%.o $(USERLIB_OBJS) $(BENCH_LIB_OBJS) userlib/user.ld
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $< $(USERLIB_OBJS) $(BENCH_LIB_OBJS) -lgcc
-$(B)/user/%.elf: $(B)/bench/exless/%.o $(USERLIB_OBJS) $(BENCH_LIB_OBJS) userlib/user.ld
+	@echo "  LD      $@"
+	@$(CC) $(USER_LDFLAGS) -o $@ $< $(USERLIB_OBJS) $(BENCH_LIB_OBJS) -lgcc
+$(B)/user/%.elf: $(B)/bench/exless/%.o $(B)/bench/suite.o $(USERLIB_OBJS) $(BENCH_LIB_OBJS) userlib/user.ld
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $< $(USERLIB_OBJS) $(BENCH_LIB_OBJS) -lgcc
+	@echo "  LD      $@"
+	@$(CC) $(USER_LDFLAGS) -o $@ $< $(B)/bench/suite.o $(USERLIB_OBJS) $(BENCH_LIB_OBJS) -lgcc
 
 # The programs ride in the kernel image: one .incbin each, found by name.
 $(B)/userprogs.S: $(USER_ELFS) scripts/userprogs.sh

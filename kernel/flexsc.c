@@ -103,31 +103,35 @@ static void run_entry(struct flexsc_ctx *ctx, struct flexsc_entry *e)
 	spin_unlock(&ctx->lock);
 }
 
-/* Claim one SUBMITTED entry of ctx, or return NULL. Garbage statuses are
- * skipped and reported once per process. */
-static struct flexsc_entry *claim(struct flexsc_ctx *ctx)
+/* Claim the SUBMITTED entry at or after *pos in ctx (advancing *pos), or
+ * return NULL at the end. Garbage statuses are skipped and reported once
+ * per process. */
+static struct flexsc_entry *claim(struct flexsc_ctx *ctx, u32 *pos)
 {
-	for (u32 pg = 0; pg < ctx->npages; pg++) {
-		for (int i = 0; i < FLEXSC_ENTRIES_PER_PAGE; i++) {
-			struct flexsc_entry *e = &ctx->pages[pg]->entry[i];
-			u32 st = __atomic_load_n(&e->status, __ATOMIC_RELAXED);
-			if (st == FLEXSC_SUBMITTED) {
-				u32 want = FLEXSC_SUBMITTED;
-				if (__atomic_compare_exchange_n(&e->status, &want, FLEXSC_BUSY, false,
-								__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-					return e;
-			} else if (st > FLEXSC_DONE && !ctx->garbage_reported) {
-				ctx->garbage_reported = true;
-				kprintf("[pid %d %s] flexsc: entry %u of page %u has garbage status 0x%x: ignored\n",
-					ctx->proc->pid, ctx->proc->name, i, pg, st);
+	for (; *pos < ctx->npages * FLEXSC_ENTRIES_PER_PAGE; (*pos)++) {
+		u32 pg = *pos / FLEXSC_ENTRIES_PER_PAGE, i = *pos % FLEXSC_ENTRIES_PER_PAGE;
+		struct flexsc_entry *e = &ctx->pages[pg]->entry[i];
+		u32 st = __atomic_load_n(&e->status, __ATOMIC_RELAXED);
+		if (st == FLEXSC_SUBMITTED) {
+			u32 want = FLEXSC_SUBMITTED;
+			if (__atomic_compare_exchange_n(&e->status, &want, FLEXSC_BUSY, false, __ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED)) {
+				(*pos)++;
+				return e;
 			}
+		} else if (st > FLEXSC_DONE && !ctx->garbage_reported) {
+			ctx->garbage_reported = true;
+			kprintf("[pid %d %s] flexsc: entry %u of page %u has garbage status 0x%x: ignored\n",
+				ctx->proc->pid, ctx->proc->name, i, pg, st);
 		}
 	}
 	return 0;
 }
 
 /* One pass over every registered process: claim and run what is there.
- * Returns how many entries ran. */
+ * While a process is served its address space is loaded (me->as, so a
+ * preemption restores it) and its ctx->inflight counts us, so exit waits
+ * until no CPU can still walk its page tables. Returns how many ran. */
 static int scan_once(struct flexsc_core *core)
 {
 	struct thread *me = current_thread();
@@ -136,22 +140,30 @@ static int scan_once(struct flexsc_core *core)
 	list_for_each(n, &registered) {
 		struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
 		struct flexsc_entry *e;
-		while (!ctx->dead && READ_ONCE(core->active) == me && (e = claim(ctx))) {
-			ctx->inflight++;
+		u32 pos = 0;
+		ctx->inflight++;
+		while (!ctx->dead && READ_ONCE(core->active) == me && (e = claim(ctx, &pos))) {
 			spin_unlock(&flexsc_lock);
+			if (me->as != ctx->proc->as) {
+				me->as = ctx->proc->as;
+				as_switch(me->as);
+			}
 			me->proc = ctx->proc;
-			as_switch(ctx->proc->as);
 			me->flexsc_worker = true;
 			run_entry(ctx, e);
 			me->flexsc_worker = false;
 			me->proc = 0;
 			spin_lock(&flexsc_lock);
-			if (--ctx->inflight == 0 && ctx->dead) {
-				spin_lock(&ctx->lock);
-				waitq_wake_all(&ctx->done_wait);
-				spin_unlock(&ctx->lock);
-			}
 			ran++;
+		}
+		if (me->as) {
+			me->as = 0;
+			as_switch(0);
+		}
+		if (--ctx->inflight == 0 && ctx->dead) {
+			spin_lock(&ctx->lock);
+			waitq_wake_all(&ctx->done_wait);
+			spin_unlock(&ctx->lock);
 		}
 		if (READ_ONCE(core->active) != me)
 			break; /* we blocked in a call and a spare took over */
@@ -208,9 +220,11 @@ static void syscall_thread(void *arg)
 		}
 		/* Sleep: flag, full fence, look again, then sleep on the doorbell. */
 		spin_lock(&flexsc_lock);
+		/* sleeping before need_wakeup: a user who sees the flag then
+		 * finds sleeping set, and flexsc_wake's lock-free check holds. */
+		WRITE_ONCE(core->sleeping, true);
 		if (!shared_mode)
 			set_need_wakeup(1);
-		core->sleeping = true;
 		mfence();
 		if (!any_submitted() && READ_ONCE(core->active) == me)
 			waitq_sleep(&core->doorbell, &flexsc_lock);

@@ -1,0 +1,327 @@
+/*
+ * The benchmark suite on exless: the platform layer of bench/plat.h over
+ * userlib, and the exless-only benches (cores, indirect, server). The kernel
+ * starts it with `bench` on its command line and passes the bench.* options
+ * as argv[1]; it prints @@BENCH lines, then powers the machine off.
+ * bench_all --peer FN ARG KEY CPU: internal, the peer of plat_peer_start().
+ */
+#include "../../userlib/libc.h"
+#include "../../userlib/sys.h"
+#include "../../userlib/flexsc.h"
+#include "../../userlib/uthread.h"
+#include "../plat.h"
+#include "../suite.h"
+#include "../timing.h"
+
+const char plat_system[] = "exless";
+static struct sysinfo si;
+static bool flexsc_ready;
+/* Enough entries for the largest batch (256) and no more: pollers scan every
+ * registered entry. */
+#define BENCH_FLEXSC_PAGES 5
+
+uint64_t plat_tsc_hz(void) { return si.tsc_hz; }
+unsigned plat_ncpus(void) { return si.ncpus; }
+
+/* Up to a page: a shm page (by key), which a peer process maps at the same
+ * address. Larger: private heap memory. */
+static int next_shm_key;
+void *plat_alloc(unsigned long bytes)
+{
+	if (bytes <= 4096) {
+		long a = sys_shm(next_shm_key++);
+		return a < 0 ? NULL : (void *)a;
+	}
+	char *p = malloc(bytes + 64);
+	return p ? (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63) : NULL;
+}
+
+static bool ensure_flexsc(void)
+{
+	if (!flexsc_ready)
+		flexsc_ready = flexsc_init(BENCH_FLEXSC_PAGES) == 0;
+	return flexsc_ready;
+}
+
+const char *const plat_paths[] = { "int80", "syscall", "sysenter", "flexsc", NULL };
+
+static enum syscall_path path_of(const char *name)
+{
+	for (int p = 0; p < PATH_COUNT; p++)
+		if (!strcmp(name, syscall_path_name(p)))
+			return p;
+	return PATH_COUNT;
+}
+
+static bool path_ok(enum syscall_path p)
+{
+	if (p == PATH_SYSENTER)
+		return si.sysenter_ok;
+	if (p == PATH_FLEXSC)
+		return ensure_flexsc();
+	return p < PATH_COUNT;
+}
+
+static long null_int80(void) { return syscall_int80(SYS_null, 0, 0, 0, 0, 0, 0); }
+static long null_syscall(void) { return syscall_syscall(SYS_null, 0, 0, 0, 0, 0, 0); }
+static long null_sysenter(void) { return syscall_sysenter(SYS_null, 0, 0, 0, 0, 0, 0); }
+static long null_flexsc(void) { return flexsc_call(SYS_null, 0, 0, 0, 0, 0, 0); }
+static long floor_int80(void) { return syscall_floor(PATH_INT80); }
+static long floor_syscall(void) { return syscall_floor(PATH_SYSCALL); }
+static long floor_sysenter(void) { return syscall_floor(PATH_SYSENTER); }
+
+plat_call_fn plat_null_fn(const char *path)
+{
+	static const plat_call_fn fns[PATH_COUNT] = { null_int80, null_syscall, null_sysenter, null_flexsc };
+	enum syscall_path p = path_of(path);
+	return path_ok(p) ? fns[p] : NULL;
+}
+
+plat_call_fn plat_floor_fn(const char *path)
+{
+	static const plat_call_fn fns[PATH_COUNT] = { floor_int80, floor_syscall, floor_sysenter, NULL };
+	enum syscall_path p = path_of(path);
+	return p < PATH_COUNT && p != PATH_FLEXSC && path_ok(p) ? fns[p] : NULL;
+}
+
+unsigned plat_syscall_cores(const char *path)
+{
+	return strcmp(path, "flexsc") ? 0 : (unsigned)__builtin_popcountl(si.flexsc_cpus);
+}
+
+int plat_path_set(const char *path)
+{
+	enum syscall_path p = path_of(path);
+	return path_ok(p) ? syscall_path_set(p) : -ENOTSUP;
+}
+
+int plat_open(const char *dev) { return (int)syscall_syscall(SYS_open, (long)dev, O_RDWR, 0, 0, 0, 0); }
+long plat_read(int fd, void *buf, unsigned long n) { return sys_read(fd, (long)buf, n); }
+long plat_write(int fd, const void *buf, unsigned long n) { return sys_write(fd, (long)buf, n); }
+
+const char *const plat_batch_paths[] = { "flexsc", NULL };
+static struct flexsc_call batch_calls[BENCH_BATCH_MAX];
+
+int plat_batch_open(const char *path, unsigned max)
+{
+	if (strcmp(path, "flexsc") || max > BENCH_BATCH_MAX || !ensure_flexsc())
+		return 1;
+	return 0;
+}
+
+int plat_batch_nops(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		batch_calls[i].nr = SYS_null;
+	int done = flexsc_batch(batch_calls, (int)n);
+	return done == (int)n ? 0 : -EAGAIN;
+}
+
+void plat_batch_close(void) {}
+
+/* The peer is this same program (same addresses: static, not PIE) in a new
+ * process that maps the shm page holding arg and runs fn(arg) pinned. */
+static long peer_pid = -1;
+
+int plat_peer_start(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	char sfn[24], sarg[24], skey[8], scpu[8];
+	snprintf(sfn, sizeof(sfn), "%lu", (unsigned long)fn);
+	snprintf(sarg, sizeof(sarg), "%lu", (unsigned long)arg);
+	snprintf(skey, sizeof(skey), "%d", next_shm_key - 1);
+	snprintf(scpu, sizeof(scpu), "%u", cpu);
+	char *argv[] = { "bench_all", "--peer", sfn, sarg, skey, scpu, NULL };
+	peer_pid = syscall_syscall(SYS_spawn, (long)"bench_all", (long)argv, 0, 0, 0, 0);
+	return peer_pid < 0 ? (int)peer_pid : 0;
+}
+
+int plat_peer_join(void)
+{
+	int status;
+	long r = syscall_syscall(SYS_wait, peer_pid, (long)&status, 0, 0, 0, 0);
+	return r < 0 ? (int)r : status ? -EIO : 0;
+}
+
+static int peer_main(char **argv)
+{
+	void (*fn)(void *) = (void (*)(void *))strtoul(argv[2], NULL, 10);
+	void *arg = (void *)strtoul(argv[3], NULL, 10);
+	for (int key = 0; key <= atoi(argv[4]); key++)
+		if (sys_shm(key) < 0)
+			return 2;
+	if (sys_setaffinity(0, 1l << atoi(argv[5])) < 0)
+		return 3;
+	fn(arg);
+	return 0;
+}
+
+/* ---- exless-only benches ---- */
+
+/* The calls between units of user work in indirect and server: a mix that
+ * walks kernel code and data the way a real request would. */
+static int null_fd = -1;
+static void some_calls(void)
+{
+	static char b[256];
+	sys_getpid();
+	sys_write(null_fd, (long)b, sizeof(b));
+	sys_time_ns();
+	sys_null();
+}
+
+/* bench=indirect: time one pass of user work over a working set, alone,
+ * after trapping calls, and after exception-less calls (which run on the
+ * syscall core and so leave this core's caches to the user). */
+static int bench_indirect(const struct bench_config *cfg)
+{
+	static const unsigned long sets[] = { 16 << 10, 256 << 10, 4 << 20 };
+	static const char *const modes[] = { "none", "syscall", "flexsc" };
+	unsigned n = cfg->iters / 10 < 200 ? 200 : cfg->iters / 10;
+	char extra[48];
+	for (unsigned s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+		volatile char *ws = malloc(sets[s]);
+		if (!ws)
+			return -ENOMEM;
+		for (unsigned m = 0; m < 3; m++) {
+			if (m == 2 && !ensure_flexsc())
+				continue;
+			syscall_path_set(m == 2 ? PATH_FLEXSC : PATH_SYSCALL);
+			for (unsigned i = 0; i < n + 10; i++) {
+				if (m)
+					some_calls();
+				uint64_t t0 = tsc_begin();
+				for (unsigned long off = 0; off < sets[s]; off += 64)
+					ws[off]++;
+				uint64_t t1 = tsc_end();
+				if (i >= 10)
+					bench_samples[i - 10] = bench_cycles(t0, t1);
+			}
+			syscall_path_set(PATH_SYSCALL);
+			struct report_point pt;
+			bench_point_init(&pt, "indirect", modes[m]);
+			pt.syscall_cores = m == 2 ? plat_syscall_cores("flexsc") : 0;
+			snprintf(extra, sizeof(extra), "working_set=%lu", sets[s]);
+			pt.extra = extra;
+			report_result(&pt, bench_samples, n);
+		}
+		free((void *)ws);
+	}
+	return 0;
+}
+
+/* bench=server and cores: user threads each looping {user work, calls}. */
+#define SERVER_WORK 4096
+static unsigned server_ops_per_thread;
+static char server_buf[64][SERVER_WORK];
+
+static void *server_thread(void *arg)
+{
+	long id = (long)arg;
+	for (unsigned i = 0; i < server_ops_per_thread; i++) {
+		for (int off = 0; off < SERVER_WORK; off += 64)
+			server_buf[id % 64][off]++;
+		some_calls();
+	}
+	return 0;
+}
+
+static unsigned server_threads;
+static void *server_main(void *arg)
+{
+	(void)arg;
+	struct uthread *t[64];
+	for (unsigned i = 0; i < server_threads; i++)
+		t[i] = uthread_create(server_thread, (void *)(long)i);
+	for (unsigned i = 0; i < server_threads; i++)
+		uthread_join(t[i], 0);
+	return 0;
+}
+
+/* One run: threads x ops over path; reports ops/s and cycles per op. */
+static int server_point(const char *bench, const char *path, unsigned threads, unsigned ops)
+{
+	if (!strcmp(path, "flexsc") && !ensure_flexsc())
+		return 0;
+	server_threads = threads;
+	server_ops_per_thread = ops;
+	unsigned reps = 5;
+	for (unsigned r = 0; r < reps + 1; r++) {
+		syscall_path_set(path_of(path));
+		uint64_t t0 = tsc_begin();
+		uthread_run(server_main, 0, 0);
+		uint64_t t1 = tsc_end();
+		syscall_path_set(PATH_SYSCALL);
+		if (r)
+			bench_samples[r - 1] = bench_cycles(t0, t1) / ((uint64_t)threads * ops);
+	}
+	struct report_stats st;
+	uint64_t copy[8];
+	memcpy(copy, bench_samples, reps * sizeof(uint64_t));
+	report_stats(copy, reps, &st);
+	struct report_point pt;
+	bench_point_init(&pt, bench, path);
+	pt.user_threads = threads;
+	pt.syscall_cores = plat_syscall_cores(path);
+	pt.ops_per_sec = (unsigned long)(si.tsc_hz / (st.median ? st.median : 1));
+	pt.extra = "calls_per_op=4";
+	report_result(&pt, bench_samples, reps);
+	return 0;
+}
+
+int plat_bench(const char *name, const struct bench_config *cfg)
+{
+	unsigned ops = cfg->iters / 20 < 50 ? 50 : cfg->iters / 20;
+	if (null_fd < 0)
+		null_fd = (int)syscall_syscall(SYS_open, (long)"null", O_WRONLY, 0, 0, 0, 0);
+	if (!strcmp(name, "indirect"))
+		return bench_indirect(cfg);
+	if (!strcmp(name, "server")) {
+		static const unsigned threads[] = { 1, 8, 32 };
+		for (unsigned i = 0; i < 3; i++) {
+			server_point("server", "syscall", threads[i], ops);
+			server_point("server", "flexsc", threads[i], ops);
+		}
+		return 0;
+	}
+	if (!strcmp(name, "cores")) {
+		/* The syscall cores are fixed per boot (flexsc.cores=): this point is
+		 * one x value; scripts/sweep.sh boots with others. */
+		server_point("cores", "syscall", 32, ops);
+		server_point("cores", "flexsc", 32, ops);
+		return 0;
+	}
+	return 1;
+}
+
+static void print_meta(void)
+{
+	printf("@@BENCH meta system=exless cpu_vendor=%s cpu_model=\"%s\" tsc_hz=%lu cpus=%u syscall_cpus=%d "
+	       "flexsc_cpu_mask=0x%lx sysenter=%u hypervisor=\"%s\" git=%s cmdline=\"%s\"\n",
+	       si.cpu_vendor, si.cpu_model, si.tsc_hz, si.ncpus, __builtin_popcountl(si.flexsc_cpus),
+	       si.flexsc_cpus, si.sysenter_ok, si.hypervisor, si.git_rev, si.cmdline);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 6 && !strcmp(argv[1], "--peer"))
+		return peer_main(argv);
+	syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0);
+	/* The suite runs on CPU 0; the syscall threads have their own cores. */
+	syscall_syscall(SYS_setaffinity, 0, 1, 0, 0, 0, 0);
+	print_meta();
+	struct bench_config cfg;
+	const char *bad = bench_config_parse(&cfg, argc > 1 ? argv[1] : "");
+	int failed;
+	if (bad) {
+		printf("@@BENCH error msg=\"%s\"\n", bad);
+		failed = 1;
+	} else {
+		failed = bench_suite(&cfg);
+	}
+	printf("@@BENCH done\n");
+	printf_flush();
+	/* Started by the kernel for `bench`: end the machine; from the shell,
+	 * poweroff is refused and we just exit. */
+	syscall_syscall(SYS_poweroff, failed ? 1 : 0, 0, 0, 0, 0, 0);
+	return failed;
+}

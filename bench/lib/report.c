@@ -1,0 +1,142 @@
+/* "@@BENCH" lines: see report.h. */
+#include "report.h"
+
+static void sift_down(uint64_t *v, unsigned root, unsigned n)
+{
+	for (;;) {
+		unsigned child = 2 * root + 1;
+		uint64_t t;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n && v[child + 1] > v[child])
+			child++;
+		if (v[root] >= v[child])
+			return;
+		t = v[root];
+		v[root] = v[child];
+		v[child] = t;
+		root = child;
+	}
+}
+
+void report_sort(uint64_t *v, unsigned n)
+{
+	unsigned i;
+
+	for (i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (i = n; i-- > 1;) {
+		uint64_t t = v[0];
+
+		v[0] = v[i];
+		v[i] = t;
+		sift_down(v, 0, i);
+	}
+}
+
+/* The sample at or above which p percent of the sorted samples lie. */
+static uint64_t rank(const uint64_t *sorted, unsigned n, unsigned p)
+{
+	unsigned long k = ((unsigned long)n * p + 99) / 100;
+
+	return sorted[k ? k - 1 : 0];
+}
+
+void report_stats(uint64_t *samples, unsigned n, struct report_stats *st)
+{
+	uint64_t sum = 0;
+	unsigned i;
+
+	report_sort(samples, n);
+	for (i = 0; i < n; i++)
+		sum += samples[i];
+	st->min = samples[0];
+	st->median = rank(samples, n, 50);
+	st->p99 = rank(samples, n, 99);
+	st->max = samples[n - 1];
+	st->mean10 = (sum * 10 + n / 2) / n;
+}
+
+/* Prints " key=value", quoting the value when it must be. */
+static void put_str(const char *key, const char *val)
+{
+	char buf[320];
+	int quote = !*val;
+	unsigned i;
+
+	for (i = 0; val[i] && i < sizeof(buf) - 1; i++) {
+		char c = val[i];
+
+		if (c == '\t' || c == '\n' || c == '\r')
+			c = ' ';
+		else if (c == '"')
+			c = '\'';
+		quote |= c == ' ';
+		buf[i] = c;
+	}
+	buf[i] = 0;
+	if (quote)
+		report_printf(" %s=\"%s\"", key, buf);
+	else
+		report_printf(" %s=%s", key, buf);
+}
+
+void report_line(const struct report_point *pt, const struct report_stats *st, unsigned n)
+{
+	report_printf("@@BENCH result system=%s bench=%s path=%s batch=%u syscall_cores=%u"
+		      " user_threads=%u size_bytes=%lu iters=%u",
+		      pt->system, pt->bench, pt->path, pt->batch, pt->syscall_cores,
+		      pt->user_threads, pt->size_bytes, n);
+	report_printf(" min=%lu median=%lu p99=%lu max=%lu mean=%lu.%lu",
+		      (unsigned long)st->min, (unsigned long)st->median, (unsigned long)st->p99,
+		      (unsigned long)st->max, (unsigned long)(st->mean10 / 10),
+		      (unsigned long)(st->mean10 % 10));
+	if (pt->ops_per_sec)
+		report_printf(" ops_per_sec=%lu", pt->ops_per_sec);
+	report_printf(" tsc_overhead=%lu", (unsigned long)pt->tsc_overhead);
+	if (pt->extra && *pt->extra)
+		report_printf(" %s", pt->extra);
+	report_printf("\n");
+}
+
+void report_result(const struct report_point *pt, uint64_t *samples, unsigned n)
+{
+	struct report_stats st;
+
+	report_stats(samples, n, &st);
+	report_line(pt, &st, n);
+}
+
+void report_meta(const struct report_meta *m)
+{
+	report_printf("@@BENCH meta system=%s", m->system);
+	put_str("cpu_vendor", m->cpu_vendor);
+	put_str("cpu_model", m->cpu_model);
+	report_printf(" tsc_hz=%lu cpus=%u", (unsigned long)m->tsc_hz, m->cpus);
+	if (m->extra && *m->extra)
+		report_printf(" %s", m->extra);
+	put_str("hypervisor", m->hypervisor);
+	put_str("cmdline", m->cmdline);
+	report_printf("\n");
+}
+
+void report_error(const char *system, const char *bench, const char *path, const char *msg,
+		  long result)
+{
+	report_printf("@@BENCH error system=%s", system);
+	if (bench)
+		report_printf(" bench=%s", bench);
+	if (path)
+		report_printf(" path=%s", path);
+	if (result)
+		report_printf(" result=%s%lu", result < 0 ? "-" : "",
+			      result < 0 ? -(unsigned long)result : (unsigned long)result);
+	put_str("msg", msg);
+	report_printf("\n");
+}
+
+void report_done(void)
+{
+	report_printf("@@BENCH done\n");
+}
