@@ -74,7 +74,7 @@ args=(-machine q35 -m "$mem" -smp "$smp" -kernel "$kernel" -no-reboot -display n
 case "$accel" in
 kvm) args+=(-accel kvm -cpu "${cpu:-host,-arch-capabilities}") ;;
 tcg) args+=(-accel tcg,thread=multi -cpu "${cpu:-max,vendor=GenuineIntel}") ;;
-icount) args+=(-accel tcg -icount shift=0 -cpu "${cpu:-max,vendor=GenuineIntel}") ;;
+icount) args+=(-accel tcg -icount shift=0,sleep=off -cpu "${cpu:-max,vendor=GenuineIntel}") ;;
 esac
 [ -n "$initrd" ] && args+=(-initrd "$initrd")
 [ -n "$append" ] && args+=(-append "$append")
