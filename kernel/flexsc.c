@@ -59,9 +59,21 @@ struct flexsc_ctx {
 	struct list node;          /* registered */
 };
 
+struct flexsc_core;
+
+/* One syscall thread. It keeps the address space of the process it served
+ * last loaded (a CR3 write flushes the TLB, dearly under emulation), and
+ * holds a count on that process's ctx meanwhile, so an exit waits until it
+ * lets go: at its next pass, before it sleeps, or when a call blocks. */
+struct flexsc_worker {
+	struct flexsc_core *core;
+	struct thread *thread;
+	struct flexsc_ctx *held;   /* ctx whose address space is loaded, or NULL */
+};
+
 struct flexsc_core {
 	int cpu;
-	struct thread *threads[FLEXSC_THREADS_PER_CPU];
+	struct flexsc_worker workers[FLEXSC_THREADS_PER_CPU];
 	struct thread *active;     /* the one polling now */
 	bool sleeping;             /* the active thread sleeps on doorbell */
 	struct waitq doorbell;     /* the idle active thread */
@@ -128,26 +140,51 @@ static struct flexsc_entry *claim(struct flexsc_ctx *ctx, u32 *pos)
 	return 0;
 }
 
-/* One pass over every registered process: claim and run what is there.
- * While a process is served its address space is loaded (me->as, so a
- * preemption restores it) and its ctx->inflight counts us, so exit waits
- * until no CPU can still walk its page tables. Returns how many ran. */
-static int scan_once(struct flexsc_core *core)
+/* Let go of the held ctx (flexsc_lock held): kernel tables again. */
+static void unhold(struct flexsc_worker *w)
 {
-	struct thread *me = current_thread();
+	struct flexsc_ctx *ctx = w->held;
+	if (!ctx)
+		return;
+	w->held = 0;
+	w->thread->as = 0;
+	as_switch(0);
+	if (--ctx->inflight == 0 && ctx->dead) {
+		spin_lock(&ctx->lock);
+		waitq_wake_all(&ctx->done_wait);
+		spin_unlock(&ctx->lock);
+	}
+}
+
+/* Load ctx's address space (flexsc_lock held), holding a count on it. */
+static void hold(struct flexsc_worker *w, struct flexsc_ctx *ctx)
+{
+	if (w->held == ctx)
+		return;
+	unhold(w);
+	ctx->inflight++;
+	w->held = ctx;
+	w->thread->as = ctx->proc->as; /* what a preemption restores */
+	as_switch(ctx->proc->as);
+}
+
+/* One pass over every registered process: claim and run what is there.
+ * Returns how many entries ran. */
+static int scan_once(struct flexsc_worker *w)
+{
+	struct thread *me = w->thread;
+	struct flexsc_core *core = w->core;
 	int ran = 0;
 	spin_lock(&flexsc_lock);
+	if (w->held && w->held->dead)
+		unhold(w);
 	list_for_each(n, &registered) {
 		struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
 		struct flexsc_entry *e;
 		u32 pos = 0;
-		ctx->inflight++;
 		while (!ctx->dead && READ_ONCE(core->active) == me && (e = claim(ctx, &pos))) {
+			hold(w, ctx);
 			spin_unlock(&flexsc_lock);
-			if (me->as != ctx->proc->as) {
-				me->as = ctx->proc->as;
-				as_switch(me->as);
-			}
 			me->proc = ctx->proc;
 			me->flexsc_worker = true;
 			run_entry(ctx, e);
@@ -156,18 +193,11 @@ static int scan_once(struct flexsc_core *core)
 			spin_lock(&flexsc_lock);
 			ran++;
 		}
-		if (me->as) {
-			me->as = 0;
-			as_switch(0);
-		}
-		if (--ctx->inflight == 0 && ctx->dead) {
-			spin_lock(&ctx->lock);
-			waitq_wake_all(&ctx->done_wait);
-			spin_unlock(&ctx->lock);
-		}
 		if (READ_ONCE(core->active) != me)
 			break; /* we blocked in a call and a spare took over */
 	}
+	if (READ_ONCE(core->active) != me)
+		unhold(w); /* off to be a spare */
 	spin_unlock(&flexsc_lock);
 	return ran;
 }
@@ -194,7 +224,8 @@ static bool any_submitted(void)
 
 static void syscall_thread(void *arg)
 {
-	struct flexsc_core *core = arg;
+	struct flexsc_worker *w = arg;
+	struct flexsc_core *core = w->core;
 	struct thread *me = current_thread();
 	u64 idle_since = ktime_ns();
 	for (;;) {
@@ -210,7 +241,7 @@ static void syscall_thread(void *arg)
 			spin_unlock(&flexsc_lock);
 		}
 
-		if (scan_once(core)) {
+		if (scan_once(w)) {
 			idle_since = ktime_ns();
 			continue;
 		}
@@ -226,8 +257,10 @@ static void syscall_thread(void *arg)
 		if (!shared_mode)
 			set_need_wakeup(1);
 		mfence();
-		if (!any_submitted() && READ_ONCE(core->active) == me)
+		if (!any_submitted() && READ_ONCE(core->active) == me) {
+			unhold(w);
 			waitq_sleep(&core->doorbell, &flexsc_lock);
+		}
 		core->sleeping = false;
 		set_need_wakeup(0);
 		spin_unlock(&flexsc_lock);
@@ -274,10 +307,12 @@ void flexsc_init(void)
 		waitq_init(&core->doorbell);
 		waitq_init(&core->spares);
 		for (int i = 0; i < FLEXSC_THREADS_PER_CPU; i++) {
+			struct flexsc_worker *w = &core->workers[i];
 			char name[16];
 			snprintf(name, sizeof(name), "flexsc%d.%d", cpu, i);
-			core->threads[i] = kthread_create(name, syscall_thread, core, cpu);
-			if (!core->threads[i])
+			w->core = core;
+			w->thread = kthread_create(name, syscall_thread, w, cpu);
+			if (!w->thread)
 				panic("flexsc: no memory for syscall threads");
 		}
 		ncores++;
@@ -286,7 +321,7 @@ void flexsc_init(void)
 	}
 	for (int c = 0; c < ncores; c++)
 		for (int i = 0; i < FLEXSC_THREADS_PER_CPU; i++)
-			thread_make_runnable(cores[c].threads[i]);
+			thread_make_runnable(cores[c].workers[i].thread);
 	if (!shared_mode)
 		kprintf("flexsc: syscall threads on CPUs 0x%lx, %d per core, poll %lu us\n", core_mask,
 			FLEXSC_THREADS_PER_CPU, boot_opts.flexsc_poll_us);
@@ -398,7 +433,7 @@ void flexsc_interrupt(struct proc *p)
 	spin_lock(&flexsc_lock);
 	for (int c = 0; c < ncores; c++)
 		for (int i = 0; i < FLEXSC_THREADS_PER_CPU; i++) {
-			struct thread *t = cores[c].threads[i];
+			struct thread *t = cores[c].workers[i].thread;
 			if (t->proc == p && t->state == T_SLEEPING)
 				thread_interrupt(t);
 		}

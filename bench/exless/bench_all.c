@@ -309,8 +309,15 @@ int main(int argc, char **argv)
 	/* The suite runs on CPU 0; the syscall threads have their own cores. */
 	syscall_syscall(SYS_setaffinity, 0, 1, 0, 0, 0, 0);
 	print_meta();
+	/* The kernel passes its bench.* options as one word; the shell, one
+	 * word per option: the parser takes them joined. */
+	static char opts[512];
+	for (int i = 1; i < argc; i++) {
+		strlcpy(opts + strlen(opts), " ", sizeof(opts) - strlen(opts));
+		strlcpy(opts + strlen(opts), argv[i], sizeof(opts) - strlen(opts));
+	}
 	struct bench_config cfg;
-	const char *bad = bench_config_parse(&cfg, argc > 1 ? argv[1] : "");
+	const char *bad = bench_config_parse(&cfg, opts);
 	int failed;
 	if (bad) {
 		printf("@@BENCH error msg=\"%s\"\n", bad);

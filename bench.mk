@@ -1,0 +1,43 @@
+# make bench: the benchmark suite on exless and on the Linux peer, into
+# results/<UTC time>/ (scripts/bench.sh). Included by the Makefile, which
+# sets KERNEL_IMG, ACCEL and CPU. Settings, all overridable on the command
+# line (make bench BENCH_ITERS=2000 BENCH_LIST="null batch"):
+#   BENCH_ITERS      samples per measurement, 1..1000000
+#   BENCH_BATCHES    batch sizes, each 1..1024
+#   BENCH_SIZES      bytes per read/write, each 1..1048576
+#   BENCH_LIST       exless benches: null floor pingpong batch cores size indirect server
+#                    (the Linux peer runs those it has: null pingpong batch size)
+#   BENCH_SMP        CPUs of both machines
+#   BENCH_MEM        memory of both machines
+#   BENCH_PEER       1: also boot the Linux peer; 0: exless only
+#   BENCH_PEER_ARGS  more Linux parameters, e.g. nopti (default: Linux's defaults)
+#   BENCH_TIMEOUT    seconds per boot
+#   ICOUNT           1: -icount shift=0, the TSC counts guest instructions
+# scripts/bench.sh checks them all; a bad one stops make before it builds.
+
+BENCH_ITERS ?= 10000
+BENCH_BATCHES ?= 1 2 4 8 16 32 64 128 256
+BENCH_SIZES ?= 1 4 16 64 256 1024 4096 16384 65536
+BENCH_LIST ?= null floor pingpong batch cores size indirect server
+BENCH_SMP ?= 2
+BENCH_MEM ?= 1G
+BENCH_PEER ?= 1
+BENCH_PEER_ARGS ?=
+BENCH_TIMEOUT ?= 300
+ICOUNT ?= 0
+
+BENCH_OPTS = --iters '$(BENCH_ITERS)' --batches '$(BENCH_BATCHES)' --sizes '$(BENCH_SIZES)' \
+	--list '$(BENCH_LIST)' --smp '$(BENCH_SMP)' --mem '$(BENCH_MEM)' --peer '$(BENCH_PEER)' \
+	--peer-args '$(BENCH_PEER_ARGS)' --timeout '$(BENCH_TIMEOUT)' --icount '$(ICOUNT)' \
+	--accel '$(ACCEL)' $(if $(CPU),--cpu '$(CPU)')
+
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+BENCH_CHECK := $(shell scripts/bench.sh --check $(BENCH_OPTS) 2>&1 || echo '(bad bench settings)')
+ifneq ($(findstring (bad bench settings),$(BENCH_CHECK)),)
+$(error $(BENCH_CHECK))
+endif
+endif
+
+.PHONY: bench
+bench: $(KERNEL_IMG)
+	scripts/bench.sh $(BENCH_OPTS) --kernel $(KERNEL_IMG)

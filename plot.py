@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""Charts of one benchmark run.
+
+usage: python3 plot.py [RESULTS_DIR] [--gnuplot]
+
+Reads RESULTS_DIR/results.csv and meta.json (scripts/collect.py) and writes
+PNGs next to them, each only when its data is there:
+  null.png      null call latency per path, p99 whiskers, floors, Linux peer
+  batch.png     cost per call vs batch size, trapping null calls for reference
+  cores.png     throughput vs syscall cores
+  size.png      read/write cost vs bytes moved
+  indirect.png  user work time vs working set, without/with trapping/flexsc calls
+  server.png    server throughput, synchronous vs flexsc
+RESULTS_DIR defaults to results/latest. With --gnuplot, draws null-gnuplot.png
+and batch-gnuplot.png with scripts/plot.gnuplot instead (needs only gnuplot).
+
+Needs pandas and matplotlib; when this python lacks them, plot.py runs itself
+again under /usr/bin/python3 (Debian's python3-pandas, python3-matplotlib).
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SYSTEM_PYTHON = "/usr/bin/python3"
+PATH_ORDER = ["int80", "syscall", "sysenter", "flexsc", "io_uring", "io_uring_sqpoll"]
+TRAPPING = ["int80", "syscall", "sysenter"]
+# What a TSC cycle means under each accelerator.
+NOTE = {
+    "kvm": "",
+    "tcg": " (emulated time, TCG)",
+    "tcg-icount": " (guest instructions, icount)",
+}
+
+
+def fail(msg):
+    print("plot.py: %s" % msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def parse_args(argv):
+    gnuplot = "--gnuplot" in argv
+    rest = [a for a in argv if a != "--gnuplot"]
+    if any(a in ("-h", "--help") for a in rest):
+        print(__doc__.strip())
+        sys.exit(0)
+    if len(rest) > 1 or any(a.startswith("-") for a in rest):
+        fail("usage: plot.py [RESULTS_DIR] [--gnuplot]")
+    d = rest[0] if rest else os.path.join(HERE, "results", "latest")
+    if not os.path.isdir(d):
+        fail("no results directory %s (run make bench first, or name one)" % d)
+    if not os.path.isfile(os.path.join(d, "results.csv")):
+        fail("%s has no results.csv (scripts/collect.py writes it)" % d)
+    return d, gnuplot
+
+
+def import_or_reexec():
+    """pandas and matplotlib, from this python or from Debian's."""
+    try:
+        import matplotlib
+        import pandas
+    except ImportError as e:
+        here = os.path.realpath(sys.executable)
+        if (os.environ.get("PLOT_PY_REEXEC") or not os.access(SYSTEM_PYTHON, os.X_OK)
+                or here == os.path.realpath(SYSTEM_PYTHON)):
+            fail("%s (%s): neither it nor %s has pandas and matplotlib: "
+                 "apt-get install python3-pandas python3-matplotlib"
+                 % (e, sys.executable, SYSTEM_PYTHON))
+        os.environ["PLOT_PY_REEXEC"] = "1"
+        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return pandas, plt
+
+
+class Run:
+    """results.csv and meta.json of one run directory, and how to label them."""
+
+    def __init__(self, pd, d):
+        self.dir = d
+        # Only empty fields are missing: pandas would read bench "null" as NaN.
+        self.df = pd.read_csv(os.path.join(d, "results.csv"), dtype={"flexsc_cores": str},
+                              keep_default_na=False, na_values=[""])
+        if self.df.empty:
+            fail("%s/results.csv holds no results" % d)
+        try:
+            with open(os.path.join(d, "meta.json")) as f:
+                self.meta = json.load(f)
+        except (OSError, ValueError):
+            self.meta = {}
+        accels = sorted(self.df["accel"].dropna().astype(str).unique())
+        self.accel = "/".join(accels) or "unknown accelerator"
+        self.note = NOTE.get(self.accel, "")
+        self.unit = "TSC cycles" + self.note
+        self.rate = "per second of TSC time" + self.note
+
+    def subtitle(self):
+        host = self.meta.get("host", {})
+        cpu = host.get("cpu_model") or "unknown CPU"
+        qemu = (host.get("qemu") or "QEMU").replace("QEMU emulator version", "QEMU")
+        qemu = qemu.split(" (")[0]
+        smps = sorted(self.df["smp"].dropna().astype(int).unique())
+        vcpus = "/".join(str(s) for s in smps)
+        return "host %s · %s %s · smp=%s" % (cpu, qemu, self.accel, vcpus)
+
+    def system_label(self, system):
+        g = self.meta.get("systems", {}).get(system, {})
+        if system != "linux":
+            return ("%s %s" % (system, g.get("git", ""))).strip()
+        label = "Linux %s" % g.get("kernel", "")
+        if "PTI" in g.get("meltdown", ""):
+            label += " (PTI on)"
+        return label.strip()
+
+    def series(self, df, by):
+        """(label, {column: value}, rows) per group of the columns in by, and of
+        smp and flexsc_cores where those vary between the run's boots."""
+        varying = [c for c in ("smp", "flexsc_cores") if self.df[c].dropna().nunique() > 1]
+        keys = list(by) + varying
+        grouper = keys if len(keys) > 1 else keys[0]
+        for key, rows in df.groupby(grouper, sort=True, dropna=False):
+            key = key if isinstance(key, tuple) else (key,)
+            parts = []
+            for k, v in zip(keys, key):
+                if isinstance(v, float) and v != v:
+                    continue
+                if k == "system":
+                    parts.append(self.system_label(v))
+                elif k in ("path", "op"):
+                    parts.append(str(v))
+                elif k == "flexsc_cores":
+                    parts.append("flexsc.cores=%s" % v)
+                else:
+                    parts.append("%s=%s" % (k, v))
+            yield " ".join(parts), dict(zip(keys, key)), rows
+
+
+def path_rank(p):
+    return PATH_ORDER.index(p) if p in PATH_ORDER else len(PATH_ORDER)
+
+
+def style(key, i):
+    """Line i: solid for exless, dashed for Linux, markers by op; coloured by
+    path, unless boots of several configurations share paths (a sweep)."""
+    varied = "smp" in key or "flexsc_cores" in key
+    return {"color": "C%d" % ((i if varied else path_rank(key.get("path"))) % 10),
+            "linestyle": "--" if key.get("system") == "linux" else "-",
+            "marker": "s" if key.get("op") == "read" else "o"}
+
+
+def log_if_wide(ax, values):
+    v = [x for x in values if x > 0]
+    if v and max(v) / min(v) > 20:
+        ax.set_yscale("log")
+
+
+def bytes_axis(plt, ax, values):
+    """A log2 x axis ticked at values, labelled 1 B ... 64 KiB ... 1 MiB."""
+    def fmt(v, _pos):
+        for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+            if v >= scale:
+                return "%g %s" % (v / scale, unit)
+        return "%g B" % v
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(set(values)))
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.FuncFormatter(fmt))
+    ax.xaxis.set_minor_locator(plt.matplotlib.ticker.NullLocator())
+
+
+def save(plt, fig, run, name, title):
+    fig.axes[0].set_title("%s\n%s" % (title, run.subtitle()), fontsize=10)
+    fig.tight_layout()
+    path = os.path.join(run.dir, name)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print("plot.py: wrote %s" % path, file=sys.stderr)
+
+
+def chart_null(plt, run):
+    df = run.df
+    null = df[df.bench == "null"]
+    if null.empty:
+        return
+    paths = sorted(null.path.unique(), key=path_rank)
+    groups = list(run.series(null, ["system"]))
+    width = 0.8 / len(groups)
+    fig, ax = plt.subplots(figsize=(10, 6))
+    tops = []
+    floor_labelled = False
+    for i, (label, key, rows) in enumerate(groups):
+        xs, med, err = [], [], []
+        for j, p in enumerate(paths):
+            r = rows[rows.path == p]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            xs.append(j - 0.4 + width * (i + 0.5))
+            med.append(r.median_cycles)
+            err.append(r.p99_cycles - r.median_cycles)
+        ax.bar(xs, med, width * 0.9, yerr=[[0] * len(err), err], capsize=4,
+                      label="%s (median, whisker to p99)" % label,
+                      hatch="//" if key.get("system") == "linux" else None,
+                      edgecolor="black", linewidth=0.5)
+        for x, m in zip(xs, med):
+            ax.text(x, m, "%d" % m, ha="center", va="bottom", fontsize=7,
+                    bbox=dict(facecolor="white", edgecolor="none", pad=1, alpha=0.8))
+        tops += med + [m + e for m, e in zip(med, err)]
+        # Floors: the path's bare entry/exit, on the same system and run.
+        floor = df[(df.bench == "floor") & (df.system == key.get("system"))]
+        for k, v in key.items():
+            if k in ("smp", "flexsc_cores"):
+                floor = floor[floor[k] == v]
+        for x, p in zip(xs, [p for p in paths if not rows[rows.path == p].empty]):
+            f = floor[floor.path == p]
+            if f.empty:
+                continue
+            y = f.iloc[0].median_cycles
+            ax.hlines(y, x - width * 0.45, x + width * 0.45, colors="black", linewidths=2.5,
+                      label=None if floor_labelled else "floor: entry/exit only (median)")
+            ax.text(x, y, "floor %d" % y, ha="center", va="top", fontsize=7, color="white")
+            floor_labelled = True
+            tops.append(y)
+    ax.set_xticks(range(len(paths)))
+    ax.set_xticklabels(paths)
+    ax.set_xlabel("entry path")
+    ax.set_ylabel("%s per call" % run.unit)
+    log_if_wide(ax, tops)
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    save(plt, fig, run, "null.png", "Null system call latency per entry path")
+
+
+def chart_batch(plt, run):
+    df = run.df
+    batch = df[df.bench == "batch"]
+    if batch.empty:
+        return
+    fig, ax = plt.subplots(figsize=(10, 6))
+    values = []
+    for i, (label, key, rows) in enumerate(run.series(batch, ["system", "path"])):
+        rows = rows.sort_values("batch")
+        ax.errorbar(rows.batch, rows.median_cycles,
+                    yerr=[[0] * len(rows), rows.p99_cycles - rows.median_cycles],
+                    capsize=3, label=label, **style(key, i))
+        values += list(rows.median_cycles)
+    null = df[(df.bench == "null") & df.path.isin(TRAPPING)]
+    if null.groupby(["run", "path"]).ngroups > 4:
+        null = null[null.path == "syscall"]  # a sweep: one reference per boot
+    for i, (label, key, rows) in enumerate(run.series(null, ["system", "path"])):
+        y = rows.iloc[0].median_cycles
+        ax.axhline(y, color="dimgray", linestyle=":", linewidth=1)
+        # Alternate sides, so that labels of close values do not overlap.
+        ax.annotate("%s null: %d" % (label, y), (0.99 if i % 2 else 0.01, y),
+                    xycoords=("axes fraction", "data"), ha="right" if i % 2 else "left",
+                    va="bottom", fontsize=7, color="dimgray")
+        values.append(y)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(batch.batch.unique()))
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.ScalarFormatter())
+    ax.set_xlabel("calls per batch")
+    ax.set_ylabel("%s per call (median, whisker to p99)" % run.unit)
+    log_if_wide(ax, values)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    save(plt, fig, run, "batch.png",
+         "Cost per call vs batch size (dotted: one trapping null call)")
+
+
+def throughput(rows):
+    """ops_per_sec, or 1e9 / median_ns where a line had none."""
+    ops = rows.ops_per_sec.astype(float)
+    return ops.fillna(1e9 / rows.median_ns.astype(float))
+
+
+def chart_cores(plt, run):
+    cores = run.df[run.df.bench == "cores"]
+    if cores.empty:
+        return
+    fig, ax = plt.subplots(figsize=(10, 6))
+    for i, (label, key, rows) in enumerate(
+            run.series(cores, ["system", "path", "batch", "user_threads"])):
+        rows = rows.sort_values("syscall_cores")
+        ax.plot(rows.syscall_cores, throughput(rows), label=label, **style(key, i))
+    ax.set_xlabel("syscall cores")
+    ax.set_ylabel("calls %s" % run.rate)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_formatter(plt.matplotlib.ticker.EngFormatter())
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    save(plt, fig, run, "cores.png", "Throughput vs syscall cores")
+
+
+def chart_size(plt, run):
+    size = run.df[run.df.bench == "size"]
+    if size.empty:
+        return
+    fig, ax = plt.subplots(figsize=(10, 6))
+    for i, (label, key, rows) in enumerate(run.series(size, ["system", "path", "op"])):
+        rows = rows.sort_values("size_bytes")
+        ax.errorbar(rows.size_bytes, rows.median_cycles,
+                    yerr=[[0] * len(rows), rows.p99_cycles - rows.median_cycles],
+                    capsize=3, label=label, **style(key, i))
+    bytes_axis(plt, ax, size.size_bytes)
+    ax.set_yscale("log")
+    ax.set_xlabel("bytes per call")
+    ax.set_ylabel("%s per call (median, whisker to p99)" % run.unit)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    save(plt, fig, run, "size.png", "read() from zero (squares), write() to null (circles): "
+         "cost vs size")
+
+
+def chart_indirect(plt, run):
+    ind = run.df[run.df.bench == "indirect"].copy()
+    if ind.empty:
+        return
+    ind["working_set"] = ind.working_set.astype(float)
+    fig, ax = plt.subplots(figsize=(10, 6))
+    for i, (label, key, rows) in enumerate(run.series(ind, ["system", "path"])):
+        rows = rows.sort_values("working_set")
+        ax.plot(rows.working_set, rows.median_cycles, label=label, **style(key, i))
+    bytes_axis(plt, ax, ind.working_set)
+    log_if_wide(ax, ind.median_cycles)
+    ax.set_xlabel("user working set")
+    ax.set_ylabel("%s of user work per unit (median)" % run.unit)
+    ax.legend(fontsize=8, title="calls between units of work")
+    ax.grid(alpha=0.3)
+    save(plt, fig, run, "indirect.png",
+         "Indirect cost: user work time vs working set (none / trapping / flexsc)")
+
+
+def chart_server(plt, run):
+    srv = run.df[run.df.bench == "server"]
+    if srv.empty:
+        return
+    fig, ax = plt.subplots(figsize=(10, 6))
+    if srv.user_threads.nunique() > 1:
+        for i, (label, key, rows) in enumerate(
+                run.series(srv, ["system", "path", "syscall_cores"])):
+            rows = rows.sort_values("user_threads")
+            ax.plot(rows.user_threads, throughput(rows), label=label, **style(key, i))
+        ax.set_xlabel("user threads")
+        ax.legend(fontsize=8)
+    else:
+        labels, ops = [], []
+        for label, key, rows in run.series(srv, ["system", "path", "syscall_cores"]):
+            labels.append(label)
+            ops.append(throughput(rows).iloc[0])
+        bars = ax.bar(labels, ops, edgecolor="black", linewidth=0.5)
+        ax.bar_label(bars, labels=["%.0f" % o for o in ops], fontsize=8)
+    ax.set_ylabel("requests %s" % run.rate)
+    ax.yaxis.set_major_formatter(plt.matplotlib.ticker.EngFormatter())
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", alpha=0.3)
+    save(plt, fig, run, "server.png", "Server throughput: synchronous vs flexsc")
+
+
+def gnuplot(d):
+    """null and batch data as whitespace tables for scripts/plot.gnuplot."""
+    with open(os.path.join(d, "results.csv")) as f:
+        rows = list(csv.DictReader(f))
+    accel = next((r["accel"] for r in rows if r["accel"]), "")
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "null.dat"), "w") as f:
+            for r in rows:
+                if r["bench"] in ("null", "floor"):
+                    f.write("%s-%s-%s %s %s\n" % (r["system"], r["bench"], r["path"],
+                                                  r["median_cycles"], r["p99_cycles"]))
+        series = {}
+        for r in rows:
+            if r["bench"] == "batch":
+                series.setdefault("%s-%s" % (r["system"], r["path"]), []).append(r)
+        with open(os.path.join(tmp, "batch.dat"), "w") as f:
+            # One gnuplot data block per series, in the order of their names.
+            for name, rs in sorted(series.items()):
+                for r in sorted(rs, key=lambda r: int(r["batch"])):
+                    f.write("%s %s %s\n" % (r["batch"], r["median_cycles"], r["p99_cycles"]))
+                f.write("\n\n")
+        cmd = ["gnuplot", "-e", "data='%s'; out='%s'; unit='%s'; series='%s'"
+               % (tmp, os.path.abspath(d), "TSC cycles" + NOTE.get(accel, ""),
+                  " ".join(sorted(series))),
+               os.path.join(HERE, "scripts", "plot.gnuplot")]
+        try:
+            subprocess.run(cmd, check=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            fail("gnuplot failed: %s" % e)
+    print("plot.py: wrote %s/null-gnuplot.png and batch-gnuplot.png" % d, file=sys.stderr)
+
+
+def main():
+    d, use_gnuplot = parse_args(sys.argv[1:])
+    if use_gnuplot:
+        gnuplot(d)
+        return
+    pd, plt = import_or_reexec()
+    run = Run(pd, d)
+    for chart in (chart_null, chart_batch, chart_cores, chart_size, chart_indirect,
+                  chart_server):
+        chart(plt, run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+#!/bin/bash
+# Runs the benchmark suite: boots exless with "bench" on its command line (the
+# kernel runs the suite, then powers off), then the Linux peer on the same
+# virtual hardware, and turns their serial output into results/<UTC time>/:
+# raw.log, qemu.log, results.csv, meta.json and the charts. Everything is
+# written to a temporary directory first and renamed at the end, so a failed
+# run leaves no half directory and never touches an earlier one;
+# results/latest follows only successful runs. `make bench` calls this.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+qemu_sh=${QEMU_SH:-$root/scripts/qemu.sh}
+all_benches="null floor pingpong batch cores size indirect server"
+linux_benches="null pingpong batch size"
+
+usage() {
+	cat <<USAGE
+usage: scripts/bench.sh [options]
+  --kernel FILE      exless image (default build/exless.img)
+  --iters N          samples per measurement, 1..1000000 (default 10000)
+  --batches LIST     batch sizes, each 1..1024 (default "1 2 4 8 16 32 64 128 256")
+  --sizes LIST       bytes per read/write, each 1..1048576
+                     (default "1 4 16 64 256 1024 4096 16384 65536")
+  --list NAMES       benches among: $all_benches (default all)
+  --smp N            CPUs of every boot, 1..64 (default 2)
+  --mem SIZE         memory of every boot, e.g. 1G (default 1G)
+  --accel A          auto | kvm | tcg | icount (default auto: scripts/qemu.sh decides)
+  --icount 0|1       1: same as --accel icount: TCG with -icount shift=0, the TSC
+                     counting guest instructions (default 0)
+  --cpu MODEL        -cpu value for every boot (default: scripts/qemu.sh's)
+  --peer 0|1         also boot the Linux peer (default 1)
+  --peer-args STR    more Linux parameters, e.g. nopti (default none)
+  --exless 0|1       boot exless (default 1; 0 runs the Linux peer alone)
+  --config SPEC      one exless boot, "smp=N" or "smp=N flexsc=LIST|none"; repeatable,
+                     overrides --smp (scripts/sweep.sh uses it). The peer boots once
+                     per distinct smp.
+  --timeout SEC      per boot (default 300)
+  --out DIR          parent of the run directory (default results)
+  --check            check the options, then exit (bench.mk does, before building)
+LISTs and NAMES are separated by spaces or commas, at most 16 entries.
+QEMU_SH=FILE boots through FILE instead of scripts/qemu.sh (tests).
+Exit status: 0 published; 1 a boot, the collection or the charts failed
+(the logs are kept in \${TMPDIR:-/tmp}); 64 bad usage.
+USAGE
+}
+
+die() { echo "bench.sh: $1" >&2; exit "${2:-64}"; }
+need() { [ $# -ge 2 ] || die "option '$1' needs a value"; }
+
+kernel=$root/build/exless.img iters=10000 batches="1 2 4 8 16 32 64 128 256"
+sizes="1 4 16 64 256 1024 4096 16384 65536" list=$all_benches smp=2 mem=1G accel=auto
+icount=0 cpu='' peer=1 peer_args='' exless=1 timeout=300 out=$root/results configs=() check=0
+command="scripts/bench.sh $*"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) need "$@"; kernel=$2; shift ;;
+	--iters) need "$@"; iters=$2; shift ;;
+	--batches) need "$@"; batches=$2; shift ;;
+	--sizes) need "$@"; sizes=$2; shift ;;
+	--list) need "$@"; list=$2; shift ;;
+	--smp) need "$@"; smp=$2; shift ;;
+	--mem) need "$@"; mem=$2; shift ;;
+	--accel) need "$@"; accel=$2; shift ;;
+	--icount) need "$@"; icount=$2; shift ;;
+	--cpu) need "$@"; cpu=$2; shift ;;
+	--peer) need "$@"; peer=$2; shift ;;
+	--peer-args) need "$@"; peer_args=$2; shift ;;
+	--exless) need "$@"; exless=$2; shift ;;
+	--config) need "$@"; configs+=("$2"); shift ;;
+	--timeout) need "$@"; timeout=$2; shift ;;
+	--out) need "$@"; out=$2; shift ;;
+	--check) check=1 ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; die "unknown option '$1'" ;;
+	esac
+	shift
+done
+
+uint='^[1-9][0-9]{0,8}$'
+# Checks a list of numbers in 1..max and prints it comma-separated.
+number_list() {
+	local name=$1 max=$2 words w
+	read -ra words <<<"${3//,/ }"
+	[ ${#words[@]} -ge 1 ] && [ ${#words[@]} -le 16 ] ||
+		die "$name wants 1 to 16 numbers, not '$3'"
+	for w in "${words[@]}"; do
+		[[ "$w" =~ $uint ]] && [ "$w" -le "$max" ] || die "$name: '$w' is not a number in 1..$max"
+	done
+	local IFS=,
+	echo "${words[*]}"
+}
+[[ "$iters" =~ $uint ]] && [ "$iters" -le 1000000 ] || die "--iters wants a number in 1..1000000, not '$iters'"
+batches=$(number_list --batches 1024 "$batches") || exit
+sizes=$(number_list --sizes 1048576 "$sizes") || exit
+read -ra names <<<"${list//,/ }"
+[ ${#names[@]} -ge 1 ] || die "--list names no bench"
+linux_names=()
+for n in "${names[@]}"; do
+	[[ " $all_benches " == *" $n "* ]] || die "--list: unknown bench '$n' (known: $all_benches)"
+	[[ " $linux_benches " == *" $n "* ]] && linux_names+=("$n")
+done
+list=$(IFS=,; echo "${names[*]}")
+linux_list=$(IFS=,; echo "${linux_names[*]}")
+[[ "$smp" =~ $uint ]] && [ "$smp" -le 64 ] || die "--smp wants a number in 1..64, not '$smp'"
+[[ "$mem" =~ ^[1-9][0-9]*[MG]$ ]] || die "--mem wants a size like 512M or 1G, not '$mem'"
+[[ "$timeout" =~ $uint ]] || die "--timeout wants whole seconds, not '$timeout'"
+for v in icount peer exless; do
+	[[ "${!v}" =~ ^[01]$ ]] || die "--$v wants 0 or 1, not '${!v}'"
+done
+case "$accel" in auto|kvm|tcg|icount) ;; *) die "--accel wants auto, kvm, tcg or icount, not '$accel'" ;; esac
+if [ "$icount" = 1 ]; then
+	[ "$accel" = kvm ] && die "--icount 1 is a TCG mode: it cannot go with --accel kvm"
+	accel=icount
+fi
+[ "$exless" = 1 ] || [ "$peer" = 1 ] || die "--exless 0 --peer 0 leaves nothing to run"
+[ ${#configs[@]} -gt 0 ] || configs=("smp=$smp")
+# Each config: "smp flexsc" with flexsc "default" when not given.
+runs=()
+for c in "${configs[@]}"; do
+	c_smp='' c_flexsc=default
+	read -ra kvs <<<"$c"
+	for kv in "${kvs[@]}"; do
+		case "$kv" in
+		smp=*) c_smp=${kv#smp=} ;;
+		flexsc=*) c_flexsc=${kv#flexsc=} ;;
+		*) die "--config '$c': unknown setting '$kv' (smp=N flexsc=LIST|none)" ;;
+		esac
+	done
+	[[ "$c_smp" =~ $uint ]] && [ "$c_smp" -le 64 ] || die "--config '$c' wants smp=N, N in 1..64"
+	[[ "$c_flexsc" =~ ^(default|none|[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*)$ ]] ||
+		die "--config '$c': flexsc= wants a CPU list such as 1 or 1-3,5, or none"
+	runs+=("$c_smp $c_flexsc")
+done
+[ "$check" = 0 ] || exit 0
+[ "$exless" = 0 ] || [ -f "$kernel" ] || die "no exless image at $kernel (run make first)" 1
+[ -d "$out" ] || mkdir -p "$out" || die "cannot create $out" 1
+[ -x "$qemu_sh" ] || die "no $qemu_sh" 1
+
+bench_args="bench.iters=$iters bench.batches=$batches bench.sizes=$sizes"
+peer_smps=$(for r in "${runs[@]}"; do echo "${r%% *}"; done | sort -nu)
+if [ "$accel" = icount ] && [ "$peer" = 1 ] && [ "$peer_smps" != 1 ]; then
+	echo "bench.sh: under icount Linux hangs bringing up a second CPU: the peer boots with smp=1" >&2
+	peer_smps=1
+fi
+phases=0
+[ "$exless" = 1 ] && phases=$((phases + ${#runs[@]}))
+if [ "$peer" = 1 ]; then
+	if [ -z "$linux_list" ]; then
+		echo "bench.sh: the Linux peer runs none of --list ($list): skipped" >&2
+		peer=0
+	else
+		phases=$((phases + $(echo "$peer_smps" | wc -l)))
+	fi
+fi
+phases=$((phases + 3)) # setup, collect, plot
+phase=0
+step() { phase=$((phase + 1)); printf 'bench: [%d/%d] %s' "$phase" "$phases" "$1" >&2; }
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+dest=$out/$stamp
+[ -e "$dest" ] && die "$dest exists already: not overwriting it" 1
+tmp=$(mktemp -d "$out/.tmp-$stamp.XXXXXX") && chmod 755 "$tmp" ||
+	die "cannot create a directory in $out" 1
+published=0
+# On any failure or interrupt: the logs go to a directory of their own in
+# /tmp, results/ keeps nothing.
+finish() {
+	local rc=$?
+	[ "$published" = 1 ] && return
+	local keep=${TMPDIR:-/tmp}/exless-bench-$stamp.failed
+	if mv -T "$tmp" "$keep" 2>/dev/null; then
+		echo "bench.sh: run failed; its logs are in $keep" >&2
+	else
+		rm -rf "$tmp"
+	fi
+	exit $((rc ? rc : 1))
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+t_start=$SECONDS
+step "setup (scripts/setup.sh)"
+if [ -x "$root/scripts/setup.sh" ]; then
+	"$root/scripts/setup.sh" >&2 || { echo >&2; die "scripts/setup.sh failed" 1; }
+	echo " ok" >&2
+else
+	echo " skipped: no scripts/setup.sh" >&2
+fi
+accel_name=$("$qemu_sh" --print-accel --accel "$accel") || die "scripts/qemu.sh --print-accel failed" 1
+echo "bench: accel=$accel_name, mem=$mem, iters=$iters, list=$list" >&2
+
+# Boots one guest: boot NAME RUN-FIELDS COMMAND...; appends a @@RUN line and
+# the serial output to raw.log, stderr to qemu.log.
+run_no=0
+boot() {
+	local name=$1 fields=$2 t0=$SECONDS rc reason
+	shift 2
+	run_no=$((run_no + 1))
+	step "$name: booting (timeout ${timeout} s) ..."
+	echo "### run $run_no: $*" >>"$tmp/qemu.log"
+	"$@" >"$tmp/boot.log" 2>>"$tmp/qemu.log"
+	rc=$?
+	{ echo "@@RUN $fields"; cat "$tmp/boot.log"; } >>"$tmp/raw.log"
+	case $rc in
+	0) grep -q '@@BENCH done' "$tmp/boot.log" && reason= || reason="the guest ended without '@@BENCH done'" ;;
+	1) reason="the guest reported failure (panic or failed test)" ;;
+	2) reason="the guest crashed (no exit code: triple fault?)" ;;
+	3) reason="the guest ended without '@@BENCH done'" ;;
+	124) reason="timeout after $timeout s" ;;
+	*) reason="exit status $rc (see qemu.log)" ;;
+	esac
+	if [ -n "$reason" ]; then
+		echo " FAILED: $reason" >&2
+		echo "--- last lines of its serial output ---" >&2
+		tail -n 20 "$tmp/boot.log" >&2
+		echo "--- last lines of qemu.log ---" >&2
+		tail -n 5 "$tmp/qemu.log" >&2
+		exit 1
+	fi
+	echo " ok: $(grep -c '@@BENCH result' "$tmp/boot.log") results, $(grep -c '@@BENCH error' \
+		"$tmp/boot.log") errors, $((SECONDS - t0)) s" >&2
+}
+
+for r in "${runs[@]}"; do
+	[ "$exless" = 1 ] || break
+	read -r r_smp r_flexsc <<<"$r"
+	append="bench $bench_args bench.list=$list"
+	[ "$r_flexsc" = default ] || append+=" flexsc.cores=$r_flexsc"
+	boot "exless smp=$r_smp flexsc.cores=$r_flexsc" \
+		"system=exless accel=$accel_name smp=$r_smp mem=$mem flexsc_cores=$r_flexsc cmdline=\"$append\"" \
+		"$qemu_sh" --kernel "$kernel" --smp "$r_smp" --mem "$mem" --accel "$accel" \
+		${cpu:+--cpu "$cpu"} --append "$append" --timeout "$timeout"
+done
+if [ "$peer" = 1 ]; then
+	for s in $peer_smps; do
+		args="$bench_args bench.list=$linux_list"
+		boot "linux peer smp=$s" \
+			"system=linux accel=$accel_name smp=$s mem=$mem" \
+			"$root/scripts/linux-peer.sh" --smp "$s" --mem "$mem" --accel "$accel" \
+			${cpu:+--cpu "$cpu"} --bench-args "$args" --kernel-args "$peer_args" \
+			--timeout "$timeout"
+	done
+fi
+rm -f "$tmp/boot.log"
+
+step "collect (scripts/collect.py) ..."
+echo >&2
+python3 "$root/scripts/collect.py" --out "$tmp" --command "$command" "$tmp/raw.log" ||
+	die "collecting the results failed" 1
+step "charts (plot.py) ..."
+echo >&2
+python3 "$root/plot.py" "$tmp" || die "drawing the charts failed" 1
+
+mv -T "$tmp" "$dest" || die "cannot rename $tmp to $dest" 1
+published=1
+ln -sfn "$stamp" "$out/.latest.$$" && mv -T "$out/.latest.$$" "$out/latest" ||
+	echo "bench.sh: warning: could not point $out/latest at $stamp" >&2
+errors=$(grep -c '@@BENCH error' "$dest/raw.log")
+[ "$errors" = 0 ] || echo "bench.sh: warning: $errors benchmark(s) reported errors, see $dest/meta.json" >&2
+echo "bench: done in $((SECONDS - t_start)) s: $dest" >&2
