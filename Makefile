@@ -47,7 +47,8 @@ SETUP_STAMP := $(B)/.setup-done
 QEMU := scripts/qemu.sh --kernel $(KERNEL_IMG) --smp $(SMP) --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)")
 
 .PHONY: all run gdb test clean setup
-.SECONDARY:
+# Keep the objects of user programs that pattern rules chain through.
+.SECONDARY: $(patsubst %,$(B)/userlib/prog/%.o,$(USER_PROGS)) $(patsubst %,$(B)/bench/exless/%.o,$(BENCH_PROGS)) $(B)/bench/suite.o
 all: $(KERNEL_IMG)
 
 # Install what a fresh Debian 12 machine lacks (QEMU, gdb, ...), once.
