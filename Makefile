@@ -48,7 +48,7 @@ QEMU := scripts/qemu.sh --kernel $(KERNEL_IMG) --smp $(SMP) --mem $(MEM) --accel
 
 .PHONY: all run gdb test clean setup
 # Keep the objects of user programs that pattern rules chain through.
-.SECONDARY: $(patsubst %,$(B)/userlib/prog/%.o,$(USER_PROGS)) $(patsubst %,$(B)/bench/exless/%.o,$(BENCH_PROGS)) $(B)/bench/suite.o
+.SECONDARY: $(USERLIB_OBJS) $(BENCH_LIB_OBJS) $(patsubst %,$(B)/userlib/prog/%.o,$(USER_PROGS)) $(patsubst %,$(B)/bench/exless/%.o,$(BENCH_PROGS)) $(B)/bench/suite.o
 all: $(KERNEL_IMG)
 
 # Install what a fresh Debian 12 machine lacks (QEMU, gdb, ...), once.
