@@ -141,8 +141,25 @@ if [ "$accel" = icount ] && [ "$peer" = 1 ] && [ "$peer_smps" != 1 ]; then
 	echo "bench.sh: under icount Linux hangs bringing up a second CPU: the peer boots with smp=1" >&2
 	peer_smps=1
 fi
+# Under icount the benches that use one CPU (null, floor, size) get a boot of
+# their own with one CPU; the rest keep the configured CPUs.
+single_list= multi_list=
+for b in ${list//,/ }; do
+	case "$b" in
+	null|floor|size) single_list+=${single_list:+,}$b ;;
+	*) multi_list+=${multi_list:+,}$b ;;
+	esac
+done
 phases=0
-[ "$exless" = 1 ] && phases=$((phases + ${#runs[@]}))
+if [ "$exless" = 1 ]; then
+	for r in "${runs[@]}"; do
+		if [ "$accel" = icount ] && [ "${r%% *}" -gt 1 ] && [ -n "$single_list" ] && [ -n "$multi_list" ]; then
+			phases=$((phases + 2))
+		else
+			phases=$((phases + 1))
+		fi
+	done
+fi
 if [ "$peer" = 1 ]; then
 	if [ -z "$linux_list" ]; then
 		echo "bench.sh: the Linux peer runs none of --list ($list): skipped" >&2
@@ -220,15 +237,27 @@ boot() {
 		"$tmp/boot.log") errors, $((SECONDS - t0)) s" >&2
 }
 
+# One exless boot: boot_exless SMP FLEXSC LIST
+boot_exless() {
+	local append="bench $bench_args bench.list=$3"
+	[ "$2" = default ] || append+=" flexsc.cores=$2"
+	boot "exless smp=$1 flexsc.cores=$2" \
+		"system=exless accel=$accel_name smp=$1 mem=$mem flexsc_cores=$2 cmdline=\"$append\"" \
+		"$qemu_sh" --kernel "$kernel" --smp "$1" --mem "$mem" --accel "$accel" \
+		${cpu:+--cpu "$cpu"} --append "$append" --timeout "$timeout"
+}
 for r in "${runs[@]}"; do
 	[ "$exless" = 1 ] || break
 	read -r r_smp r_flexsc <<<"$r"
-	append="bench $bench_args bench.list=$list"
-	[ "$r_flexsc" = default ] || append+=" flexsc.cores=$r_flexsc"
-	boot "exless smp=$r_smp flexsc.cores=$r_flexsc" \
-		"system=exless accel=$accel_name smp=$r_smp mem=$mem flexsc_cores=$r_flexsc cmdline=\"$append\"" \
-		"$qemu_sh" --kernel "$kernel" --smp "$r_smp" --mem "$mem" --accel "$accel" \
-		${cpu:+--cpu "$cpu"} --append "$append" --timeout "$timeout"
+	if [ "$accel" = icount ] && [ "$r_smp" -gt 1 ] && [ -n "$single_list" ]; then
+		# With several vCPUs QEMU switches between them on host time, so an
+		# interrupt can land in a different sample each run: the one-CPU
+		# benches boot alone on one CPU, where icount repeats exactly.
+		boot_exless 1 "$r_flexsc" "$single_list"
+		[ -z "$multi_list" ] || boot_exless "$r_smp" "$r_flexsc" "$multi_list"
+	else
+		boot_exless "$r_smp" "$r_flexsc" "$list"
+	fi
 done
 if [ "$peer" = 1 ]; then
 	for s in $peer_smps; do

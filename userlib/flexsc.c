@@ -57,6 +57,11 @@ int flexsc_init(int npages)
 	if (r < 0)
 		return (int)r;
 	pages = (struct flexsc_page *)r;
+	/* Single-core mode: no syscall core can finish an entry while we spin,
+	 * only flexsc_wait lets the syscall threads run. */
+	struct sysinfo si;
+	if (syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0 && !si.flexsc_cpus)
+		flexsc_spin = 0;
 	for (nfree = 0; nfree < npages * PER_PAGE; nfree++)
 		free_stack[nfree] = npages * PER_PAGE - 1 - nfree;
 	syscall_flexsc_hook = flexsc_call;
