@@ -51,7 +51,9 @@ struct flexsc_ctx {
 	struct proc *proc;
 	struct flexsc_page *pages[FLEXSC_MAX_PAGES]; /* through the direct map */
 	u32 npages;
-	int inflight;              /* entries a syscall thread is running */
+	int inflight;              /* syscall threads running an entry or holding its CR3 */
+	u64 seen_seq;              /* submit_seq at the last scan (flexsc_lock) */
+	volatile u32 waiting;      /* the process sleeps in flexsc_wait (see run_entry) */
 	bool dead;                 /* the process is exiting: claim nothing more */
 	bool garbage_reported;
 	struct spinlock lock;      /* done_wait's condition */
@@ -69,6 +71,7 @@ struct flexsc_worker {
 	struct flexsc_core *core;
 	struct thread *thread;
 	struct flexsc_ctx *held;   /* ctx whose address space is loaded, or NULL */
+	bool full_scan;            /* ignore submit_seq: look at every entry */
 };
 
 struct flexsc_core {
@@ -110,9 +113,15 @@ static void run_entry(struct flexsc_ctx *ctx, struct flexsc_entry *e)
 		ret = syscall_run(nr, a);
 	e->ret = ret;
 	__atomic_store_n(&e->status, FLEXSC_DONE, __ATOMIC_RELEASE);
-	spin_lock(&ctx->lock);
-	waitq_wake_all(&ctx->done_wait);
-	spin_unlock(&ctx->lock);
+	/* Store DONE, fence, load waiting; flexsc_wait stores waiting, fences,
+	 * then looks for DONE: one of us sees the other, so the lock is only
+	 * taken when someone may sleep. */
+	mfence();
+	if (READ_ONCE(ctx->waiting)) {
+		spin_lock(&ctx->lock);
+		waitq_wake_all(&ctx->done_wait);
+		spin_unlock(&ctx->lock);
+	}
 }
 
 /* Claim the SUBMITTED entry at or after *pos in ctx (advancing *pos), or
@@ -182,7 +191,15 @@ static int scan_once(struct flexsc_worker *w)
 		struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
 		struct flexsc_entry *e;
 		u32 pos = 0;
-		while (!ctx->dead && READ_ONCE(core->active) == me && (e = claim(ctx, &pos))) {
+		u64 seq = __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_ACQUIRE);
+		u64 want = seq - ctx->seen_seq; /* entries the user says it posted */
+		if (!w->full_scan && !want)
+			continue;
+		ctx->seen_seq = seq;
+		while (!ctx->dead && READ_ONCE(core->active) == me && (w->full_scan || want) &&
+		       (e = claim(ctx, &pos))) {
+			if (want)
+				want--;
 			hold(w, ctx);
 			spin_unlock(&flexsc_lock);
 			me->proc = ctx->proc;
@@ -248,6 +265,15 @@ static void syscall_thread(void *arg)
 		if (ktime_ns() - idle_since < poll_ns) {
 			cpu_relax();
 			continue; /* kernel preemption lets others on this CPU run */
+		}
+		/* Before sleeping, one pass over every entry: the counter is only a
+		 * hint, and an entry posted without it must still run. */
+		w->full_scan = true;
+		int ran = scan_once(w);
+		w->full_scan = false;
+		if (ran) {
+			idle_since = ktime_ns();
+			continue;
 		}
 		/* Sleep: flag, full fence, look again, then sleep on the doorbell. */
 		spin_lock(&flexsc_lock);
@@ -386,18 +412,22 @@ long flexsc_wait(struct proc *p)
 	if (!ctx)
 		return -EINVAL;
 	flexsc_wake(p); /* make sure someone is polling for what we wait on */
+	long r = 0;
 	spin_lock(&ctx->lock);
+	WRITE_ONCE(ctx->waiting, 1);
+	mfence(); /* see run_entry */
 	for (;;) {
 		bool pending;
 		if (any_done_or_pending(ctx, &pending) || !pending)
 			break;
 		if (!waitq_sleep(&ctx->done_wait, &ctx->lock)) {
-			spin_unlock(&ctx->lock);
-			return -EINTR;
+			r = -EINTR;
+			break;
 		}
 	}
+	WRITE_ONCE(ctx->waiting, 0);
 	spin_unlock(&ctx->lock);
-	return 0;
+	return r;
 }
 
 long flexsc_wake(struct proc *p)

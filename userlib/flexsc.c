@@ -101,6 +101,9 @@ struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, lo
 	e->args[5] = a6;
 	/* Release: a kernel that sees SUBMITTED sees the whole request. */
 	__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+	/* Only this thread writes the counter: a plain increment, published
+	 * after the entry (release). */
+	__atomic_store_n(&pages[0].header.submit_seq, pages[0].header.submit_seq + 1, __ATOMIC_RELEASE);
 	flexsc_stats.posts++;
 	/* Store status, fence, load need_wakeup; the kernel stores need_wakeup,
 	 * fences and scans once more before it sleeps. Either it sees our entry

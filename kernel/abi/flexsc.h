@@ -35,6 +35,13 @@
  * fence and reads need_wakeup; if set it calls flexsc_wake(). The two full
  * fences (store then load on each side) are what keep a wakeup from being lost.
  *
+ * Submission counter. After publishing SUBMITTED the user bumps submit_seq
+ * in page 0's header with a release store. A polling syscall thread watches
+ * that one word and scans the entries only when it moves, stopping once it
+ * has claimed as many as it moved by. It is a hint, never trusted: a user
+ * who skips it only waits for the next full scan (before the syscall
+ * threads sleep, and at flexsc_wait).
+ *
  * Any other status value in an entry is garbage: the kernel ignores the entry
  * and reports it once on the console.
  */
@@ -66,7 +73,8 @@ struct flexsc_entry {
 struct flexsc_header {
 	_Alignas(64) uint32_t need_wakeup; /* set by sleeping syscall threads */
 	uint32_t npages;                   /* pages registered (page 0 only) */
-	uint64_t reserved[7];
+	uint64_t submit_seq;               /* bumped by the user after each SUBMITTED (page 0 only) */
+	uint64_t reserved[6];
 };
 
 struct flexsc_page {
