@@ -74,7 +74,7 @@ void kmain(u32 magic, u32 mbi)
 	kprintf("cpu: %s %s, %s, sysenter %s\n", cpu_vendor, cpu_model,
 		lapic_is_x2apic() ? "x2APIC" : "xAPIC",
 		sysenter_ok ? "usable" : "unsupported in long mode (AMD): path disabled");
-	sched_init();                   /* this thread becomes CPU 0's idle thread */
+	sched_init_cpu();               /* this thread becomes CPU 0's idle thread */
 	irq_register(VEC_TIMER, timer_irq);
 	irq_register(VEC_SERIAL, serial_irq);
 	irq_register(VEC_IPI_WAKE, ipi_wake);

@@ -23,7 +23,6 @@ struct proc {
 	volatile bool killed;
 	bool zombie;
 	int exit_status;
-	int refs;                /* the proc's own thread, plus each syscall thread acting for it */
 	struct flexsc_ctx *flexsc;
 	struct waitq child_exit; /* a child of ours became a zombie */
 	struct list node;        /* all processes */
@@ -43,8 +42,6 @@ void proc_kill_self(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int proc_kill(int pid);
 int proc_wait(int pid, int *status);
 int proc_list(struct proc_info *out, int max);
-struct proc *proc_get(int pid);      /* takes a reference */
-void proc_put(struct proc *p);       /* drops it; the last one frees */
 u64 proc_count(void);
 /* For tests: user programs as children of a kernel stand-in parent. */
 int ktest_spawn_user(const char *name, const char *arg);

@@ -59,9 +59,9 @@ static struct thread *dequeue(struct runqueue *rq)
 	return t;
 }
 
-/* Make the current CPU's thread idle_threads[id], running on the stack we
- * are on now (the boot stack). */
-static void adopt_boot_context(void)
+/* Make the calling CPU's boot context (the stack it runs on now) into its
+ * idle thread, idle_threads[id], and set up its run queue. */
+void sched_init_cpu(void)
 {
 	struct cpu *c = this_cpu();
 	struct runqueue *rq = this_rq();
@@ -75,16 +75,6 @@ static void adopt_boot_context(void)
 	snprintf(t->name, sizeof(t->name), "idle%d", c->id);
 	rq->idle = t;
 	c->current = t;
-}
-
-void sched_init(void)
-{
-	adopt_boot_context();
-}
-
-void sched_init_ap(void)
-{
-	adopt_boot_context();
 }
 
 /* Second half of every switch, run by the thread switched to. */

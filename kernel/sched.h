@@ -41,8 +41,7 @@ struct waitq {
 	struct list sleepers;
 };
 
-void sched_init(void);          /* BSP: the boot thread becomes CPU 0's idle */
-void sched_init_ap(void);       /* AP: the boot stack becomes its idle thread */
+void sched_init_cpu(void);      /* per CPU: its boot stack becomes its idle thread */
 void __noreturn sched_run_idle(void); /* enter the scheduler on this CPU */
 /* A kernel thread running fn(arg) on cpu (-1: this CPU). */
 struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, int cpu);

@@ -38,7 +38,7 @@ void ap_main(void)
 	mmu_init_ap();
 	int id = ap_booting;
 	cpu_setup(id);
-	sched_init_ap();
+	sched_init_cpu();
 	lapic_timer_start(TIMER_HZ);
 	__atomic_store_n(&cpus[id].online, true, __ATOMIC_RELEASE);
 	sched_run_idle();
