@@ -7,10 +7,9 @@
 
 static struct spinlock out_lock = SPINLOCK_INIT("console out");
 static struct spinlock in_lock = SPINLOCK_INIT("console in");
-static struct waitq in_wait;
+static struct waitq in_wait = WAITQ_INIT(in_wait);
 static char in_buf[CONSOLE_INPUT_SIZE];
 static u32 in_head, in_tail; /* head: next to read; tail: next to write */
-static bool in_wait_ready;
 
 static void emit(const char *s, size_t n)
 {
@@ -50,18 +49,9 @@ void console_panic_takeover(void)
 	__atomic_store_n(&out_lock.owner, out_lock.next, __ATOMIC_RELEASE);
 }
 
-static void in_init(void)
-{
-	if (!in_wait_ready) {
-		waitq_init(&in_wait);
-		in_wait_ready = true;
-	}
-}
-
 void console_input(char c)
 {
 	spin_lock(&in_lock);
-	in_init();
 	if (in_tail - in_head < CONSOLE_INPUT_SIZE)
 		in_buf[in_tail++ % CONSOLE_INPUT_SIZE] = c == '\r' ? '\n' : c;
 	spin_unlock(&in_lock);
@@ -71,7 +61,6 @@ void console_input(char c)
 long console_read(char *buf, size_t n)
 {
 	spin_lock(&in_lock);
-	in_init();
 	while (in_head == in_tail) {
 		if (!waitq_sleep(&in_wait, &in_lock)) {
 			spin_unlock(&in_lock);

@@ -317,7 +317,7 @@ int proc_list(struct proc_info *out, int max)
 static int kspawn(const char *name, const char *arg1, const char *arg2);
 static int kwait(int pid);
 static int krun(const char *name, const char *arg1, const char *arg2);
-static struct proc kparent = { .pid = 0, .name = "ktest" };
+static struct proc kparent = { .pid = 0, .name = "ktest", .child_exit = WAITQ_INIT(kparent.child_exit) };
 
 int ktest_spawn_user(const char *name, const char *arg)
 {
@@ -337,8 +337,6 @@ int ktest_run_user(const char *name, const char *arg)
 static int kspawn(const char *name, const char *arg1, const char *arg2)
 {
 	char *argv[3] = { (char *)name, (char *)arg1, (char *)arg2 };
-	if (!kparent.child_exit.sleepers.next)
-		waitq_init(&kparent.child_exit);
 	return proc_spawn(name, argv, arg2 ? 3 : arg1 ? 2 : 1, &kparent);
 }
 

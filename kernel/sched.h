@@ -41,6 +41,8 @@ struct waitq {
 	struct list sleepers;
 };
 
+#define WAITQ_INIT(name) { SPINLOCK_INIT("waitq"), LIST_INIT((name).sleepers) }
+
 void sched_init_cpu(void);      /* per CPU: its boot stack becomes its idle thread */
 void __noreturn sched_run_idle(void); /* enter the scheduler on this CPU */
 /* A kernel thread running fn(arg) on cpu (-1: this CPU). */
