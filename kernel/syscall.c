@@ -200,33 +200,25 @@ static long sys_poweroff(u64 status)
  * extra argument registers (SysV calling convention). */
 typedef long (*syscall_fn)(u64, u64, u64, u64, u64, u64);
 
-static const struct {
-	syscall_fn fn;
-	const char *name;
-} syscall_table[SYS_COUNT] = {
-#define SYSCALL_ENTRY(name, nr, nargs) [nr] = { (syscall_fn)(void (*)(void))sys_##name, #name },
+static const syscall_fn syscall_table[SYS_COUNT] = {
+#define SYSCALL_ENTRY(name, nr, nargs) [nr] = (syscall_fn)(void (*)(void))sys_##name,
 	EXLESS_SYSCALLS(SYSCALL_ENTRY)
 #undef SYSCALL_ENTRY
 };
 
 long syscall_run(u64 nr, const u64 a[6])
 {
-	if (nr >= SYS_COUNT || !syscall_table[nr].fn)
+	if (nr >= SYS_COUNT || !syscall_table[nr])
 		return -ENOSYS;
-	return syscall_table[nr].fn(a[0], a[1], a[2], a[3], a[4], a[5]);
-}
-
-const char *syscall_name(u64 nr)
-{
-	return nr < SYS_COUNT && syscall_table[nr].name ? syscall_table[nr].name : "?";
+	return syscall_table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 void syscall_dispatch(struct trapframe *tf)
 {
 	u64 nr = tf->rax;
 	/* The arguments straight from the frame: the trapping paths' hot path. */
-	tf->rax = nr < SYS_COUNT && syscall_table[nr].fn
-			  ? syscall_table[nr].fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9)
+	tf->rax = nr < SYS_COUNT && syscall_table[nr]
+			  ? syscall_table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9)
 			  : -ENOSYS;
 	trap_return_to_user();
 }
