@@ -7,8 +7,6 @@
 #include "param.h"
 #include "abi/syscall.h"
 
-enum proc_state { P_FREE, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
-
 struct file;
 struct addrspace;
 struct flexsc_ctx;

@@ -78,6 +78,10 @@ enum syscall_path {
 #define SPAWN_MAX_ARGS 16
 #define SPAWN_MAX_ARGLEN 256
 
+/* proc_info.state; PROC_STATE_NAMES spells them in the same order. */
+enum proc_state { P_FREE, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE, P_STATE_COUNT };
+#define PROC_STATE_NAMES { "free", "runnable", "running", "sleeping", "zombie" }
+
 struct proc_info {
 	int pid;
 	int ppid;

@@ -88,8 +88,7 @@ static bool cmd_echo(int argc, char **argv)
 
 static bool cmd_ps(int argc, char **argv)
 {
-	/* enum proc_state, by number. */
-	static const char *const states[] = { "free", "runnable", "running", "sleeping", "zombie" };
+	static const char *const states[P_STATE_COUNT] = PROC_STATE_NAMES;
 	static struct proc_info procs[MAX_PROCS];
 	long n = sys_ps((long)procs, MAX_PROCS);
 
@@ -104,9 +103,9 @@ static bool cmd_ps(int argc, char **argv)
 	printf("%5s %5s %-10s %3s %6s %s\n", "PID", "PPID", "STATE", "CPU", "PAGES", "NAME");
 	for (long i = 0; i < n; i++) {
 		const struct proc_info *p = &procs[i];
-		const char *state = p->state >= 0 && p->state < 5 ? states[p->state] : "?";
+		const char *state = p->state >= 0 && p->state < P_STATE_COUNT ? states[p->state] : "?";
 
-		printf("%5d %5d %d %-8s %3d %6lu %.*s\n", p->pid, p->ppid, p->state, state, p->cpu,
+		printf("%5d %5d %-10s %3d %6lu %.*s\n", p->pid, p->ppid, state, p->cpu,
 		       p->pages, PROC_NAME_MAX, p->name);
 	}
 	return false;
