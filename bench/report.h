@@ -21,6 +21,12 @@
 /* printf() on Linux; userlib's console printf on exless. */
 int report_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* How results are printed: "@@BENCH" lines for scripts/collect.py (the
+ * default), or an aligned table for a person (bench.format=table, which the
+ * shell's `bench` command passes). */
+enum report_format { REPORT_RAW, REPORT_TABLE };
+extern enum report_format report_format;
+
 /* What a result line says besides its statistics. */
 struct report_point {
 	const char *system;         /* "exless", "linux" */

@@ -295,10 +295,19 @@ int plat_bench(const char *name, const struct bench_config *cfg)
 
 static void print_meta(void)
 {
-	printf("@@BENCH meta system=exless cpu_vendor=%s cpu_model=\"%s\" tsc_hz=%lu cpus=%u syscall_cpus=%d "
-	       "flexsc_cpu_mask=0x%lx sysenter=%u hypervisor=\"%s\" git=%s cmdline=\"%s\"\n",
-	       si.cpu_vendor, si.cpu_model, si.tsc_hz, si.ncpus, __builtin_popcountl(si.flexsc_cpus),
-	       si.flexsc_cpus, si.sysenter_ok, si.hypervisor, si.git_rev, si.cmdline);
+	static char extra[128];
+	snprintf(extra, sizeof(extra), "syscall_cpus=%d flexsc_cpu_mask=0x%lx sysenter=%u git=%s",
+		 __builtin_popcountl(si.flexsc_cpus), si.flexsc_cpus, si.sysenter_ok, si.git_rev);
+	report_meta(&(struct report_meta){
+		.system = "exless",
+		.cpu_vendor = si.cpu_vendor,
+		.cpu_model = si.cpu_model,
+		.tsc_hz = si.tsc_hz,
+		.cpus = si.ncpus,
+		.hypervisor = si.hypervisor,
+		.cmdline = si.cmdline,
+		.extra = extra,
+	});
 }
 
 int main(int argc, char **argv)
@@ -308,7 +317,6 @@ int main(int argc, char **argv)
 	syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0);
 	/* The suite runs on CPU 0; the syscall threads have their own cores. */
 	syscall_syscall(SYS_setaffinity, 0, 1, 0, 0, 0, 0);
-	print_meta();
 	/* The kernel passes its bench.* options as one word; the shell, one
 	 * word per option: the parser takes them joined. */
 	static char opts[512];
@@ -318,14 +326,15 @@ int main(int argc, char **argv)
 	}
 	struct bench_config cfg;
 	const char *bad = bench_config_parse(&cfg, opts);
+	print_meta();
 	int failed;
 	if (bad) {
-		printf("@@BENCH error msg=\"%s\"\n", bad);
+		report_error("exless", 0, 0, bad, 0);
 		failed = 1;
 	} else {
 		failed = bench_suite(&cfg);
 	}
-	printf("@@BENCH done\n");
+	report_done();
 	printf_flush();
 	/* Started by the kernel for `bench`: end the machine; from the shell,
 	 * poweroff is refused and we just exit. */

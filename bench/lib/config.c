@@ -124,9 +124,16 @@ static const char *option(struct bench_config *cfg, const char *w)
 			return "bench.list= wants names among null,floor,pingpong,batch,cores,size,"
 			       "indirect,server, comma-separated";
 		cfg->list = n;
+	} else if ((s = after(w, "bench.format="))) {
+		if (after(s, "raw") && is_end(s[3]))
+			report_format = REPORT_RAW;
+		else if (after(s, "table") && is_end(s[5]))
+			report_format = REPORT_TABLE;
+		else
+			return "bench.format= wants raw (@@BENCH lines) or table";
 	} else if (after(w, "bench.")) {
 		return "unknown bench.* option: the known ones are bench.iters, bench.batches,"
-		       " bench.sizes and bench.list";
+		       " bench.sizes, bench.list and bench.format";
 	}
 	return 0;
 }

@@ -1,6 +1,9 @@
 /* "@@BENCH" lines: see report.h. */
 #include "report.h"
 
+enum report_format report_format = REPORT_RAW;
+static int table_header_done;
+
 static void sift_down(uint64_t *v, unsigned root, unsigned n)
 {
 	for (;;) {
@@ -82,8 +85,29 @@ static void put_str(const char *key, const char *val)
 		report_printf(" %s=%s", key, buf);
 }
 
+/* One row of the table format; the header before the first. */
+static void table_line(const struct report_point *pt, const struct report_stats *st, unsigned n)
+{
+	if (!table_header_done) {
+		report_printf("%-9s %-16s %5s %5s %7s %7s %8s %9s %9s %9s %10s\n", "bench", "path",
+			      "batch", "cores", "threads", "bytes", "iters", "min", "median", "p99",
+			      "ops/s");
+		table_header_done = 1;
+	}
+	report_printf("%-9s %-16s %5u %5u %7u %7lu %8u %9lu %9lu %9lu", pt->bench, pt->path,
+		      pt->batch, pt->syscall_cores, pt->user_threads, pt->size_bytes, n,
+		      (unsigned long)st->min, (unsigned long)st->median, (unsigned long)st->p99);
+	if (pt->ops_per_sec)
+		report_printf(" %10lu", pt->ops_per_sec);
+	report_printf("\n");
+}
+
 void report_line(const struct report_point *pt, const struct report_stats *st, unsigned n)
 {
+	if (report_format == REPORT_TABLE) {
+		table_line(pt, st, n);
+		return;
+	}
 	report_printf("@@BENCH result system=%s bench=%s path=%s batch=%u syscall_cores=%u"
 		      " user_threads=%u size_bytes=%lu iters=%u",
 		      pt->system, pt->bench, pt->path, pt->batch, pt->syscall_cores,
@@ -110,6 +134,17 @@ void report_result(const struct report_point *pt, uint64_t *samples, unsigned n)
 
 void report_meta(const struct report_meta *m)
 {
+	if (report_format == REPORT_TABLE) {
+		report_printf("%s on %s (%s, hypervisor %s), %u CPUs, TSC %lu Hz\n", m->system,
+			      m->cpu_model, m->cpu_vendor, m->hypervisor, m->cpus,
+			      (unsigned long)m->tsc_hz);
+		if (m->extra && *m->extra)
+			report_printf("  %s\n", m->extra);
+		report_printf("min / median / p99: TSC cycles per call (under TCG: emulated time, not"
+			      " hardware), timing overhead taken off\n");
+		table_header_done = 0;
+		return;
+	}
 	report_printf("@@BENCH meta system=%s", m->system);
 	put_str("cpu_vendor", m->cpu_vendor);
 	put_str("cpu_model", m->cpu_model);
@@ -124,6 +159,15 @@ void report_meta(const struct report_meta *m)
 void report_error(const char *system, const char *bench, const char *path, const char *msg,
 		  long result)
 {
+	if (report_format == REPORT_TABLE) {
+		report_printf("error:%s%s%s%s %s", bench ? " " : "", bench ? bench : "", path ? " " : "",
+			      path ? path : "", msg);
+		if (result)
+			report_printf(" (returned %s%lu)", result < 0 ? "-" : "",
+				      result < 0 ? -(unsigned long)result : (unsigned long)result);
+		report_printf("\n");
+		return;
+	}
 	report_printf("@@BENCH error system=%s", system);
 	if (bench)
 		report_printf(" bench=%s", bench);
@@ -138,5 +182,7 @@ void report_error(const char *system, const char *bench, const char *path, const
 
 void report_done(void)
 {
+	if (report_format == REPORT_TABLE)
+		return;
 	report_printf("@@BENCH done\n");
 }

@@ -125,12 +125,14 @@ static bool cmd_time(int argc, char **argv)
 
 static bool cmd_bench(int argc, char **argv)
 {
-	char *args[MAX_ARGS + 1];
+	char *args[MAX_ARGS + 2];
 
+	/* A table for a person; a later bench.format= still wins. */
 	args[0] = "bench_all";
+	args[1] = "bench.format=table";
 	for (int i = 1; i <= argc; i++)
-		args[i] = argv[i]; /* with the NULL after them */
-	run_program(argc, args, false);
+		args[i + 1] = argv[i]; /* with the NULL after them */
+	run_program(argc + 1, args, false);
 	return false;
 }
 
