@@ -1,12 +1,12 @@
 # make bench: the benchmark suite on exless and on the Linux peer, into
 # results/<UTC time>/ (scripts/bench.sh). Included by the Makefile, which
 # sets KERNEL_IMG, ACCEL and CPU. Settings, all overridable on the command
-# line (make bench BENCH_ITERS=2000 BENCH_LIST="null batch"):
+# line (make bench BENCH_ITERS=2000 BENCH_LIST="nullcall batch"):
 #   BENCH_ITERS      samples per measurement, 1..1000000
 #   BENCH_BATCHES    batch sizes, each 1..1024
 #   BENCH_SIZES      bytes per read/write, each 1..1048576
-#   BENCH_LIST       exless benches: null floor pingpong batch cores size indirect server
-#                    (the Linux peer runs those it has: null pingpong batch size)
+#   BENCH_LIST       exless benches: nullcall floor pingpong batch cores size indirect server
+#                    (the Linux peer runs those it has: nullcall pingpong batch size)
 #   BENCH_SMP        CPUs of both machines
 #   BENCH_MEM        memory of both machines
 #   BENCH_PEER       1: also boot the Linux peer; 0: exless only
@@ -18,7 +18,7 @@
 BENCH_ITERS ?= 10000
 BENCH_BATCHES ?= 1 2 4 8 16 32 64 128 256
 BENCH_SIZES ?= 1 4 16 64 256 1024 4096 16384 65536
-BENCH_LIST ?= null floor pingpong batch cores size indirect server
+BENCH_LIST ?= nullcall floor pingpong batch cores size indirect server
 BENCH_SMP ?= 2
 BENCH_MEM ?= 1G
 BENCH_PEER ?= 1

@@ -81,7 +81,7 @@ class Run:
 
     def __init__(self, pd, d):
         self.dir = d
-        # Only empty fields are missing: pandas would read bench "null" as NaN.
+        # Only empty fields are missing (collect.py keeps NaN words out anyway).
         self.df = pd.read_csv(os.path.join(d, "results.csv"), dtype={"flexsc_cores": str},
                               keep_default_na=False, na_values=[""])
         if self.df.empty:
@@ -181,7 +181,7 @@ def save(plt, fig, run, name, title):
 
 def chart_null(plt, run):
     df = run.df
-    null = df[df.bench == "null"]
+    null = df[df.bench == "nullcall"]
     if null.empty:
         return
     paths = sorted(null.path.unique(), key=path_rank)
@@ -246,7 +246,7 @@ def chart_batch(plt, run):
                     yerr=[[0] * len(rows), rows.p99_cycles - rows.median_cycles],
                     capsize=3, label=label, **style(key, i))
         values += list(rows.median_cycles)
-    null = df[(df.bench == "null") & df.path.isin(TRAPPING)]
+    null = df[(df.bench == "nullcall") & df.path.isin(TRAPPING)]
     if null.groupby(["run", "path"]).ngroups > 4:
         null = null[null.path == "syscall"]  # a sweep: one reference per boot
     for i, (label, key, rows) in enumerate(run.series(null, ["system", "path"])):
@@ -367,7 +367,7 @@ def gnuplot(d):
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "null.dat"), "w") as f:
             for r in rows:
-                if r["bench"] in ("null", "floor"):
+                if r["bench"] in ("nullcall", "floor"):
                     f.write("%s-%s-%s %s %s\n" % (r["system"], r["bench"], r["path"],
                                                   r["median_cycles"], r["p99_cycles"]))
         series = {}

@@ -3,7 +3,7 @@
  * scripts/collect.py reads from every system (exless and the Linux peer):
  *
  *   @@BENCH meta system=linux cpu_vendor=GenuineIntel cpu_model="..." ...
- *   @@BENCH result system=linux bench=null path=syscall batch=1 ... mean=131.2
+ *   @@BENCH result system=linux bench=nullcall path=syscall batch=1 ... mean=131.2
  *   @@BENCH error system=linux bench=batch path=io_uring msg="..."
  *   @@BENCH done
  *

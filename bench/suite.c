@@ -39,7 +39,7 @@ static unsigned max_samples(const struct bench_config *cfg)
 	return cfg->iters > MIN_SAMPLES ? cfg->iters : MIN_SAMPLES;
 }
 
-/* bench=null and bench=floor: one call per sample, per trapping path. */
+/* bench=nullcall and bench=floor: one call per sample, per trapping path. */
 static int bench_calls(const struct bench_config *cfg, const char *bench,
 		       plat_call_fn (*get)(const char *path))
 {
@@ -280,7 +280,7 @@ int bench_suite(const struct bench_config *cfg)
 			continue;
 		switch (id) {
 		case BENCH_NULL:
-			failed += bench_calls(cfg, "null", plat_null_fn);
+			failed += bench_calls(cfg, "nullcall", plat_null_fn);
 			break;
 		case BENCH_FLOOR:
 			failed += bench_calls(cfg, "floor", plat_floor_fn);

@@ -1,6 +1,6 @@
 /*
  * The benchmark suite shared by exless and the Linux peer: the loops for
- * bench=null, floor, size, batch and pingpong, over the platform layer of
+ * bench=nullcall, floor, size, batch and pingpong, over the platform layer of
  * plat.h, printing with report.h. Freestanding: no libc.
  *
  * Options, read from the kernel command line on both systems (other words
@@ -54,7 +54,7 @@ struct bench_config {
 	unsigned long sizes[BENCH_LIST_MAX];
 };
 
-/* "null", "floor", ... indexed by enum bench_id. */
+/* "nullcall", "floor", ... indexed by enum bench_id. */
 extern const char *const bench_names[BENCH_COUNT];
 
 /* Fills cfg with the defaults, then applies the options in cmdline. Returns

@@ -9,8 +9,8 @@
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 qemu_sh=${QEMU_SH:-$root/scripts/qemu.sh}
-all_benches="null floor pingpong batch cores size indirect server"
-linux_benches="null pingpong batch size"
+all_benches="nullcall floor pingpong batch cores size indirect server"
+linux_benches="nullcall pingpong batch size"
 
 usage() {
 	cat <<USAGE
@@ -141,12 +141,12 @@ if [ "$accel" = icount ] && [ "$peer" = 1 ] && [ "$peer_smps" != 1 ]; then
 	echo "bench.sh: under icount Linux hangs bringing up a second CPU: the peer boots with smp=1" >&2
 	peer_smps=1
 fi
-# Under icount the benches that use one CPU (null, floor, size) get a boot of
+# Under icount the benches that use one CPU (nullcall, floor, size) get a boot of
 # their own with one CPU; the rest keep the configured CPUs.
 single_list= multi_list=
 for b in ${list//,/ }; do
 	case "$b" in
-	null|floor|size) single_list+=${single_list:+,}$b ;;
+	nullcall|floor|size) single_list+=${single_list:+,}$b ;;
 	*) multi_list+=${multi_list:+,}$b ;;
 	esac
 done

@@ -43,6 +43,10 @@ RENAMED = {"min": "min_cycles", "median": "median_cycles", "p99": "p99_cycles",
 INTEGER = ("batch", "syscall_cores", "user_threads", "size_bytes", "iters", "min",
            "median", "p99")
 SUFFIX = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+# The words pandas.read_csv turns into NaN by default: no field may hold one,
+# so that the file loads correctly with read_csv's defaults.
+PANDAS_NA = {"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+             "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 
 
 def fields(text):
@@ -246,6 +250,10 @@ def main():
               file=sys.stderr)
     for p in problems:
         print("collect.py: %s" % p, file=sys.stderr)
+    na = sorted({"%s=%s" % (k, v) for r in rows for k, v in r.items() if v in PANDAS_NA})
+    if na:
+        print("collect.py: fields pandas would read as NaN: %s" % ", ".join(na), file=sys.stderr)
+        return 1
     if problems and not args.allow_incomplete:
         return 1
 

@@ -13,7 +13,7 @@ usage: scripts/linux-peer.sh [options]
   --mem SIZE         memory, e.g. 1G (default 1G)
   --accel A          auto | kvm | tcg | icount (default auto), as scripts/qemu.sh
   --cpu MODEL        -cpu value (default: scripts/qemu.sh's choice)
-  --bench-args STR   bench.* options for the suite, e.g. "bench.iters=2000 bench.list=null"
+  --bench-args STR   bench.* options for the suite, e.g. "bench.iters=2000 bench.list=nullcall"
                      (see bench/suite.h)
   --kernel-args STR  more Linux parameters, e.g. "nopti" (default none: the
                      kernel's own defaults, mitigations included)

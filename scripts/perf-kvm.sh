@@ -64,11 +64,11 @@ count() {
 	local n=$1 log=$tmp/serial.$1 exits paths
 	perf stat -a -x, -e kvm:kvm_exit -o "$tmp/stat.$n" -- \
 		"$root/scripts/qemu.sh" --kernel "$kernel" --accel kvm --smp "$smp" --mem "$mem" \
-		--timeout "$timeout" --append "bench bench.list=null bench.iters=$n" >"$log" ||
+		--timeout "$timeout" --append "bench bench.list=nullcall bench.iters=$n" >"$log" ||
 		die "the boot with $n iterations failed (perf or scripts/qemu.sh; serial log: $log)" 1
 	grep -q '@@BENCH done' "$log" || die "the boot with $n iterations did not finish" 1
 	exits=$(awk -F, '$3 == "kvm:kvm_exit" { print $1 }' "$tmp/stat.$n")
-	paths=$(grep -c '@@BENCH result .*bench=null' "$log")
+	paths=$(grep -c '@@BENCH result .*bench=nullcall' "$log")
 	[[ "$exits" =~ ^[0-9]+$ ]] || die "perf counted no kvm:kvm_exit events" 1
 	[ "$paths" -gt 0 ] || die "the guest printed no null results" 1
 	echo "$exits $paths"
@@ -85,7 +85,7 @@ awk -v d=$((e2 - e1)) -v n=$((iters * p1)) 'BEGIN { printf "exits per null call:
 
 perf kvm stat record -a -o "$tmp/kvm.data" -- \
 	"$root/scripts/qemu.sh" --kernel "$kernel" --accel kvm --smp "$smp" --mem "$mem" \
-	--timeout "$timeout" --append "bench bench.list=null bench.iters=$((2 * iters))" \
+	--timeout "$timeout" --append "bench bench.list=nullcall bench.iters=$((2 * iters))" \
 	>/dev/null 2>&1 || die "perf kvm stat record failed" 1
 perf kvm stat report -i "$tmp/kvm.data" --event=vmexit 2>/dev/null ||
 	die "perf kvm stat report failed" 1

@@ -15,7 +15,7 @@ usage: scripts/sweep.sh [options]
                     lists such as 1 or 1-3; those naming a CPU the machine lacks
                     are skipped (default, per CPU count N: none, then the last k
                     CPUs for k = 1..N-1, e.g. N=2: "none 1"; N=4: "none 3 2-3 1-3")
-  --list NAMES      benches (default "null batch cores": null for the reference
+  --list NAMES      benches (default "nullcall batch cores": nullcall for the reference
                     lines of the batch chart)
   --iters N, --batches LIST, --sizes LIST, --mem SIZE, --accel A, --icount 0|1,
   --cpu MODEL, --peer 0|1, --peer-args STR, --kernel FILE, --timeout SEC, --out DIR
@@ -27,7 +27,7 @@ USAGE
 die() { echo "sweep.sh: $1" >&2; exit 64; }
 need() { [ $# -ge 2 ] || die "option '$1' needs a value"; }
 
-smps=$(seq -s ' ' 1 "$host_cpus") flexsc='' list="null batch cores" pass=()
+smps=$(seq -s ' ' 1 "$host_cpus") flexsc='' list="nullcall batch cores" pass=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) need "$@"; smps=$2; shift ;;

@@ -2,7 +2,7 @@
 #include "suite.h"
 
 const char *const bench_names[BENCH_COUNT] = {
-	[BENCH_NULL] = "null",
+	[BENCH_NULL] = "nullcall",
 	[BENCH_FLOOR] = "floor",
 	[BENCH_PINGPONG] = "pingpong",
 	[BENCH_BATCH] = "batch",
@@ -121,7 +121,7 @@ static const char *option(struct bench_config *cfg, const char *w)
 		cfg->nsizes = n;
 	} else if ((s = after(w, "bench.list="))) {
 		if (!(n = name_list(s)))
-			return "bench.list= wants names among null,floor,pingpong,batch,cores,size,"
+			return "bench.list= wants names among nullcall,floor,pingpong,batch,cores,size,"
 			       "indirect,server, comma-separated";
 		cfg->list = n;
 	} else if ((s = after(w, "bench.format="))) {
