@@ -132,8 +132,11 @@ void schedule(void)
 		fpu_restore(next->fpu);
 	rq->switch_prev = cur;
 	switch_stack(&cur->saved_rsp, next->saved_rsp);
-	finish_switch();
+	/* Back on this thread, maybe on another CPU: the interrupt state that
+	 * releasing the run-queue lock restores is its own, not the previous
+	 * thread's. */
 	this_cpu()->irq_was_on = irq_was_on;
+	finish_switch();
 }
 
 void sched_yield(void)
@@ -217,6 +220,7 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, i
 	/* Room for a trapframe above the switch frame, for user threads. */
 	u64 *sp = (u64 *)(t->kstack_top - TF_SIZE);
 	*--sp = (u64)thread_entry; /* return address of switch_stack */
+	*--sp = RFLAGS_FIXED;      /* rflags: interrupts off until thread_started */
 	*--sp = 0;                 /* rbp */
 	*--sp = 0;                 /* rbx */
 	*--sp = (u64)fn;           /* r12 */

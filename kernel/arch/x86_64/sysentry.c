@@ -1,17 +1,30 @@
-/* The fast system-call MSRs of each CPU, and what this CPU model allows. */
+/* The fast system-call MSRs and control registers of each CPU, what this
+ * CPU model allows, and the C side of every system call entry. */
 #include "cpu.h"
 #include "percpu.h"
 #include "segments.h"
+#include "trapframe.h"
 #include "../../smp.h"
 #include "../../mm.h"
+#include "../../proc.h"
 #include "../../syscall.h"
+#include "../../trap.h"
+#include "../../console.h"
+
+#define XCR0_X87 1
+#define XCR0_SSE 2
+#define XCR0_AVX 4
 
 void entry_syscall(void);
+void entry_syscall_compat(void);
 void entry_sysenter(void);
 
 bool sysenter_ok;
 char cpu_vendor[13], cpu_model[49];
-static bool has_rdtscp;
+static bool has_rdtscp, has_smep, has_umip;
+bool fpu_xsave;   /* fpu_save/fpu_restore use xsave/xrstor */
+static u64 fpu_xcr0; /* the state components they cover */
+bool smap_on;
 
 /* AMD (and Hygon) CPUs raise #UD for sysenter in long mode; Intel's allow it. */
 void cpu_identify(void)
@@ -23,6 +36,8 @@ void cpu_identify(void)
 	memcpy(cpu_vendor + 8, &c, 4);
 	cpuid(1, 0, &a, &b, &c, &d);
 	bool sep = (d >> 11) & 1;
+	fpu_xsave = (c >> 26) & 1;
+	fpu_xcr0 = fpu_xsave ? XCR0_X87 | XCR0_SSE | ((c >> 28) & 1 ? XCR0_AVX : 0) : 0;
 	sysenter_ok = sep && strcmp(cpu_vendor, "AuthenticAMD") && strcmp(cpu_vendor, "HygonGenuine");
 	cpuid(0x80000000, 0, &max, &b, &c, &d);
 	if (max >= 0x80000004)
@@ -33,14 +48,62 @@ void cpu_identify(void)
 		cpuid(0x80000001, 0, &a, &b, &c, &d);
 		has_rdtscp = (d >> 27) & 1;
 	}
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= 7) {
+		cpuid(7, 0, &a, &b, &c, &d);
+		has_smep = (b >> 7) & 1;
+		smap_on = (b >> 20) & 1;
+		has_umip = (c >> 2) & 1;
+	}
+	kprintf("cpu: SMEP %s, SMAP %s, UMIP %s, user FPU state by %s%s\n", has_smep ? "on" : "absent",
+		smap_on ? "on" : "absent", has_umip ? "on" : "absent", fpu_xsave ? "xsave" : "fxsave",
+		fpu_xcr0 & XCR0_AVX ? " (x87, SSE, AVX)" : " (x87, SSE)");
+}
+
+/* XCR0 on this CPU (after CR4.OSXSAVE). AVX only if its state fits the
+ * thread's FPU_AREA_SIZE bytes; the BSP decides, the APs follow. */
+static void fpu_init_cpu(void)
+{
+	if (!fpu_xsave)
+		return;
+	xsetbv(0, fpu_xcr0);
+	u32 a, size, c, d;
+	cpuid(0xD, 0, &a, &size, &c, &d);
+	if (size > FPU_AREA_SIZE) {
+		fpu_xcr0 = XCR0_X87 | XCR0_SSE;
+		xsetbv(0, fpu_xcr0);
+	}
+}
+
+/* CR0 and CR4 set whole, every bit chosen: caches on (CD, NW clear), x87
+ * errors as exceptions (NE), write protection in ring 0 (WP), SSE for user
+ * code (MP, OSFXSR, OSXMMEXCPT; EM, TS clear), machine checks (MCE), paging
+ * as mmu.c chose it (PAE, PGE, PCIDE), and SMEP, SMAP and UMIP where the CPU
+ * has them. Everything else (VME, PVI, TSD, DE, FSGSBASE, ...) off. */
+static void cpu_control_init(void)
+{
+	write_cr0(CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG);
+	u64 cr4 = (read_cr4() & (CR4_PAE | CR4_PGE | CR4_PCIDE)) | CR4_MCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	if (has_smep)
+		cr4 |= CR4_SMEP;
+	if (smap_on)
+		cr4 |= CR4_SMAP;
+	if (has_umip)
+		cr4 |= CR4_UMIP;
+	if (fpu_xsave)
+		cr4 |= CR4_OSXSAVE;
+	write_cr4(cr4);
+	fpu_init_cpu();
 }
 
 void sysentry_init_cpu(void)
 {
 	struct cpu *cpu = this_cpu();
+	cpu_control_init();
 	wrmsr(MSR_STAR, ((u64)GDT_UCODE32 << 48) | ((u64)GDT_KCODE << 32));
 	wrmsr(MSR_LSTAR, (u64)entry_syscall);
-	wrmsr(MSR_FMASK, 0x40700); /* clear AC, DF, IF, TF on entry */
+	wrmsr(MSR_CSTAR, (u64)entry_syscall_compat);
+	wrmsr(MSR_FMASK, SYSCALL_FMASK);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	if (sysenter_ok) {
 		wrmsr(MSR_SYSENTER_CS, GDT_KCODE);
@@ -64,4 +127,36 @@ void hypervisor_name(char *buf, size_t n)
 	memcpy(buf + 4, &c, 4);
 	memcpy(buf + 8, &d, 4);
 	buf[12] = 0;
+}
+
+static bool user_addr(u64 a) { return a >> 47 == 0; }
+
+/*
+ * The C side of int $0x80, syscall and sysenter (entry.S), entered with
+ * interrupts off, DF, TF, AC and NT clear, and the user's own RFLAGS in
+ * tf->rflags. Keeps of those only RFLAGS_USER (plus IF), runs the call with
+ * interrupts on, and chooses the way out: true when sysretq/sysexitq restore
+ * the user's state exactly, false for iretq. A call from compatibility mode
+ * or one asking to return to a non-canonical rip kills the process.
+ */
+bool syscall_entry(struct trapframe *tf)
+{
+	tf->rflags = (tf->rflags & RFLAGS_USER) | RFLAGS_IF | RFLAGS_FIXED;
+	irq_enable();
+	if (unlikely(tf->cs != USER_CS))
+		proc_kill_self("system call from 32-bit mode (rip 0x%lx)", tf->rip);
+	else if (unlikely(!user_addr(tf->rip)))
+		proc_kill_self("system call returning to non-canonical rip 0x%lx", tf->rip);
+	else
+		syscall_dispatch(tf);
+	trap_return_to_user();
+	irq_disable();
+	switch (tf->vector) {
+	case VEC_SYSCALL: /* sysretq loads rflags from r11 */
+		return true;
+	case VEC_SYSENTER: /* sysexitq checks rsp, keeps the kernel's flags (IF) */
+		return user_addr(tf->rsp) && !(tf->rflags & ~(RFLAGS_ARITH | RFLAGS_IF | RFLAGS_FIXED));
+	default:
+		return false;
+	}
 }
