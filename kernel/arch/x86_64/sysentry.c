@@ -10,6 +10,7 @@
 #include "../../syscall.h"
 #include "../../trap.h"
 #include "../../console.h"
+#include "../../test.h"
 
 #define XCR0_X87 1
 #define XCR0_SSE 2
@@ -159,4 +160,76 @@ bool syscall_entry(struct trapframe *tf)
 	default:
 		return false;
 	}
+}
+
+KTEST(entry_control_registers_and_msrs)
+{
+	u64 cr0 = read_cr0(), cr4 = read_cr4();
+	KEXPECT_EQ(cr0, CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG); /* CD, NW, EM, TS, AM clear */
+	KEXPECT(cr4 & CR4_MCE);
+	KEXPECT(cr4 & CR4_OSFXSR);
+	KEXPECT(cr4 & CR4_OSXMMEXCPT);
+	KEXPECT_EQ(!!(cr4 & CR4_SMEP), has_smep);
+	KEXPECT_EQ(!!(cr4 & CR4_SMAP), smap_on);
+	KEXPECT_EQ(!!(cr4 & CR4_UMIP), has_umip);
+	KEXPECT_EQ(!!(cr4 & CR4_OSXSAVE), fpu_xsave);
+	KEXPECT_EQ(cr4 & (1ul << 16), 0); /* FSGSBASE off: a user GS base stays in the lower half */
+	KEXPECT_EQ(rdmsr(MSR_FMASK), SYSCALL_FMASK);
+	KEXPECT_EQ(rdmsr(MSR_CSTAR), (u64)entry_syscall_compat);
+	KEXPECT_EQ(this_cpu()->gdt[GDT_UCODE32 / 8], 0);
+}
+
+KTEST(entry_registers_and_flags_every_path)
+{
+	u64 pages = pmm_free_pages(), heap = kmalloc_bytes_in_use();
+	int spinner = ktest_spawn_user("uentry", "spin"); /* preempts some of the calls */
+	KEXPECT_EQ(ktest_run_user("uentry", "regs"), 0);
+	KEXPECT_EQ(ktest_wait_user(spinner), 0);
+	KEXPECT_EQ(pmm_free_pages(), pages);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
+
+KTEST(entry_hostile_tricks_kill_only_the_offender)
+{
+	static const struct {
+		const char *trick;
+		/* -1: killed; 0: allowed, and its calls still work; -2: killed iff UMIP;
+		 * -3: either (QEMU 7.2's TCG pops a ring-3 iretq's frame as supervisor
+		 * accesses, which SMAP refuses: the process dies, the kernel is fine) */
+		int status;
+	} cases[] = {
+		{ "compat", -1 }, { "farcall-compat", -1 }, { "kernel-cs", -1 }, { "iret-kernel", -1 },
+		{ "iret-nt", -1 }, { "iret-user", -3 }, { "tf-int80", -1 }, { "tf-syscall", -1 },
+		{ "tf-sysenter", -1 }, { "icebp", -1 }, { "swapgs", -1 }, { "wrgsbase", -1 },
+		{ "rdmsr", -1 }, { "sysret", -1 }, { "sysexit", -1 },
+		{ "sysenter-rip-noncanonical", -1 }, { "sysenter-rip-kernel", -1 },
+		{ "sysenter-floor-rip-noncanonical", -1 }, { "sysenter-rsp-noncanonical", 0 },
+		{ "seg-null", 0 }, { "seg-user", 0 }, { "seg-kernel-ds", -1 }, { "seg-kernel-code-gs", -1 },
+		{ "seg-null-ss", -1 }, { "seg-compat-fs", -1 }, { "seg-tss", -1 },
+		{ "int0", -1 }, { "int1", -1 }, { "int2", -1 }, { "int3", -1 }, { "int4", -1 }, { "int8", -1 },
+		{ "int13", -1 }, { "int14", -1 }, { "int18", -1 }, { "int32", -1 }, { "int33", -1 },
+		{ "int127", -1 }, { "int129", -1 }, { "int240", -1 }, { "int241", -1 }, { "int255", -1 },
+		{ "sgdt", -2 }, { "smsw", -2 },
+	};
+	u64 pages = pmm_free_pages(), heap = kmalloc_bytes_in_use();
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *t = cases[i].trick;
+		if (!sysenter_ok && (!strncmp(t, "sysenter", 8) || !strcmp(t, "tf-sysenter")))
+			continue;
+		int want = cases[i].status == -2 ? (has_umip ? -1 : 0) : cases[i].status;
+		int st = ktest_run_user("uentry", cases[i].trick);
+		if (st != want && !(want == -3 && (st == 0 || st == -1)))
+			ktest_fail(__FILE__, __LINE__, "uentry %s: status %d, want %d", cases[i].trick, st, want);
+	}
+	KEXPECT_EQ(ktest_run_user("utrue", "7"), 7); /* and the kernel goes on */
+	KEXPECT_EQ(pmm_free_pages(), pages);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
+
+KTEST(entry_avx_state_survives_switches)
+{
+	int a = ktest_spawn_user("uavx", "1");
+	int b = ktest_spawn_user("uavx", "2");
+	KEXPECT_EQ(ktest_wait_user(a), 0);
+	KEXPECT_EQ(ktest_wait_user(b), 0);
 }
