@@ -448,3 +448,33 @@ KTEST(sleep_ns_sleeps)
 	KEXPECT(sleep_ns(30000000));
 	KEXPECT(ktime_ns() - t0 >= 30000000);
 }
+
+static volatile int if_seen;
+
+/* Yields with interrupts on, then records whether they still are. */
+static void if_probe(void *arg)
+{
+	(void)arg;
+	sched_yield();
+	if_seen = (read_rflags() & RFLAGS_IF) != 0;
+	thread_exit();
+}
+
+KTEST(schedule_keeps_each_threads_interrupt_state)
+{
+	if_seen = -1;
+	struct thread *t = kthread_create("ifprobe", if_probe, 0, this_cpu()->id);
+	KEXPECT(t);
+	if (!t)
+		return;
+	thread_make_runnable(t);
+	/* Switch to the probe with interrupts off: it must resume with its own
+	 * (on), not ours, and we must come back with ours (off). */
+	for (int i = 0; i < 1000 && if_seen < 0; i++) {
+		irq_disable();
+		sched_yield();
+		KEXPECT(!(read_rflags() & RFLAGS_IF));
+		irq_enable();
+	}
+	KEXPECT_EQ(if_seen, 1);
+}
