@@ -138,7 +138,7 @@ static bool user_addr(u64 a) { return a >> 47 == 0; }
  * tf->rflags. Keeps of those only RFLAGS_USER (plus IF), runs the call with
  * interrupts on, and chooses the way out: true when sysretq/sysexitq restore
  * the user's state exactly, false for iretq. A call from compatibility mode
- * or one asking to return to a non-canonical rip kills the process.
+ * or one asking to return outside user space kills the process.
  */
 bool syscall_entry(struct trapframe *tf)
 {
@@ -147,7 +147,7 @@ bool syscall_entry(struct trapframe *tf)
 	if (unlikely(tf->cs != USER_CS))
 		proc_kill_self("system call from 32-bit mode (rip 0x%lx)", tf->rip);
 	else if (unlikely(!user_addr(tf->rip)))
-		proc_kill_self("system call returning to non-canonical rip 0x%lx", tf->rip);
+		proc_kill_self("system call returning to rip 0x%lx, outside user space", tf->rip);
 	else
 		syscall_dispatch(tf);
 	trap_return_to_user();
