@@ -220,6 +220,7 @@ void syscall_dispatch(struct trapframe *tf)
 	tf->rax = nr < SYS_COUNT && syscall_table[nr]
 			  ? syscall_table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9)
 			  : -ENOSYS;
+	trap_return_to_user();
 }
 
 /* The rare work before ring 3: a kill, a preemption. */

@@ -18,8 +18,8 @@ void idt_load(void);
 void irq_register(int vec, irq_handler_t h);
 const char *trap_name(u64 vec);
 void trap(struct trapframe *tf);
-/* C dispatcher shared by int $0x80, syscall and sysenter: runs the call
- * in tf, result in tf->rax (syscall_entry does the return work). */
+/* C dispatcher shared by int $0x80, syscall and sysenter (from
+ * syscall_entry): runs the call in tf, result in tf->rax, then the return work. */
 void syscall_dispatch(struct trapframe *tf);
 /* The C side of every system call entry (sysentry.c): true for a fast exit. */
 bool syscall_entry(struct trapframe *tf);

@@ -144,13 +144,15 @@ bool syscall_entry(struct trapframe *tf)
 {
 	tf->rflags = (tf->rflags & RFLAGS_USER) | RFLAGS_IF | RFLAGS_FIXED;
 	irq_enable();
-	if (unlikely(tf->cs != USER_CS))
-		proc_kill_self("system call from 32-bit mode (rip 0x%lx)", tf->rip);
-	else if (unlikely(!user_addr(tf->rip)))
-		proc_kill_self("system call returning to rip 0x%lx, outside user space", tf->rip);
-	else
+	if (likely(tf->cs == USER_CS && user_addr(tf->rip))) {
 		syscall_dispatch(tf);
-	trap_return_to_user();
+	} else {
+		if (tf->cs != USER_CS)
+			proc_kill_self("system call from 32-bit mode (rip 0x%lx)", tf->rip);
+		else
+			proc_kill_self("system call returning to rip 0x%lx, outside user space", tf->rip);
+		trap_return_to_user(); /* does not return */
+	}
 	irq_disable();
 	switch (tf->vector) {
 	case VEC_SYSCALL: /* sysretq loads rflags from r11 */
