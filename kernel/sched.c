@@ -124,12 +124,16 @@ void schedule(void)
 	c->kstack_top = next->kstack_top;
 	c->tss.rsp0 = next->kstack_top;
 	as_switch(next->proc ? next->proc->as : next->as);
-	/* User code may use SSE; the kernel never does, so the state only
-	 * changes hands here. */
-	if (cur->user)
+	/* User code may use SSE and AVX and load its own data selectors; the
+	 * kernel never does, so that state only changes hands here. */
+	if (cur->user) {
 		fpu_save(cur->fpu);
-	if (next->user)
+		user_segs_save(cur->useg);
+	}
+	if (next->user) {
 		fpu_restore(next->fpu);
+		user_segs_load(next->useg);
+	}
 	rq->switch_prev = cur;
 	switch_stack(&cur->saved_rsp, next->saved_rsp);
 	/* Back on this thread, maybe on another CPU: the interrupt state that
@@ -229,6 +233,7 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, i
 	*--sp = 0;                 /* r15 */
 	t->saved_rsp = (u64)sp;
 	fpu_init_state(t->fpu);
+	memset(t->useg, 0, sizeof(t->useg));
 	t->cpu = cpu < 0 ? this_cpu()->id : cpu;
 	t->affinity = cpu < 0 ? ~0ul : 1ul << cpu;
 	t->state = T_SLEEPING;

@@ -15,6 +15,7 @@ struct addrspace;
 
 struct thread {
 	u8 fpu[FPU_AREA_SIZE] __attribute__((aligned(64))); /* user FPU state (xsave or fxsave) */
+	u16 useg[4];             /* user DS, ES, FS, GS selectors while switched out */
 	u64 saved_rsp;           /* while switched out */
 	void *kstack;            /* KSTACK_SIZE bytes */
 	u64 kstack_top;

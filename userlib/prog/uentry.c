@@ -305,6 +305,25 @@ int main(int argc, char **argv)
 		CHECK_EQ(sysenter_rsp(0x0000800000000000l, SYS_FLOOR), -ENOSYS, "floor");
 		return still_works();
 	}
+	/* Two of these on CPU 0 at once: each keeps its own data selectors
+	 * across switches and never sees the other's. */
+	if (!strcmp(k, "seg-hold") || !strcmp(k, "seg-watch")) {
+		unsigned short want = k[4] == 'h' ? 0x23 : 0;
+		CHECK_EQ(sys_setaffinity(0, 1), 0, "pin to CPU 0");
+		if (want)
+			__asm__ volatile("movw %w0, %%ds\nmovw %w0, %%es\nmovw %w0, %%fs\nmovw %w0, %%gs" ::"r"(want));
+		for (int i = 0; i < 300; i++) {
+			unsigned short ds, es, fs, gs;
+			sys_yield();
+			__asm__ volatile("movw %%ds, %0\nmovw %%es, %1\nmovw %%fs, %2\nmovw %%gs, %3"
+					 : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
+			CHECK_EQ(ds | es << 16 | (long)fs << 32 | (long)gs << 48,
+				 want | want << 16 | (long)want << 32 | (long)want << 48, "%s: ds es fs gs", k);
+			if (check_failures)
+				break;
+		}
+		return check_failures;
+	}
 	/* Segment registers: null and the user data selector are allowed. */
 	if (!strcmp(k, "seg-null")) {
 		__asm__ volatile("movw %w0, %%ds\nmovw %w0, %%es\nmovw %w0, %%fs\nmovw %w0, %%gs" ::"r"(0));

@@ -152,6 +152,24 @@ static inline void fpu_init_state(u8 *area)
 	*(u16 *)area = 0x37F;           /* FCW */
 	*(u32 *)(area + 24) = 0x1F80;   /* MXCSR */
 }
+/* The data selectors a user thread may have loaded: DS, ES, FS, GS (their
+ * bases are 0: GDT descriptors, no FSGSBASE), so that no thread sees
+ * another's. The kernel uses none of them; GS is loaded with the user's GS
+ * base swapped in, so the kernel's per-CPU base stays. Interrupts off. */
+static inline void user_segs_save(u16 s[4])
+{
+	__asm__ volatile("movw %%ds, %0\n movw %%es, %1\n movw %%fs, %2\n movw %%gs, %3"
+			 : "=m"(s[0]), "=m"(s[1]), "=m"(s[2]), "=m"(s[3]));
+}
+static inline void user_segs_load(const u16 s[4])
+{
+	u16 now[4];
+	user_segs_save(now);
+	if (now[0] == s[0] && now[1] == s[1] && now[2] == s[2] && now[3] == s[3])
+		return;
+	__asm__ volatile("movw %0, %%ds\n movw %1, %%es\n movw %2, %%fs\n swapgs\n movw %3, %%gs\n swapgs"
+			 ::"r"(s[0]), "r"(s[1]), "r"(s[2]), "r"(s[3]) : "memory");
+}
 static inline void xsetbv(u32 reg, u64 v)
 {
 	__asm__ volatile("xsetbv" ::"c"(reg), "a"((u32)v), "d"((u32)(v >> 32)));

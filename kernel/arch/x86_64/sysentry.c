@@ -228,6 +228,14 @@ KTEST(entry_hostile_tricks_kill_only_the_offender)
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
 
+KTEST(entry_user_selectors_stay_with_their_thread)
+{
+	int a = ktest_spawn_user("uentry", "seg-hold");
+	int b = ktest_spawn_user("uentry", "seg-watch");
+	KEXPECT_EQ(ktest_wait_user(a), 0);
+	KEXPECT_EQ(ktest_wait_user(b), 0);
+}
+
 KTEST(entry_avx_state_survives_switches)
 {
 	int a = ktest_spawn_user("uavx", "1");
