@@ -11,6 +11,9 @@
 #include "../../trap.h"
 #include "../../console.h"
 #include "../../test.h"
+#include "../../vm.h"
+#include "../../abi/errno.h"
+#include "layout.h"
 
 #define XCR0_X87 1
 #define XCR0_SSE 2
@@ -179,6 +182,27 @@ KTEST(entry_control_registers_and_msrs)
 	KEXPECT_EQ(rdmsr(MSR_FMASK), SYSCALL_FMASK);
 	KEXPECT_EQ(rdmsr(MSR_CSTAR), (u64)entry_syscall_compat);
 	KEXPECT_EQ(this_cpu()->gdt[GDT_UCODE32 / 8], 0);
+}
+
+KTEST(entry_smap_stops_plain_kernel_reads_of_user_memory)
+{
+	u64 pages = pmm_free_pages();
+	struct addrspace *as = as_create();
+	KEXPECT(as && !vm_map_zero(as, USER_BASE, PAGE_SIZE, VM_WRITE));
+	if (!as)
+		return;
+	u64 v = 1, w = 1;
+	irq_disable(); /* no switch may drop the test's address space */
+	as_switch(as);
+	long plain = probe_read_u64((const u64 *)USER_BASE, &v);
+	long copy = copy_user_raw(&w, (const void *)USER_BASE, sizeof(w));
+	as_switch(0);
+	irq_enable();
+	KEXPECT_EQ(plain, smap_on ? -EFAULT : 0); /* a kernel read outside stac/clac */
+	KEXPECT_EQ(copy, 0);                       /* the user copy, inside them */
+	KEXPECT_EQ(w, 0);
+	as_destroy(as);
+	KEXPECT_EQ(pmm_free_pages(), pages);
 }
 
 KTEST(entry_registers_and_flags_every_path)
