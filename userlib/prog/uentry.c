@@ -212,6 +212,8 @@ __asm__(".text\n"
 	"tf_syscall: movl $0, %eax\npushfq\norq $0x100, (%rsp)\npopfq\nsyscall\nret\n"
 	"tf_sysenter: movl $0, %eax\nleaq 1f(%rip), %r11\nmovq %rsp, %rcx\npushfq\norq $0x100, (%rsp)\n"
 	"popfq\nsysenter\n1: ret\n"
+	"tf_sysenter_floor: movl $0x3ff, %eax\nleaq 1f(%rip), %r11\nmovq %rsp, %rcx\npushfq\n"
+	"orq $0x100, (%rsp)\npopfq\nsysenter\n1: ret\n"
 	/* sysenter_to(rip, nr): return to rip; the kernel must refuse */
 	"sysenter_to: movq %rsi, %rax\nmovq %rdi, %r11\nmovq %rsp, %rcx\nsysenter\nret\n"
 	/* sysenter_rsp(bad_rsp, nr): a non-canonical user rsp, restored after */
@@ -219,7 +221,7 @@ __asm__(".text\n"
 	"sysenter\n1: movq %r12, %rsp\npopq %r12\nret\n"
 	".data\nfarptr: .quad 0, 0\n.text\n");
 void to_compat(void), farcall_compat(void), to_kernel_cs(void), iret_user(void), iret_kernel(void),
-	iret_nt(void), tf_int80(void), tf_syscall(void), tf_sysenter(void);
+	iret_nt(void), tf_int80(void), tf_syscall(void), tf_sysenter(void), tf_sysenter_floor(void);
 long sysenter_to(long rip, long nr), sysenter_rsp(long rsp, long nr);
 
 /* Calls on every path still behave after a trick that is allowed. */
@@ -271,6 +273,8 @@ int main(int argc, char **argv)
 		tf_syscall();
 	if (!strcmp(k, "tf-sysenter"))
 		tf_sysenter();
+	if (!strcmp(k, "tf-sysenter-floor"))
+		tf_sysenter_floor();
 	if (!strcmp(k, "icebp"))
 		__asm__ volatile(".byte 0xf1");
 	if (!strcmp(k, "swapgs"))

@@ -105,8 +105,11 @@ isr_\vec:
  * single-steps the first instructions of entry_sysenter in ring 0, before
  * its swapgs, on the small SYSENTER_ESP stack. Those steps are ignored here
  * (returning with TF still set) until the entry's popfq clears TF; the
- * entry has saved the user's flags, TF included, by then. Every other #DB
- * goes the usual way (from ring 3: the process is killed).
+ * entry has saved the user's flags, TF included, by then. A stepped floor
+ * call is sent down the full path instead: the floor's sti would otherwise
+ * lose its one-instruction shadow to the #DB and let an interrupt in before
+ * sysexitq, in ring 0 with the user's GS base. Every other #DB goes the
+ * usual way (from ring 3: the process is killed).
  * Registers on entry: the interrupted code's; rip/cs/rflags/rsp/ss pushed.
  */
 	.align 16
@@ -117,7 +120,12 @@ isr_1:
 	jb 1f
 	cmpq $sysenter_tf_end, (%rsp)
 	ja 1f
-	iretq
+	cmpq $sysenter_floor, (%rsp)
+	jb 2f
+	cmpq $sysenter_floor_full, (%rsp)
+	jae 2f
+	movq $sysenter_floor_full, (%rsp)
+2:	iretq
 1:	pushq $0                        /* tf->error */
 	pushq $1                        /* tf->vector */
 	jmp trap_common
@@ -283,14 +291,16 @@ entry_syscall_compat:
 entry_sysenter:
 	cmpq $SYS_FLOOR, %rax
 	jne 1f
+sysenter_floor:                         /* isr_1: stepped, it goes to the full path */
 	movq %r11, %rdx
 	movq %rcx, %rax
 	orq %rdx, %rax
 	shrq $47, %rax                  /* rax = 0 iff both are user addresses */
-	jnz 2f
+	jnz sysenter_floor_full
 	sti                             /* takes effect after sysexit */
 	sysexitq
-2:	movl $SYS_FLOOR, %eax           /* the full path sorts it out */
+sysenter_floor_full:
+	movl $SYS_FLOOR, %eax           /* the full path sorts it out */
 1:	swapgs
 	movq %gs:CPU_OFF_KSTACK_TOP, %rsp
 	pushq $USER_SS                  /* tf->ss */
