@@ -245,7 +245,7 @@ entry_syscall:
 1:	SYSCALL_FRAME USER_CS
 	movq %rsp, %rdi
 	call syscall_entry
-	testl %eax, %eax
+	testb %al, %al                  /* bool: fast exit? */
 	jz trap_return
 	POP_REGS
 	movq 16(%rsp), %rcx             /* rip: canonical, checked */
@@ -317,7 +317,7 @@ sysenter_tf_end:
 	PUSH_REGS
 	movq %rsp, %rdi
 	call syscall_entry
-	testl %eax, %eax
+	testb %al, %al                  /* bool: fast exit? */
 	jz trap_return
 	POP_REGS
 	movq 16(%rsp), %rdx             /* rip: canonical, checked */

@@ -134,6 +134,9 @@ void hypervisor_name(char *buf, size_t n)
 }
 
 static bool user_addr(u64 a) { return a >> 47 == 0; }
+/* The syscall floor sysrets to rcx unchecked: the instruction after a
+ * syscall is at most USER_TOP, still canonical. */
+_Static_assert(USER_TOP <= (1ul << 47) - PAGE_SIZE, "syscall return rip canonical");
 
 /*
  * The C side of int $0x80, syscall and sysenter (entry.S), entered with
