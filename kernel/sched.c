@@ -124,16 +124,23 @@ void schedule(void)
 	c->kstack_top = next->kstack_top;
 	c->tss.rsp0 = next->kstack_top;
 	as_switch(next->proc ? next->proc->as : next->as);
-	/* User code may use SSE; the kernel never does, so the state only
-	 * changes hands here. */
-	if (cur->user)
+	/* User code may use SSE and AVX and load its own data selectors; the
+	 * kernel never does, so that state only changes hands here. */
+	if (cur->user) {
 		fpu_save(cur->fpu);
-	if (next->user)
+		user_segs_save(cur->useg);
+	}
+	if (next->user) {
 		fpu_restore(next->fpu);
+		user_segs_load(next->useg);
+	}
 	rq->switch_prev = cur;
 	switch_stack(&cur->saved_rsp, next->saved_rsp);
-	finish_switch();
+	/* Back on this thread, maybe on another CPU: the interrupt state that
+	 * releasing the run-queue lock restores is its own, not the previous
+	 * thread's. */
 	this_cpu()->irq_was_on = irq_was_on;
+	finish_switch();
 }
 
 void sched_yield(void)
@@ -217,6 +224,7 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, i
 	/* Room for a trapframe above the switch frame, for user threads. */
 	u64 *sp = (u64 *)(t->kstack_top - TF_SIZE);
 	*--sp = (u64)thread_entry; /* return address of switch_stack */
+	*--sp = RFLAGS_FIXED;      /* rflags: interrupts off until thread_started */
 	*--sp = 0;                 /* rbp */
 	*--sp = 0;                 /* rbx */
 	*--sp = (u64)fn;           /* r12 */
@@ -225,6 +233,7 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, i
 	*--sp = 0;                 /* r15 */
 	t->saved_rsp = (u64)sp;
 	fpu_init_state(t->fpu);
+	memset(t->useg, 0, sizeof(t->useg));
 	t->cpu = cpu < 0 ? this_cpu()->id : cpu;
 	t->affinity = cpu < 0 ? ~0ul : 1ul << cpu;
 	t->state = T_SLEEPING;
@@ -443,4 +452,34 @@ KTEST(sleep_ns_sleeps)
 	u64 t0 = ktime_ns();
 	KEXPECT(sleep_ns(30000000));
 	KEXPECT(ktime_ns() - t0 >= 30000000);
+}
+
+static volatile int if_seen;
+
+/* Yields with interrupts on, then records whether they still are. */
+static void if_probe(void *arg)
+{
+	(void)arg;
+	sched_yield();
+	if_seen = (read_rflags() & RFLAGS_IF) != 0;
+	thread_exit();
+}
+
+KTEST(schedule_keeps_each_threads_interrupt_state)
+{
+	if_seen = -1;
+	struct thread *t = kthread_create("ifprobe", if_probe, 0, this_cpu()->id);
+	KEXPECT(t);
+	if (!t)
+		return;
+	thread_make_runnable(t);
+	/* Switch to the probe with interrupts off: it must resume with its own
+	 * (on), not ours, and we must come back with ours (off). */
+	for (int i = 0; i < 1000 && if_seen < 0; i++) {
+		irq_disable();
+		sched_yield();
+		KEXPECT(!(read_rflags() & RFLAGS_IF));
+		irq_enable();
+	}
+	KEXPECT_EQ(if_seen, 1);
 }

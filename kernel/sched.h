@@ -5,6 +5,7 @@
 #include "types.h"
 #include "list.h"
 #include "spinlock.h"
+#include "arch/x86_64/layout.h"
 
 enum thread_state { T_RUNNABLE, T_RUNNING, T_SLEEPING, T_DEAD };
 
@@ -13,7 +14,8 @@ struct waitq;
 struct addrspace;
 
 struct thread {
-	u8 fpu[512] __attribute__((aligned(16))); /* user x87/SSE state (fxsave) */
+	u8 fpu[FPU_AREA_SIZE] __attribute__((aligned(64))); /* user FPU state (xsave or fxsave) */
+	u16 useg[4];             /* user DS, ES, FS, GS selectors while switched out */
 	u64 saved_rsp;           /* while switched out */
 	void *kstack;            /* KSTACK_SIZE bytes */
 	u64 kstack_top;

@@ -18,8 +18,13 @@ void idt_load(void);
 void irq_register(int vec, irq_handler_t h);
 const char *trap_name(u64 vec);
 void trap(struct trapframe *tf);
-/* C dispatcher shared by int $0x80, syscall and sysenter. */
+/* C dispatcher shared by int $0x80, syscall and sysenter (from
+ * syscall_entry): runs the call in tf, result in tf->rax, then the return work. */
 void syscall_dispatch(struct trapframe *tf);
+/* The C side of every system call entry (sysentry.c): true for a fast exit. */
+bool syscall_entry(struct trapframe *tf);
+/* NMI, #DF, #MC, with the kernel GS base whatever they interrupted. */
+void trap_paranoid(struct trapframe *tf);
 /* Work owed before going back to ring 3: preemption, a pending kill. */
 void trap_return_to_user(void);
 extern volatile u64 trap_fixups;

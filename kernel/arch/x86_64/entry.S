@@ -6,6 +6,7 @@
 #include "trapframe.h"
 #include "segments.h"
 #include "percpu.h"
+#include "cpu.h"
 #include "../../abi/syscall.h"
 
 .macro PUSH_REGS
@@ -44,10 +45,37 @@
 	popq %rax
 .endm
 
+/* Clear RFLAGS.AC where the CPU has SMAP (clac is #UD without it): interrupt
+ * gates keep the AC of the interrupted code, user's or a user copy's. */
+.macro ASM_CLAC
+	testb $1, smap_on(%rip)
+	jz 9f
+	clac
+9:
+.endm
+
+/* Set RFLAGS.AC (user access allowed) where the CPU has SMAP. */
+.macro ASM_STAC
+	testb $1, smap_on(%rip)
+	jz 9f
+	stac
+9:
+.endm
+
 	.text
 
-/* Exceptions and interrupts. The CPU pushed ss, rsp, rflags, cs, rip and,
- * for some exceptions, an error code; each stub evens that out. */
+/*
+ * Exceptions and interrupts. The CPU pushed ss, rsp, rflags, cs, rip and,
+ * for some exceptions, an error code; each stub evens that out.
+ *
+ * GS base: ordinary stubs choose swapgs from the saved CS. That is right
+ * because nothing can fault inside a swapgs window of this file: the
+ * windows run with IF clear, touch only the per-CPU block and the kernel
+ * stack, and leave by sysretq/sysexitq/iretq to a frame the C side has
+ * checked (user CS/SS, canonical rip and, for sysexitq, rsp). Only NMI, #MC
+ * and #DF can arrive there: they have IST stacks and the paranoid entry,
+ * which reads MSR_GS_BASE instead. #DB is the other exception: see isr_1.
+ */
 .macro ISR vec
 	.align 16
 isr_\vec:
@@ -56,17 +84,51 @@ isr_\vec:
 	pushq $0        /* tf->error */
 	.endif
 	pushq $\vec     /* tf->vector */
+	.if (\vec == 2) || (\vec == 8) || (\vec == 18)
+	jmp paranoid_common
+	.else
 	jmp trap_common
+	.endif
 .endm
 
 .altmacro
 .set vec, 0
 .rept 256
-	.if vec != VEC_INT80
+	.if vec != VEC_INT80 && vec != 1
 	ISR %vec
 	.endif
 	.set vec, vec + 1
 .endr
+
+/*
+ * #DB. sysenter keeps the user's TF, so a user who sets TF before sysenter
+ * single-steps the first instructions of entry_sysenter in ring 0, before
+ * its swapgs, on the small SYSENTER_ESP stack. Those steps are ignored here
+ * (returning with TF still set) until the entry's popfq clears TF; the
+ * entry has saved the user's flags, TF included, by then. A stepped floor
+ * call is sent down the full path instead: the floor's sti would otherwise
+ * lose its one-instruction shadow to the #DB and let an interrupt in before
+ * sysexitq, in ring 0 with the user's GS base. Every other #DB goes the
+ * usual way (from ring 3: the process is killed).
+ * Registers on entry: the interrupted code's; rip/cs/rflags/rsp/ss pushed.
+ */
+	.align 16
+isr_1:
+	testb $3, 8(%rsp)               /* cs: from ring 3? */
+	jnz 1f
+	cmpq $entry_sysenter, (%rsp)
+	jb 1f
+	cmpq $sysenter_tf_end, (%rsp)
+	ja 1f
+	cmpq $sysenter_floor, (%rsp)
+	jb 2f
+	cmpq $sysenter_floor_full, (%rsp)
+	jae 2f
+	movq $sysenter_floor_full, (%rsp)
+2:	iretq
+1:	pushq $0                        /* tf->error */
+	pushq $1                        /* tf->vector */
+	jmp trap_common
 
 trap_common:
 	PUSH_REGS
@@ -74,6 +136,7 @@ trap_common:
 	jz 1f
 	swapgs
 1:	cld
+	ASM_CLAC
 	movq %rsp, %rdi
 	call trap
 	.global trap_return
@@ -87,9 +150,46 @@ trap_return:            /* also where new threads first leave for ring 3 */
 	iretq
 
 /*
+ * NMI, #DF, #MC: on IST stacks, they can interrupt any instruction, a swapgs
+ * window included. The GS base itself says whose it is: the kernel's per-CPU
+ * blocks live in the upper half, while a user GS base is always in the lower
+ * half (user code can only load a selector, whose base is 0; FSGSBASE is off).
+ * Registers on entry: anything; the CPU pushed the iretq frame (and an error
+ * code of 0 for #DF), the stub the vector.
+ */
+paranoid_common:
+	PUSH_REGS
+	cld
+	ASM_CLAC
+	movl $MSR_GS_BASE, %ecx
+	rdmsr
+	xorl %ebx, %ebx                 /* ebx: 1 if we swapped (callee-saved) */
+	testl %edx, %edx
+	js 1f
+	swapgs
+	incl %ebx
+1:	movq %rsp, %rdi
+	call trap_paranoid
+	testl %ebx, %ebx
+	jz 2f
+	swapgs
+2:	POP_REGS
+	addq $16, %rsp  /* vector, error */
+	iretq
+
+/*
+ * The three system call paths share one rule, in syscall_entry (sysentry.c):
+ * the kernel runs with DF, TF, AC and NT clear, the frame holds the user's
+ * own RFLAGS, the call runs with interrupts on, and the way out is chosen
+ * once, in C: the fast exit where it restores the user's state exactly,
+ * iretq otherwise.
+ */
+
+/*
  * int $0x80 through a DPL-3 gate.
  * Registers on entry: rax number, rdi rsi rdx r10 r8 r9 arguments;
- * the CPU has pushed the iretq frame on tss.rsp0. Everything but rax is kept.
+ * the CPU has pushed the iretq frame on tss.rsp0 and cleared IF, TF, NT
+ * (not DF, AC). Everything but rax is kept.
  */
 	.align 16
 	.global entry_int80
@@ -100,14 +200,37 @@ entry_int80:
 	iretq
 1:	pushq $0                /* tf->error */
 	pushq $VEC_INT80        /* tf->vector */
-	jmp trap_common
+	PUSH_REGS
+	swapgs                  /* a DPL-3 gate the kernel never uses: from ring 3 */
+	cld
+	ASM_CLAC
+	movq %rsp, %rdi
+	call syscall_entry
+	jmp trap_return
+
+/* The iretq frame and registers of a syscall-instruction entry, on the kernel
+ * stack; rcx = user rip, r11 = user rflags, \cs the mode it came from. */
+.macro SYSCALL_FRAME cs
+	swapgs
+	movq %rsp, %gs:CPU_OFF_USER_RSP
+	movq %gs:CPU_OFF_KSTACK_TOP, %rsp
+	pushq $USER_SS                  /* tf->ss */
+	pushq %gs:CPU_OFF_USER_RSP      /* tf->rsp */
+	pushq %r11                      /* tf->rflags */
+	pushq $\cs                      /* tf->cs */
+	pushq %rcx                      /* tf->rip */
+	pushq $0                        /* tf->error */
+	pushq $VEC_SYSCALL              /* tf->vector */
+	PUSH_REGS
+.endm
 
 /*
- * syscall (STAR/LSTAR/FMASK; FMASK clears IF, DF, TF, AC).
+ * syscall (STAR/LSTAR/FMASK; FMASK = SYSCALL_FMASK clears TF, IF, DF, IOPL,
+ * NT, AC).
  * Registers on entry:
  *   rax        number
  *   rdi rsi rdx r10 r8 r9   arguments
- *   rcx        user rip to return to
+ *   rcx        user rip to return to (canonical: the top user page is never mapped)
  *   r11        user rflags
  *   rsp        still the user stack: nothing may touch it before the switch
  * Returns in rax; rcx and r11 are clobbered.
@@ -119,83 +242,96 @@ entry_syscall:
 	jne 1f
 	xorl %eax, %eax
 	sysretq
-1:	swapgs
-	movq %rsp, %gs:CPU_OFF_USER_RSP
-	movq %gs:CPU_OFF_KSTACK_TOP, %rsp
-	pushq $USER_SS                  /* tf->ss */
-	pushq %gs:CPU_OFF_USER_RSP      /* tf->rsp */
-	pushq %r11                      /* tf->rflags */
-	pushq $USER_CS                  /* tf->cs */
-	pushq %rcx                      /* tf->rip */
-	pushq $0                        /* tf->error */
-	pushq $VEC_SYSCALL              /* tf->vector */
-	PUSH_REGS
-	sti
+1:	SYSCALL_FRAME USER_CS
 	movq %rsp, %rdi
-	call syscall_dispatch
-	cli
-	/* sysret to a non-canonical rcx would #GP in ring 0 on the user's
-	 * stack (Intel): go out through iretq instead, which faults in ring 3. */
-	movq TF_RIP(%rsp), %rcx
-	movq %rcx, %r11
-	sarq $47, %r11
-	jnz trap_return
+	call syscall_entry
+	testb %al, %al                  /* bool: fast exit? */
+	jz trap_return
 	POP_REGS
-	movq 16(%rsp), %rcx             /* rip    */
-	movq 32(%rsp), %r11             /* rflags */
+	movq 16(%rsp), %rcx             /* rip: canonical, checked */
+	movq 32(%rsp), %r11             /* rflags: sanitised */
 	movq 40(%rsp), %rsp             /* user rsp: from here no stack */
 	swapgs
 	sysretq
 
 /*
- * sysenter (SYSENTER_CS/EIP/ESP; IF cleared by the CPU).
+ * syscall from 32-bit compatibility mode (CSTAR). The 32-bit user code
+ * segment is not present, so no process gets there; should one, it is
+ * killed (syscall_entry checks tf->cs) and never sysret'd to.
+ * Registers on entry: as entry_syscall, in 32-bit form.
+ */
+	.align 16
+	.global entry_syscall_compat
+entry_syscall_compat:
+	SYSCALL_FRAME (GDT_UCODE32 | 3)
+	movq %rsp, %rdi
+	call syscall_entry
+	jmp trap_return
+
+/*
+ * sysenter (SYSENTER_CS/EIP/ESP). The CPU clears IF, RF and VM only: DF, TF,
+ * AC, NT are still the user's until the popfq below.
  * Registers on entry:
  *   rax        number
  *   rdi rsi rdx r10 r8 r9   arguments
  *   rcx        user rsp          (our convention: sysenter saves nothing)
  *   r11        user rip to return to
- *   rsp        SYSENTER_ESP, a per-CPU scratch stack we never use
+ *   rsp        SYSENTER_ESP, a per-CPU scratch stack (isr_1 uses it)
  * sysexitq returns to rdx with rsp = rcx, so rdx is clobbered as well as
- * rcx, r11 and the arithmetic flags.
+ * rcx, r11 and the arithmetic flags. sysexitq #GPs in ring 0 on a
+ * non-canonical rdx or rcx (Intel): the floor checks both, syscall_entry
+ * kills a process asking for a non-canonical rip and sends a non-canonical
+ * rsp out through iretq.
+ * From compatibility mode sysenter is indistinguishable from a 64-bit one
+ * (nothing records the old CS) and returns to 64-bit mode: a mode switch
+ * the process could make itself with a far jump.
  */
 	.align 16
 	.global entry_sysenter
 entry_sysenter:
 	cmpq $SYS_FLOOR, %rax
 	jne 1f
-	xorl %eax, %eax
+sysenter_floor:                         /* isr_1: stepped, it goes to the full path */
 	movq %r11, %rdx
+	movq %rcx, %rax
+	orq %rdx, %rax
+	shrq $47, %rax                  /* rax = 0 iff both are user addresses */
+	jnz sysenter_floor_full
 	sti                             /* takes effect after sysexit */
 	sysexitq
+sysenter_floor_full:
+	movl $SYS_FLOOR, %eax           /* the full path sorts it out */
 1:	swapgs
 	movq %gs:CPU_OFF_KSTACK_TOP, %rsp
 	pushq $USER_SS                  /* tf->ss */
 	pushq %rcx                      /* tf->rsp */
-	pushq $0x202                    /* tf->rflags: IF */
+	pushfq                          /* tf->rflags: the user's own */
+	pushq $RFLAGS_FIXED
+	popfq                           /* DF, TF, AC, NT clear from here on */
+	.global sysenter_tf_end
+sysenter_tf_end:
 	pushq $USER_CS                  /* tf->cs */
 	pushq %r11                      /* tf->rip */
 	pushq $0                        /* tf->error */
 	pushq $VEC_SYSENTER             /* tf->vector */
 	PUSH_REGS
-	sti
 	movq %rsp, %rdi
-	call syscall_dispatch
-	cli
-	movq TF_RIP(%rsp), %rcx
-	movq %rcx, %r11
-	sarq $47, %r11
-	jnz trap_return
+	call syscall_entry
+	testb %al, %al                  /* bool: fast exit? */
+	jz trap_return
 	POP_REGS
-	movq 16(%rsp), %rdx             /* rip */
-	movq 40(%rsp), %rcx             /* rsp */
+	movq 16(%rsp), %rdx             /* rip: canonical, checked */
+	movq 40(%rsp), %rcx             /* rsp: canonical, checked */
 	swapgs
 	sti
 	sysexitq
 
 /* void switch_stack(u64 *save_rsp, u64 new_rsp): swap kernel stacks,
- * keeping the callee-saved registers on each. */
+ * keeping the callee-saved registers and RFLAGS on each: no thread's flags
+ * (NT, AC, IF, ...) reach the next one. */
 	.global switch_stack
 switch_stack:
+	pushfq
 	pushq %rbp
 	pushq %rbx
 	pushq %r12
@@ -210,6 +346,7 @@ switch_stack:
 	popq %r12
 	popq %rbx
 	popq %rbp
+	popfq
 	ret
 
 /* First code of every new thread: r12 = function, r13 = argument. A user
@@ -230,10 +367,13 @@ thread_entry:
 	.global copy_user_raw
 copy_user_raw:
 	movq %rdx, %rcx
+	ASM_STAC
 1:	rep movsb
+	ASM_CLAC
 	xorl %eax, %eax
 	ret
-2:	movq $-14, %rax
+2:	ASM_CLAC
+	movq $-14, %rax
 	ret
 	.section __ex_table, "a"
 	.quad 1b, 2b
@@ -243,6 +383,7 @@ copy_user_raw:
  * length copied without the NUL, -EFAULT on a fault, max when no NUL fits. */
 	.global copy_user_str
 copy_user_str:
+	ASM_STAC
 	xorl %eax, %eax
 1:	cmpq %rdx, %rax
 	je 3f
@@ -252,8 +393,10 @@ copy_user_str:
 	jz 3f
 	incq %rax
 	jmp 1b
-3:	ret
-4:	movq $-14, %rax
+3:	ASM_CLAC
+	ret
+4:	ASM_CLAC
+	movq $-14, %rax
 	ret
 	.section __ex_table, "a"
 	.quad 2b, 4b

@@ -13,7 +13,6 @@ _Static_assert(offsetof(struct cpu, current) == CPU_OFF_CURRENT, "asm offset");
 _Static_assert(sizeof(struct tss) == 104, "TSS layout");
 
 #define SEG_CODE64(dpl) (0x00AF9A0000000000ul | ((u64)(dpl) << 45))
-#define SEG_CODE32(dpl) (0x00CF9A0000000000ul | ((u64)(dpl) << 45) | 0xFFFF)
 #define SEG_DATA(dpl) (0x00CF920000000000ul | ((u64)(dpl) << 45) | 0xFFFF)
 
 void cpu_init(struct cpu *c)
@@ -22,7 +21,7 @@ void cpu_init(struct cpu *c)
 	c->gdt[0] = 0;
 	c->gdt[GDT_KCODE / 8] = SEG_CODE64(0);
 	c->gdt[GDT_KDATA / 8] = SEG_DATA(0);
-	c->gdt[GDT_UCODE32 / 8] = SEG_CODE32(3);
+	c->gdt[GDT_UCODE32 / 8] = 0; /* STAR's slot only: no 32-bit user mode */
 	c->gdt[GDT_UDATA / 8] = SEG_DATA(3);
 	c->gdt[GDT_UCODE / 8] = SEG_CODE64(3);
 	c->gdt[GDT_UDATA_SYSEXIT / 8] = SEG_DATA(3);

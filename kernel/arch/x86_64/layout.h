@@ -14,5 +14,6 @@
 #define USER_SHM_BASE 0x00007E0000000000    /* shared pages, one per key */
 #define KSTACK_SIZE 16384               /* every kernel stack */
 #define AP_TRAMPOLINE 0x8000            /* real-mode entry page for APs */
+#define FPU_AREA_SIZE 832               /* user x87/SSE/AVX state: xsave layout (fxsave: first 512) */
 
 #endif

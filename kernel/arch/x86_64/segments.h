@@ -3,6 +3,9 @@
  *   sysret  (STAR[63:48] = GDT_UCODE32): SS = +8 (GDT_UDATA), CS = +16 (GDT_UCODE)
  *   sysexit (SYSENTER_CS = GDT_KCODE):   CS = +32 (GDT_UCODE), SS = +40 (GDT_UDATA_SYSEXIT)
  *   syscall/sysenter load CS = GDT_KCODE, SS = GDT_KDATA.
+ * sysret to 64-bit mode never reads the descriptors (it loads fixed
+ * attributes), so GDT_UCODE32 is a null slot: a far jump or far return to it
+ * #GPs and 32-bit compatibility mode is out of reach for user code.
  */
 #ifndef ARCH_SEGMENTS_H
 #define ARCH_SEGMENTS_H

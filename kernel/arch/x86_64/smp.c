@@ -25,9 +25,6 @@ void cpu_setup(int id)
 	c->id = id;
 	cpu_init(c);
 	idt_load();
-	/* SSE for user programs: CR0.MP on, EM off; CR4.OSFXSR, OSXMMEXCPT. */
-	write_cr0((read_cr0() | (1ul << 1)) & ~(1ul << 2));
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	lapic_init();
 	c->apic_id = lapic_id();
 	sysentry_init_cpu();

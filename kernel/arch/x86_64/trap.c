@@ -135,16 +135,8 @@ static void page_fault(struct trapframe *tf)
 void trap(struct trapframe *tf)
 {
 	u64 v = tf->vector;
-	if (v == 2) {
-		/* NMI: another CPU panicked and wants us stopped. */
-		for (;;)
-			halt();
-	}
 	if (v == 14) {
 		page_fault(tf);
-	} else if (v == VEC_INT80) {
-		syscall_dispatch(tf);
-		return;
 	} else if (v < 32) {
 		if (!tf_from_user(tf)) {
 			if (fixup_kernel_fault(tf))
@@ -163,6 +155,18 @@ void trap(struct trapframe *tf)
 		trap_return_to_user();
 	else if (sched_need_resched() && (tf->rflags & RFLAGS_IF))
 		schedule(); /* kernel preemption: no spinlock is held with IF on */
+}
+
+/* NMI, #DF and #MC (entry.S paranoid_common), on IST stacks with the kernel
+ * GS base whatever they interrupted. An NMI is another CPU's panic asking us
+ * to stop; #DF and #MC are fatal. Never schedules: the IST stack is per CPU. */
+void trap_paranoid(struct trapframe *tf)
+{
+	if (tf->vector == 2) {
+		for (;;)
+			halt();
+	}
+	trap_fatal(tf);
 }
 
 KTEST(kernel_fault_caught_and_reported)
