@@ -407,6 +407,12 @@ KTEST(user_blocked_reader_does_not_stop_others)
 	KEXPECT_EQ(kwait(reader), -1);
 }
 
+/* Issue 8 item 10: an orphan (parent gone) is not the kernel's init. */
+KTEST(user_orphan_cannot_power_off)
+{
+	KEXPECT_EQ(krun("uorphan", "top", 0), 0);
+}
+
 KTEST(user_sbrk_grows_heap)
 {
 	KEXPECT_EQ(krun("usbrk", 0, 0), 0);
