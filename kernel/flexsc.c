@@ -187,6 +187,20 @@ static void hold(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 	as_switch(ctx->proc->as);
 }
 
+static void set_need_wakeup(u32 v);
+
+/* Wake every sleeping core's poller (flexsc_lock held). */
+static void wake_cores(void)
+{
+	for (int c = 0; c < ncores; c++) {
+		if (cores[c].sleeping) {
+			cores[c].sleeping = false;
+			waitq_wake_all(&cores[c].doorbell);
+		}
+	}
+	set_need_wakeup(0);
+}
+
 /* One pass over every registered process: claim and run what is there.
  * Returns how many entries ran. */
 static int scan_once(struct flexsc_worker *w)
@@ -227,7 +241,8 @@ static int scan_once(struct flexsc_worker *w)
 			if (w->blocked) {
 				w->blocked = false;
 				core->nblocked--;
-				ctx->blocked--;
+				if (ctx->blocked-- == FLEXSC_BLOCKED_PER_PROC)
+					wake_cores(); /* its waiting entries may run now */
 			}
 			ran++;
 		}
@@ -522,13 +537,7 @@ long flexsc_wake(struct proc *p)
 	if (!any)
 		return 0; /* every core polls: stay off the lock its poller takes */
 	spin_lock(&flexsc_lock);
-	for (int c = 0; c < ncores; c++) {
-		if (cores[c].sleeping) {
-			cores[c].sleeping = false;
-			waitq_wake_all(&cores[c].doorbell);
-		}
-	}
-	set_need_wakeup(0);
+	wake_cores();
 	spin_unlock(&flexsc_lock);
 	return 0;
 }

@@ -486,3 +486,27 @@ KTEST(sleep_ns_sleeps)
 	KEXPECT(sleep_ns(30000000));
 	KEXPECT(ktime_ns() - t0 >= 30000000);
 }
+
+/* Threads on every CPU move between CPUs at once, many times: each lands
+ * where it asked, none is lost (a lost one hangs the test). */
+#define HOPS 500
+static int hop_wrong[MAX_CPUS];
+
+static void hop_thread(void *arg, int cpu)
+{
+	(void)arg;
+	struct thread *me = current_thread();
+	for (int i = 0; i < HOPS; i++) {
+		int to = (cpu + i + 1) % ncpus;
+		sched_set_affinity(me, 1ul << to);
+		hop_wrong[cpu] += this_cpu()->id != to;
+	}
+}
+
+KTEST_SMP(sched_set_affinity_moves_under_load)
+{
+	memset(hop_wrong, 0, sizeof(hop_wrong));
+	ktest_on_each_cpu(hop_thread, 0);
+	for (int c = 0; c < ncpus; c++)
+		KEXPECT_EQ(hop_wrong[c], 0);
+}
