@@ -221,8 +221,11 @@ static int scan_once(struct flexsc_worker *w)
 		if (!w->full_scan && !want)
 			continue;
 		ctx->seen_seq = seq;
-		while (READ_ONCE(core->active) == me && !ctx->dead && ctx->blocked < FLEXSC_BLOCKED_PER_PROC &&
-		       (w->full_scan || want)) {
+		/* No share check per entry: a call of ours that blocked has
+		 * cost us the active role already (a poller on another core
+		 * can take the process one call past its share: at most one
+		 * per core). */
+		while (READ_ONCE(core->active) == me && !ctx->dead && (w->full_scan || want)) {
 			struct flexsc_entry *e = claim(ctx, &pos);
 			if (!e) {
 				want = 0; /* claimed elsewhere, or never posted */

@@ -199,8 +199,8 @@ void proc_exit(int status)
 	spin_lock(&proc_lock);
 	struct addrspace *as = p->as;
 	p->as = 0;
-	spin_unlock(&proc_lock);
 	as_switch(0);
+	spin_unlock(&proc_lock);
 	as_destroy(as);
 	spin_lock(&proc_lock);
 	list_for_each_safe(n, tmp, &procs) {

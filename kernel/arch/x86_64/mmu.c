@@ -247,18 +247,19 @@ void as_destroy(struct addrspace *as)
  * flush when the space (or a recycled PCID) is newer than what it saw. */
 void as_switch(struct addrspace *as)
 {
-	irq_push(); /* a flush IPI lands before or after, never in between */
+	/* Interrupts are off (callers hold a lock): a flush IPI lands before
+	 * or after, never in between. loaded[] first: tlb_flush_page clears the
+	 * PTE, bumps gen, fences, then reads loaded[]. If it missed us, our CR3
+	 * write comes after its clear: without a PCID that write flushes, and
+	 * with one we fence and read gen, so we see its bump and flush. */
 	int cpu = this_cpu()->id;
-	/* Publish, fence, then read gen; tlb_flush_page bumps gen, fences, then
-	 * reads loaded[]: either we see its bump and flush, or it sees us and
-	 * sends us an IPI. */
 	WRITE_ONCE(loaded[cpu], as);
-	mfence();
 	if (!as) {
 		write_cr3(kernel_pml4);
 	} else if (!as->pcid) {
 		write_cr3(as->pml4);
 	} else {
+		mfence();
 		u64 gen = READ_ONCE(as->gen);
 		u64 cr3 = as->pml4 | as->pcid;
 		if (as->seen_gen[cpu] == gen)
@@ -266,7 +267,6 @@ void as_switch(struct addrspace *as)
 		as->seen_gen[cpu] = gen;
 		write_cr3(cr3);
 	}
-	irq_pop();
 }
 
 /* After a PTE of as at va was cleared: make sure no CPU keeps a translation
