@@ -11,6 +11,7 @@
 #include "../../mm.h"
 #include "../../panic.h"
 #include "../../console.h"
+#include "../../sched.h"
 #include "../../abi/errno.h"
 
 #define PTE_P (1ul << 0)
@@ -439,4 +440,54 @@ KTEST(addrspace_map_and_free)
 	KEXPECT_EQ(as->npages, 6);
 	as_destroy(as);
 	KEXPECT_EQ(pmm_free_pages(), before);
+}
+
+/* vm_unmap_page while another CPU has the space loaded and a translation
+ * for the page in its TLB: that CPU must fault on its next access. */
+static struct addrspace *sd_as;
+static volatile int sd_step;
+static long sd_first, sd_second;
+static u64 sd_value;
+
+static void shootdown_reader(void *arg)
+{
+	(void)arg;
+	u64 va = 0x500000, v = 0;
+	sd_first = copy_user_raw(&v, (const void *)va, 8); /* fills this CPU's TLB */
+	sd_value = v;
+	WRITE_ONCE(sd_step, 1);
+	while (READ_ONCE(sd_step) != 2)
+		cpu_relax(); /* interrupts on: the flush IPI lands here */
+	sd_second = copy_user_raw(&v, (const void *)va, 8);
+	WRITE_ONCE(sd_step, 3);
+	thread_exit();
+}
+
+KTEST_SMP(vm_unmap_page_flushes_other_cpus)
+{
+	u64 before = pmm_free_pages(), heap = kmalloc_bytes_in_use();
+	sd_as = as_create();
+	KEXPECT_EQ(vm_map_zero(sd_as, 0x500000, PAGE_SIZE, VM_WRITE), 0);
+	paddr_t pa = vm_lookup(sd_as, 0x500000, 0);
+	*(u64 *)phys_to_virt(pa) = 0x5eed;
+	sd_step = 0;
+	struct thread *t = kthread_create("shootdown", shootdown_reader, 0, 1);
+	KEXPECT(t != 0);
+	t->as = sd_as;
+	thread_make_runnable(t);
+	while (READ_ONCE(sd_step) != 1)
+		sleep_ns(1000000);
+	KEXPECT_EQ(vm_unmap_page(sd_as, 0x500000), 0); /* returns once CPU 1 flushed */
+	WRITE_ONCE(sd_step, 2);
+	while (READ_ONCE(sd_step) != 3)
+		sleep_ns(1000000);
+	sleep_ns(20000000); /* CPU 1 switched away from the dead thread and sd_as */
+	KEXPECT_EQ(sd_first, 0);
+	KEXPECT_EQ(sd_value, 0x5eed);
+	KEXPECT_EQ(sd_second, -EFAULT);
+	KEXPECT_EQ(vm_unmap_page(sd_as, 0x500000), -ENOENT);
+	pmm_free(pa); /* unmapped: it is ours to free now */
+	as_destroy(sd_as);
+	KEXPECT_EQ(pmm_free_pages(), before);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
