@@ -213,13 +213,15 @@ static void hostile(void)
 	pg[0].header.npages = 1000;
 	CHECK_EQ(flexsc_call(SYS_getpid, 0, 0, 0, 0, 0, 0), sys_getpid(), "a call after header garbage");
 	/* An entry rewritten while BUSY: claimed again or not, it ends DONE
-	 * with one of the two results and nothing else moves. */
+	 * with one of the two results and nothing else moves. SUBMITTED comes
+	 * last: the kernel then runs the entry twice, and the first run's DONE
+	 * lands whenever its sleep ends, so it is waited out below. */
 	struct flexsc_entry *h = &pg[1].entry[FLEXSC_ENTRIES_PER_PAGE - 1];
-	static const uint32_t rewrite[] = { FLEXSC_SUBMITTED, FLEXSC_FREE, 7, 0xffffffff };
+	static const uint32_t rewrite[] = { FLEXSC_FREE, 7, 0xffffffff, FLEXSC_SUBMITTED };
 	for (unsigned i = 0; i < sizeof(rewrite) / sizeof(rewrite[0]); i++) {
 		h->sysnum = SYS_sleep_ns;
 		h->nargs = 1;
-		h->args[0] = 200000000; /* BUSY long enough to be seen on a loaded host */
+		h->args[0] = 100000000; /* BUSY long enough to be seen on a loaded host */
 		__atomic_store_n(&h->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
 		syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
 		long t0 = syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0);
@@ -236,6 +238,8 @@ static void hostile(void)
 		while (__atomic_load_n(&h->status, __ATOMIC_ACQUIRE) != FLEXSC_DONE &&
 		       syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0) - t0 < 1000000000l)
 			syscall_syscall(SYS_sleep_ns, 1000000, 0, 0, 0, 0, 0);
+		if (rewrite[i] == FLEXSC_SUBMITTED)
+			syscall_syscall(SYS_sleep_ns, 300000000, 0, 0, 0, 0, 0); /* the first run ends too */
 		CHECK_EQ(h->status, FLEXSC_DONE, "rewritten to 0x%x while BUSY", rewrite[i]);
 		CHECK_EQ(h->ret == 0 || h->ret == -EINVAL, 1, "its result %ld", h->ret);
 		__atomic_store_n(&h->status, FLEXSC_FREE, __ATOMIC_RELEASE);
