@@ -25,6 +25,7 @@ _Static_assert(sizeof(struct page_hdr) <= HDR, "header fits");
 static struct page_hdr *partial[NCLASSES];
 static struct spinlock heap_lock = SPINLOCK_INIT("heap");
 static u64 bytes_in_use;
+static u64 slab_pages;    /* pages held as slabs (heap_lock) */
 
 static int class_of(size_t n)
 {
@@ -60,6 +61,7 @@ static struct page_hdr *new_slab(int c)
 	if (!p)
 		return 0;
 	struct page_hdr *h = phys_to_virt(p);
+	slab_pages++;
 	h->magic = MAGIC_SLAB;
 	h->cls = c;
 	size_t sz = 32u << c;
@@ -129,6 +131,7 @@ void kfree(void *p)
 	if (!h->inuse) {
 		unlink_slab(h);
 		h->magic = 0;
+		slab_pages--;
 		pmm_free(virt_to_phys(h));
 	}
 	spin_unlock(&heap_lock);
@@ -137,6 +140,11 @@ void kfree(void *p)
 u64 kmalloc_bytes_in_use(void)
 {
 	return READ_ONCE(bytes_in_use);
+}
+
+u64 kmalloc_slab_pages(void)
+{
+	return READ_ONCE(slab_pages);
 }
 
 KTEST(heap_exhaust_and_return)

@@ -31,6 +31,7 @@ u64 pmm_total_pages(void);
 void *kmalloc(size_t n);             /* zeroed; NULL when memory is out */
 void kfree(void *p);
 u64 kmalloc_bytes_in_use(void);
+u64 kmalloc_slab_pages(void);        /* pages the heap holds as slabs (placement varies) */
 
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);

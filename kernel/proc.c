@@ -154,6 +154,7 @@ int proc_spawn(const char *name, char *const argv[], int argc, struct proc *pare
 	}
 	p->pid = next_pid++;
 	p->parent = parent;
+	p->may_poweroff = !parent; /* started by the kernel itself */
 	list_add_tail(&procs, &p->node);
 	nprocs++;
 	spin_unlock(&proc_lock);
@@ -178,9 +179,14 @@ static void reap_locked(struct proc *c)
 	proc_free(c);
 }
 
+/* The one teardown, for exit and kill alike (a kill makes the process
+ * trap and come here with status -1). */
 void proc_exit(int status)
 {
 	struct proc *p = current_proc();
+	/* From here every call made for p, by its syscall threads too, ends
+	 * with -EINTR rather than blocking: teardown waits for none of them. */
+	p->killed = true;
 	flexsc_release(p); /* waits for entries syscall threads still run for us */
 	for (int fd = 0; fd < MAX_FDS; fd++) {
 		if (p->files[fd]) {
@@ -188,9 +194,14 @@ void proc_exit(int status)
 			p->files[fd] = 0;
 		}
 	}
-	as_switch(0);
-	as_destroy(p->as);
+	/* p->as goes first (under proc_lock, for proc_list): a preemption from
+	 * here on loads the kernel tables for us, never the space being freed. */
+	spin_lock(&proc_lock);
+	struct addrspace *as = p->as;
 	p->as = 0;
+	as_switch(0);
+	spin_unlock(&proc_lock);
+	as_destroy(as);
 	spin_lock(&proc_lock);
 	list_for_each_safe(n, tmp, &procs) {
 		struct proc *c = container_of(n, struct proc, node);
@@ -394,6 +405,12 @@ KTEST(user_blocked_reader_does_not_stop_others)
 	KEXPECT_EQ(krun("utest_paths", 0, 0), 0);
 	KEXPECT_EQ(proc_kill(reader), 0);
 	KEXPECT_EQ(kwait(reader), -1);
+}
+
+/* Issue 8 item 10: an orphan (parent gone) is not the kernel's init. */
+KTEST(user_orphan_cannot_power_off)
+{
+	KEXPECT_EQ(krun("uorphan", "top", 0), 0);
 }
 
 KTEST(user_sbrk_grows_heap)

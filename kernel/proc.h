@@ -18,7 +18,8 @@ struct proc {
 	struct addrspace *as;
 	struct spinlock lock;    /* files[] */
 	struct file *files[MAX_FDS];
-	volatile bool killed;
+	volatile bool killed;    /* killed, or exiting: calls made for it end with -EINTR */
+	bool may_poweroff;       /* the kernel started it (init): poweroff is allowed */
 	bool zombie;
 	int exit_status;
 	struct flexsc_ctx *flexsc;
@@ -31,7 +32,9 @@ struct trapframe;
 
 void proc_init(void);
 /* Load program name into a new process with argv[0..argc-1] (argv[0] is
- * conventionally the name; argc 0 gives just the name); the pid or -errno. */
+ * conventionally the name; argc 0 gives just the name); the pid or -errno.
+ * parent NULL: the kernel's own first process, the only one that may power
+ * the machine off. */
 int proc_spawn(const char *name, char *const argv[], int argc, struct proc *parent);
 struct proc *current_proc(void);
 void __noreturn proc_exit(int status);

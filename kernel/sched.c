@@ -77,14 +77,30 @@ void sched_init_cpu(void)
 	c->current = t;
 }
 
+/* Put runnable t on its CPU's run queue and tell that CPU. */
+static void enqueue_on(struct thread *t)
+{
+	struct runqueue *rq = &rqs[t->cpu];
+	spin_lock(&rq->lock);
+	enqueue(rq, t);
+	rq->need_resched = true;
+	int target = t->cpu;
+	spin_unlock(&rq->lock);
+	if (target != this_cpu()->id)
+		lapic_send_ipi(cpus[target].apic_id, VEC_IPI_WAKE);
+}
+
 /* Second half of every switch, run by the thread switched to. */
 static void finish_switch(void)
 {
 	struct runqueue *rq = this_rq();
 	struct thread *prev = rq->switch_prev;
 	bool free_prev = prev->state == T_DEAD && (!prev->user || prev->reap_on_switch);
+	bool moved = prev->state == T_RUNNABLE && prev->cpu != this_cpu()->id;
 	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	spin_unlock(&rq->lock);
+	if (moved)
+		enqueue_on(prev); /* sched_set_affinity moved it: its new CPU runs it */
 	if (free_prev && prev->user)
 		proc_free_orphan(prev);
 	else if (free_prev)
@@ -108,7 +124,8 @@ void schedule(void)
 	rq->need_resched = false;
 	if (cur->state == T_RUNNING) {
 		cur->state = T_RUNNABLE;
-		enqueue(rq, cur);
+		if (cur->cpu == c->id)
+			enqueue(rq, cur); /* else finish_switch hands it to its new CPU */
 	}
 	struct thread *next = dequeue(rq);
 	next->state = T_RUNNING;
@@ -259,13 +276,14 @@ int sched_set_affinity(struct thread *t, u64 mask)
 		return -1;
 	t->affinity = mask;
 	if (!(mask >> t->cpu & 1)) {
-		/* Move: the thread is the caller, so it is running here now. */
+		/* Move: the thread is the caller, so it is running here now. It
+		 * stays T_RUNNING with its new CPU set: whichever schedule() takes
+		 * it off this CPU first (this one, or a preemption before it)
+		 * hands it to the new CPU's queue, so no window loses it. */
 		struct runqueue *rq = &rqs[t->cpu];
 		spin_lock(&rq->lock);
 		t->cpu = __builtin_ctzl(mask);
-		t->state = T_SLEEPING;
 		spin_unlock(&rq->lock);
-		thread_make_runnable(t);
 		schedule();
 	}
 	return 0;
@@ -291,28 +309,38 @@ bool thread_interrupted(struct thread *t)
 	return t->proc && t->proc->killed;
 }
 
-bool waitq_sleep_timeout(struct waitq *wq, struct spinlock *lk, u64 ns)
+/* The sleep behind every waitq_sleep*: kill_ends (false for teardown,
+ * which must wait for its condition even in a killed process) says whether
+ * a kill ends it. */
+static bool sleep_on(struct waitq *wq, struct spinlock *lk, u64 ns, bool kill_ends)
 {
 	struct thread *t = current_thread();
+	if (t->flexsc_worker)
+		flexsc_worker_blocking(t); /* before wq->lock: it takes flexsc_lock */
 	spin_lock(&wq->lock);
-	if (thread_interrupted(t)) {
+	if (kill_ends && thread_interrupted(t)) {
 		spin_unlock(&wq->lock);
 		return false;
 	}
 	t->state = T_SLEEPING;
 	t->waiting_on = wq;
 	list_add_tail(&wq->sleepers, &t->wait_node);
+	/* A kill stores killed, then looks at our state and waiting_on
+	 * (thread_interrupt); we store those, fence, and look at killed again:
+	 * one of us sees the other, so a kill landing now is not lost. */
+	mfence();
+	bool wake_self = kill_ends && thread_interrupted(t);
 	if (ns) {
 		spin_lock(&timer_lock);
 		t->wake_at_ns = ktime_ns() + ns;
 		list_add_tail(&timers, &t->timer_node);
 		spin_unlock(&timer_lock);
 	}
-	if (t->flexsc_worker)
-		flexsc_worker_blocking(t);
 	if (lk)
 		spin_unlock(lk);
 	spin_unlock(&wq->lock);
+	if (wake_self)
+		thread_make_runnable(t);
 	schedule();
 	spin_lock(&wq->lock);
 	if (t->waiting_on == wq) {
@@ -327,12 +355,22 @@ bool waitq_sleep_timeout(struct waitq *wq, struct spinlock *lk, u64 ns)
 	}
 	if (lk)
 		spin_lock(lk);
-	return !thread_interrupted(t);
+	return !kill_ends || !thread_interrupted(t);
+}
+
+bool waitq_sleep_timeout(struct waitq *wq, struct spinlock *lk, u64 ns)
+{
+	return sleep_on(wq, lk, ns, true);
 }
 
 bool waitq_sleep(struct waitq *wq, struct spinlock *lk)
 {
-	return waitq_sleep_timeout(wq, lk, 0);
+	return sleep_on(wq, lk, 0, true);
+}
+
+void waitq_sleep_unkillable(struct waitq *wq, struct spinlock *lk)
+{
+	sleep_on(wq, lk, 0, false);
 }
 
 static void wake_locked(struct waitq *wq, bool all)
@@ -363,6 +401,7 @@ void waitq_wake_one(struct waitq *wq)
 
 void thread_interrupt(struct thread *t)
 {
+	mfence(); /* the caller's store of killed before our look (see sleep_on) */
 	struct waitq *wq = READ_ONCE(t->waiting_on);
 	if (wq) {
 		spin_lock(&wq->lock);
@@ -375,11 +414,14 @@ void thread_interrupt(struct thread *t)
 	thread_make_runnable(t);
 }
 
+/* Only the timer (or a kill) ends these sleeps. A static queue, not one on
+ * the sleeper's stack: thread_interrupt may still be taking its lock after
+ * the sleeper's timer fired and sleep_ns returned. */
+static struct waitq timed_sleepers = WAITQ_INIT(timed_sleepers);
+
 bool sleep_ns(u64 ns)
 {
-	struct waitq never;
-	waitq_init(&never);
-	return waitq_sleep_timeout(&never, 0, ns ? ns : 1);
+	return waitq_sleep_timeout(&timed_sleepers, 0, ns ? ns : 1);
 }
 
 /* Producer/consumer across CPUs through a wait queue: every item handed
@@ -482,4 +524,28 @@ KTEST(schedule_keeps_each_threads_interrupt_state)
 		irq_enable();
 	}
 	KEXPECT_EQ(if_seen, 1);
+}
+
+/* Threads on every CPU move between CPUs at once, many times: each lands
+ * where it asked, none is lost (a lost one hangs the test). */
+#define HOPS 500
+static int hop_wrong[MAX_CPUS];
+
+static void hop_thread(void *arg, int cpu)
+{
+	(void)arg;
+	struct thread *me = current_thread();
+	for (int i = 0; i < HOPS; i++) {
+		int to = (cpu + i + 1) % ncpus;
+		sched_set_affinity(me, 1ul << to);
+		hop_wrong[cpu] += this_cpu()->id != to;
+	}
+}
+
+KTEST_SMP(sched_set_affinity_moves_under_load)
+{
+	memset(hop_wrong, 0, sizeof(hop_wrong));
+	ktest_on_each_cpu(hop_thread, 0);
+	for (int c = 0; c < ncpus; c++)
+		KEXPECT_EQ(hop_wrong[c], 0);
 }

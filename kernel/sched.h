@@ -64,6 +64,9 @@ void waitq_init(struct waitq *wq);
 bool waitq_sleep(struct waitq *wq, struct spinlock *lk);
 /* Like waitq_sleep, but returns after at most ns nanoseconds. */
 bool waitq_sleep_timeout(struct waitq *wq, struct spinlock *lk, u64 ns);
+/* Like waitq_sleep, but a kill does not end it (the caller re-checks its
+ * condition after any wakeup): for teardown, which runs in a killed process. */
+void waitq_sleep_unkillable(struct waitq *wq, struct spinlock *lk);
 void waitq_wake_all(struct waitq *wq);
 void waitq_wake_one(struct waitq *wq);
 /* Pull t off whatever it sleeps on and make it run (kill). */

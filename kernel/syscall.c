@@ -190,8 +190,8 @@ static long sys_flexsc_wake(void) { return flexsc_wake(current_proc()); }
 static long sys_poweroff(u64 status)
 {
 	struct proc *p = current_proc();
-	if (p->parent)
-		return -EPERM; /* only a process the kernel started */
+	if (!p->may_poweroff)
+		return -EPERM; /* only the process the kernel started, not any orphan */
 	kprintf("exless: poweroff by pid %d, status %lu\n", p->pid, status);
 	machine_exit(status == 0);
 }

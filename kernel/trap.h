@@ -11,6 +11,7 @@ typedef void (*irq_handler_t)(struct trapframe *tf);
 #define VEC_SERIAL 33
 #define VEC_IPI_WAKE 0xF0   /* a wakeup or preemption request for this CPU */
 #define VEC_IPI_CALL 0xF1   /* run a test callback on this CPU */
+#define VEC_IPI_TLB 0xF2    /* flush this CPU's TLB for the space it has loaded */
 #define VEC_SPURIOUS 0xFF
 
 void idt_init(void);

@@ -24,10 +24,13 @@ void mmu_init(paddr_t *reserved_end);   /* build and load the kernel's tables */
 void mmu_init_ap(void);                 /* load them on an AP */
 struct addrspace *as_create(void);
 void as_destroy(struct addrspace *as);  /* frees every user page and table */
-void as_switch(struct addrspace *as);   /* NULL: kernel tables only */
+void as_switch(struct addrspace *as);   /* NULL: kernel tables only; interrupts off */
 /* Map zeroed pages over [va, va+len) with VM_* flags; -ENOMEM on failure. */
 int vm_map_zero(struct addrspace *as, u64 va, u64 len, int flags);
 int vm_map_page(struct addrspace *as, u64 va, paddr_t pa, int flags);
+/* Remove the page at va (not freed: the caller frees it, if it owns it,
+ * after this returns) and flush it from every TLB. No spinlock may be held. */
+int vm_unmap_page(struct addrspace *as, u64 va);
 /* The page at va, or 0; *flags gets its VM_* permissions. */
 paddr_t vm_lookup(struct addrspace *as, u64 va, int *flags);
 /* Map the page holding va if it lies in the heap or stack region. */

@@ -5,10 +5,13 @@
 #include "cpu.h"
 #include "layout.h"
 #include "percpu.h"
+#include "lapic.h"
+#include "trapframe.h"
 #include "../../vm.h"
 #include "../../mm.h"
 #include "../../panic.h"
 #include "../../console.h"
+#include "../../sched.h"
 #include "../../abi/errno.h"
 
 #define PTE_P (1ul << 0)
@@ -23,6 +26,10 @@
 
 static paddr_t kernel_pml4;
 bool cpu_has_pcid;
+/* Per CPU: the space its CR3 holds (NULL: kernel tables), and TLB flush
+ * requests made of it by tlb_flush_page and the last one it carried out. */
+static struct addrspace *loaded[MAX_CPUS];
+static u64 flush_req[MAX_CPUS], flush_done[MAX_CPUS];
 static u8 pcid_used[4096 / 8];
 static struct spinlock pcid_lock = SPINLOCK_INIT("pcid");
 
@@ -85,6 +92,24 @@ static u64 pte_flags(int flags)
 	return f;
 }
 
+/* Carry out the flush requests made of this CPU: reloading CR3 drops every
+ * non-global entry of the space it has loaded (its PCID's, with PCIDs). */
+static void tlb_flush_requested(void)
+{
+	int cpu = this_cpu()->id;
+	u64 req = __atomic_load_n(&flush_req[cpu], __ATOMIC_ACQUIRE);
+	if (req == READ_ONCE(flush_done[cpu]))
+		return;
+	write_cr3(read_cr3());
+	__atomic_store_n(&flush_done[cpu], req, __ATOMIC_RELEASE);
+}
+
+static void tlb_ipi(struct trapframe *tf)
+{
+	(void)tf;
+	tlb_flush_requested();
+}
+
 void mmu_init(paddr_t *reserved_end)
 {
 	u32 a, b, c, d;
@@ -121,6 +146,7 @@ void mmu_init(paddr_t *reserved_end)
 	}
 	*reserved_end = early_next;
 	early = false;
+	irq_register(VEC_IPI_TLB, tlb_ipi);
 	mmu_init_ap();
 }
 
@@ -199,8 +225,16 @@ static void free_level(paddr_t table, int level)
 	pmm_free(table);
 }
 
+/* No CPU may have as loaded: its process switched to the kernel tables and
+ * flexsc_release waited for every syscall thread to let go of it (and a
+ * process never loaded is loaded nowhere). With PCIDs, a CPU may still hold
+ * entries tagged with as->pcid; whoever gets that PCID next starts with
+ * seen_gen 0, so every CPU flushes it on first load. */
 void as_destroy(struct addrspace *as)
 {
+	for (int c = 0; c < MAX_CPUS; c++)
+		if (READ_ONCE(loaded[c]) == as)
+			panic("as_destroy: address space still loaded on CPU %d", c);
 	free_level(as->pml4, 3);
 	if (as->pcid) {
 		spin_lock(&pcid_lock);
@@ -214,21 +248,69 @@ void as_destroy(struct addrspace *as)
  * flush when the space (or a recycled PCID) is newer than what it saw. */
 void as_switch(struct addrspace *as)
 {
+	/* Interrupts are off (callers hold a lock): a flush IPI lands before
+	 * or after, never in between. loaded[] first: tlb_flush_page clears the
+	 * PTE, bumps gen, fences, then reads loaded[]. If it missed us, our CR3
+	 * write comes after its clear: without a PCID that write flushes, and
+	 * with one we fence and read gen, so we see its bump and flush. */
+	int cpu = this_cpu()->id;
+	WRITE_ONCE(loaded[cpu], as);
 	if (!as) {
 		write_cr3(kernel_pml4);
-		return;
-	}
-	if (!as->pcid) {
+	} else if (!as->pcid) {
 		write_cr3(as->pml4);
-		return;
+	} else {
+		mfence();
+		u64 gen = READ_ONCE(as->gen);
+		u64 cr3 = as->pml4 | as->pcid;
+		if (as->seen_gen[cpu] == gen)
+			cr3 |= 1ul << 63; /* keep this PCID's entries */
+		as->seen_gen[cpu] = gen;
+		write_cr3(cr3);
 	}
-	int cpu = this_cpu()->id;
-	u64 gen = READ_ONCE(as->gen);
-	u64 cr3 = as->pml4 | as->pcid;
-	if (as->seen_gen[cpu] == gen)
-		cr3 |= 1ul << 63; /* keep this PCID's entries */
-	as->seen_gen[cpu] = gen;
-	write_cr3(cr3);
+}
+
+/* After a PTE of as at va was cleared: make sure no CPU keeps a translation
+ * for it. CPUs with as loaded now (its process, syscall threads holding its
+ * CR3) flush at once, by IPI, and are waited for; every CPU that loads it
+ * later flushes its PCID because gen moved. Call with no spinlock held:
+ * other CPUs may be waiting for ours. */
+static void tlb_flush_page(struct addrspace *as, u64 va)
+{
+	__atomic_add_fetch(&as->gen, 1, __ATOMIC_SEQ_CST);
+	mfence();
+	irq_push();
+	int me = this_cpu()->id;
+	if (READ_ONCE(loaded[me]) == as)
+		invlpg(va);
+	irq_pop();
+	for (int c = 0; c < ncpus; c++) {
+		if (c == me || READ_ONCE(loaded[c]) != as)
+			continue;
+		u64 req = __atomic_add_fetch(&flush_req[c], 1, __ATOMIC_ACQ_REL);
+		lapic_send_ipi(cpus[c].apic_id, VEC_IPI_TLB);
+		while (__atomic_load_n(&flush_done[c], __ATOMIC_ACQUIRE) < req) {
+			tlb_flush_requested(); /* if c waits for us meanwhile */
+			cpu_relax();
+		}
+	}
+}
+
+int vm_unmap_page(struct addrspace *as, u64 va)
+{
+	spin_lock(&as->lock);
+	u64 *e = walk(as->pml4, va, 0, false, false);
+	int r = -ENOENT;
+	if (e && (*e & PTE_P)) {
+		if (!(*e & (1ul << 9)))
+			as->npages--;
+		*e = 0;
+		r = 0;
+	}
+	spin_unlock(&as->lock);
+	if (!r)
+		tlb_flush_page(as, va);
+	return r;
 }
 
 static int map_locked(struct addrspace *as, u64 va, paddr_t pa, int flags, bool shared)
@@ -358,4 +440,54 @@ KTEST(addrspace_map_and_free)
 	KEXPECT_EQ(as->npages, 6);
 	as_destroy(as);
 	KEXPECT_EQ(pmm_free_pages(), before);
+}
+
+/* vm_unmap_page while another CPU has the space loaded and a translation
+ * for the page in its TLB: that CPU must fault on its next access. */
+static struct addrspace *sd_as;
+static volatile int sd_step;
+static long sd_first, sd_second;
+static u64 sd_value;
+
+static void shootdown_reader(void *arg)
+{
+	(void)arg;
+	u64 va = 0x500000, v = 0;
+	sd_first = copy_user_raw(&v, (const void *)va, 8); /* fills this CPU's TLB */
+	sd_value = v;
+	WRITE_ONCE(sd_step, 1);
+	while (READ_ONCE(sd_step) != 2)
+		cpu_relax(); /* interrupts on: the flush IPI lands here */
+	sd_second = copy_user_raw(&v, (const void *)va, 8);
+	WRITE_ONCE(sd_step, 3);
+	thread_exit();
+}
+
+KTEST_SMP(vm_unmap_page_flushes_other_cpus)
+{
+	u64 before = pmm_free_pages(), heap = kmalloc_bytes_in_use();
+	sd_as = as_create();
+	KEXPECT_EQ(vm_map_zero(sd_as, 0x500000, PAGE_SIZE, VM_WRITE), 0);
+	paddr_t pa = vm_lookup(sd_as, 0x500000, 0);
+	*(u64 *)phys_to_virt(pa) = 0x5eed;
+	sd_step = 0;
+	struct thread *t = kthread_create("shootdown", shootdown_reader, 0, 1);
+	KEXPECT(t != 0);
+	t->as = sd_as;
+	thread_make_runnable(t);
+	while (READ_ONCE(sd_step) != 1)
+		sleep_ns(1000000);
+	KEXPECT_EQ(vm_unmap_page(sd_as, 0x500000), 0); /* returns once CPU 1 flushed */
+	WRITE_ONCE(sd_step, 2);
+	while (READ_ONCE(sd_step) != 3)
+		sleep_ns(1000000);
+	sleep_ns(20000000); /* CPU 1 switched away from the dead thread and sd_as */
+	KEXPECT_EQ(sd_first, 0);
+	KEXPECT_EQ(sd_value, 0x5eed);
+	KEXPECT_EQ(sd_second, -EFAULT);
+	KEXPECT_EQ(vm_unmap_page(sd_as, 0x500000), -ENOENT);
+	pmm_free(pa); /* unmapped: it is ours to free now */
+	as_destroy(sd_as);
+	KEXPECT_EQ(pmm_free_pages(), before);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }

@@ -1,0 +1,95 @@
+/* FlexSC process lifecycle cases, one per mode (exit status 0 = as expected):
+ *   exit-read  nulls, a console read and long sleeps in flight, then exit
+ *   spin       the same in flight, then spin in ring 3 until killed
+ *   late       register while the syscall core sleeps, post without trapping:
+ *              the doorbell must be seen (1 if the entry never ran)
+ *   hog        keep console reads and long sleeps blocked, wait until killed
+ *   served     50 calls must complete within 3 s (1 if slower)
+ *   oom        register 16 pages while the kernel starves us of memory:
+ *              0 registered, 1 -ENOMEM and nothing left mapped,
+ *              2 -ENOMEM with a syscall page still mapped, 3 other error */
+#include "../libc.h"
+#include "../sys.h"
+#include "../flexsc.h"
+
+#define PAGES 0x00007F0000000000l
+
+static char buf[64];
+
+static long now(void) { return syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0); }
+
+/* Nulls, then calls that block (console reads, 100 s sleeps); returns once
+ * the nulls are done and reaped, so that flexsc_wait sleeps from then on. */
+static void post_blocking(void)
+{
+	struct flexsc_entry *nulls[5];
+	for (int i = 0; i < 5; i++)
+		nulls[i] = flexsc_post(SYS_null, 0, 0, 0, 0, 0, 0);
+	flexsc_post(SYS_read, 0, (long)buf, sizeof(buf), 0, 0, 0);
+	for (int i = 0; i < 3; i++)
+		flexsc_post(SYS_sleep_ns, 100000000000l, 0, 0, 0, 0, 0);
+	flexsc_post(SYS_read, 0, (long)buf, sizeof(buf), 0, 0, 0);
+	for (int i = 0; i < 5; i++)
+		flexsc_reap(nulls[i]); /* in single-core mode, its wait is what runs them all */
+}
+
+static int oom(void)
+{
+	long fd = syscall_syscall(SYS_open, (long)"null", O_WRONLY, 0, 0, 0, 0);
+	syscall_syscall(SYS_sleep_ns, 30000000, 0, 0, 0, 0, 0); /* the kernel takes the memory now */
+	long r = syscall_syscall(SYS_flexsc_register, FLEXSC_MAX_PAGES, 0, 0, 0, 0, 0);
+	if (r == (long)PAGES)
+		return 0;
+	if (r != -ENOMEM)
+		return 3;
+	for (int i = 0; i < FLEXSC_MAX_PAGES; i++)
+		if (syscall_syscall(SYS_write, fd, PAGES + i * 4096l, 1, 0, 0, 0) != -EFAULT)
+			return 2; /* the kernel still lets us at a freed page */
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	if (!strcmp(mode, "oom"))
+		return oom();
+	struct sysinfo si;
+	syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0);
+	if (!strcmp(mode, "late")) {
+		if (!si.flexsc_cpus)
+			return 0; /* single-core mode: entries run at flexsc_wait, no doorbell */
+		syscall_syscall(SYS_sleep_ns, 50000000, 0, 0, 0, 0, 0); /* > flexsc.poll_us */
+		if (flexsc_init(1))
+			return 100;
+		struct flexsc_entry *e = flexsc_post(SYS_getpid, 0, 0, 0, 0, 0, 0);
+		long t0 = now();
+		while (!flexsc_done(e) && now() - t0 < 1000000000l)
+			syscall_syscall(SYS_sleep_ns, 1000000, 0, 0, 0, 0, 0);
+		return flexsc_done(e) ? 0 : 1;
+	}
+	if (flexsc_init(1))
+		return 100;
+	if (!strcmp(mode, "exit-read")) {
+		post_blocking();
+		syscall_syscall(SYS_sleep_ns, 5000000, 0, 0, 0, 0, 0);
+		return 0;
+	}
+	if (!strcmp(mode, "spin")) {
+		post_blocking();
+		for (;;)
+			__asm__ volatile("pause");
+	}
+	if (!strcmp(mode, "hog")) {
+		post_blocking();
+		for (;;)
+			flexsc_wait_any();
+	}
+	if (!strcmp(mode, "served")) {
+		long t0 = now();
+		for (int i = 0; i < 50; i++)
+			if (flexsc_call(SYS_getpid, 0, 0, 0, 0, 0, 0) != syscall_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0))
+				return 2;
+		return now() - t0 < 3000000000l ? 0 : 1;
+	}
+	return 99;
+}
