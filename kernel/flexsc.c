@@ -46,6 +46,7 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/simmark.h"
 
 struct flexsc_ctx {
 	struct proc *proc;
@@ -198,6 +199,7 @@ static int scan_once(struct flexsc_worker *w)
 		ctx->seen_seq = seq;
 		while (!ctx->dead && READ_ONCE(core->active) == me && (w->full_scan || want) &&
 		       (e = claim(ctx, &pos))) {
+			simmark_idle_end();
 			if (want)
 				want--;
 			hold(w, ctx);
@@ -263,11 +265,13 @@ static void syscall_thread(void *arg)
 			continue;
 		}
 		if (ktime_ns() - idle_since < poll_ns) {
+			simmark_idle_begin();
 			cpu_relax();
 			continue; /* kernel preemption lets others on this CPU run */
 		}
 		/* Before sleeping, one pass over every entry: the counter is only a
 		 * hint, and an entry posted without it must still run. */
+		simmark_idle_end();
 		w->full_scan = true;
 		int ran = scan_once(w);
 		w->full_scan = false;
