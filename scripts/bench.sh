@@ -138,6 +138,7 @@ else
 	[ -z "$sim_args" ] || die "--sim-args goes with --accel sim only"
 fi
 [ "$exless" = 1 ] || [ "$peer" = 1 ] || die "--exless 0 --peer 0 leaves nothing to run"
+explicit_configs=${#configs[@]}
 [ ${#configs[@]} -gt 0 ] || configs=("smp=$smp")
 # Each config: "smp flexsc" with flexsc "default" when not given.
 runs=()
@@ -211,7 +212,7 @@ if [ "$peer" = 1 ]; then
 fi
 # sim: bench=indirect once more with flexsc.cores=none, for FlexSC single-core.
 sim_single=0
-if [ "$accel" = sim ] && [ ${#configs[@]} -eq 0 ] && [[ ",$list," == *,indirect,* ]] && [ "$smp" -gt 1 ]; then
+if [ "$accel" = sim ] && [ "$explicit_configs" = 0 ] && [[ ",$list," == *,indirect,* ]] && [ "$smp" -gt 1 ]; then
 	sim_single=1
 	phases=$((phases + 1))
 fi

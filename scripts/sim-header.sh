@@ -29,7 +29,8 @@ deb-src [signed-by=$key] $mirror bookworm-updates main
 deb-src [signed-by=$key] ${mirror%/debian}/debian-security bookworm-security main
 LIST
 apt_opts=(-o "Dir::Etc::sourcelist=$cache/sources.list" -o Dir::Etc::sourceparts=/dev/null
-	-o "Dir::State::Lists=$cache/lists" -o "Dir::Cache=$cache/apt" -o Dir::State::status=/var/lib/dpkg/status)
+	-o "Dir::State::Lists=$cache/lists" -o "Dir::Cache=$cache/apt" -o Dir::State::status=/var/lib/dpkg/status
+	-o APT::Sandbox::User=root)
 echo "sim-header.sh: fetching Debian's qemu $ver source into $cache (about 24 MB, once)" >&2
 apt-get "${apt_opts[@]}" -qq update >&2 || die "apt-get update (private lists) failed"
 (cd "$cache/$ver" && apt-get "${apt_opts[@]}" -qq source --download-only "qemu=$ver" >&2) ||

@@ -181,13 +181,14 @@ static void some_calls(void)
  * and TLB. The calls cycle through getpid, write 256 bytes to null, time and
  * null.
  */
-static const unsigned long indirect_sets[] = { 4 << 10, 32 << 10, 256 << 10, 2 << 20 };
+static const unsigned long indirect_sets[] = { 4 << 10, 16 << 10, 32 << 10, 256 << 10, 1 << 20,
+						 2560 << 10 };
 static const unsigned indirect_every[] = { 500, 2000, 10000, 50000 };
 #define INDIRECT_LINE 64
-/* Instructions per unit of work in the loop of indirect_work() at -O2 (the
- * simulation's insns_user column shows the real figure): K / this = units
- * between two calls. */
-#define INDIRECT_INSNS_PER_UNIT 5
+/* Instructions per unit of work in the loop of indirect_work() at -O2, as
+ * the simulation counts them (insns_user = 10.0): K / this = units between
+ * two calls. */
+#define INDIRECT_INSNS_PER_UNIT 10
 /* At least this many calls and two passes over the working set measured. */
 #define INDIRECT_MIN_CALLS 16
 
