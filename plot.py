@@ -11,6 +11,7 @@ PNGs next to them, each only when its data is there:
   size.png      read/write cost vs bytes moved
   indirect.png  user work vs call frequency per working set, no calls / trapping /
                 flexsc; under ACCEL=sim the extra user-work misses per call
+  indirect-model.png  ACCEL=sim only: modeled user IPC (bench/sim/costmodel.json)
   server.png    server throughput, synchronous vs flexsc
 RESULTS_DIR defaults to results/latest. With --gnuplot, draws null-gnuplot.png
 and batch-gnuplot.png with scripts/plot.gnuplot instead (needs only gnuplot).
@@ -402,6 +403,37 @@ def chart_indirect(plt, run):
     print("plot.py: wrote %s" % path, file=sys.stderr)
 
 
+def chart_indirect_model(plt, run):
+    """Under ACCEL=sim: the user work's modeled IPC against call frequency
+    (FlexSC, fig. 3), from bench/sim/costmodel.json; a model, not a measurement."""
+    ind = indirect_rows(run)
+    if ind is None or "model_ipc_user" not in ind or not ind.model_ipc_user.notna().any():
+        return
+    sets = sorted(ind.working_set.unique())
+    labels = [l for l in ["none", "int80", "syscall", "sysenter", "flexsc (syscall core)",
+                          "flexsc single-core"] if l in set(ind.label)]
+    fig, axes = plt.subplots(1, len(sets), figsize=(2.9 * len(sets), 4), squeeze=False)
+    for ax, ws in zip(axes[0], sets):
+        part = ind[ind.working_set == ws]
+        for i, l in enumerate(labels):
+            rows = part[part.label == l].sort_values("call_every")
+            ax.plot(rows.insns_user * rows.units_per_call, rows.model_ipc_user, marker="o",
+                    markersize=3, color="C%d" % i, label=l)
+        ax.set_xscale("log")
+        ax.set_title("working set %s" % human_bytes(ws), fontsize=9)
+        ax.set_xlabel("user instructions between calls", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("user IPC (model)")
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle("Cost model (bench/sim/costmodel.json) over simulated counts: modeled user "
+                 "IPC vs call frequency\n%s" % run.subtitle(), fontsize=10)
+    fig.tight_layout()
+    path = os.path.join(run.dir, "indirect-model.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print("plot.py: wrote %s" % path, file=sys.stderr)
+
+
 def chart_server(plt, run):
     srv = run.df[run.df.bench == "server"]
     if srv.empty:
@@ -468,7 +500,7 @@ def main():
     pd, plt = import_or_reexec()
     run = Run(pd, d)
     for chart in (chart_null, chart_batch, chart_cores, chart_size, chart_indirect,
-                  chart_server):
+                  chart_indirect_model, chart_server):
         chart(plt, run)
 
 

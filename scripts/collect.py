@@ -51,12 +51,41 @@ COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "bench", "path", "op
            "working_set", "iters", "min_cycles", "median_cycles", "p99_cycles",
            "max_cycles", "mean_cycles", "median_ns", "ops_per_sec", "tsc_overhead",
            "insns_user", "insns_kernel", "insns_remote", "insns_idle", "l1i_miss",
-           "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "data_refs",
-           "note", "extra")
+           "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "data_refs", "model_cycles",
+           "model_ipc_user", "note", "extra")
 SIM_MISSES = ("l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss")
 SIM_COLUMNS = ("insns_user", "insns_kernel", "insns_remote", "insns_idle") + SIM_MISSES + (
     "data_refs",)
 CALLING_CPU = "0"
+COST_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "sim",
+                          "costmodel.json")
+ENTRY_BENCHES = ("null", "floor", "size")
+
+
+def load_cost_model():
+    """The parameters of bench/sim/costmodel.json, or None."""
+    try:
+        with open(COST_MODEL) as f:
+            return {k: v["value"] for k, v in json.load(f)["params"].items()}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print("collect.py: warning: no cost model (%s): no model columns" % e, file=sys.stderr)
+        return None
+
+
+def model_columns(p, kv, vals):
+    """Modeled cycles per unit from the raw (not yet divided) counts of one
+    row, and the user IPC they imply; see bench/sim/costmodel.json."""
+    insns = vals["insns_user"] + (0 if kv.get("sim_scope") == "user" else vals["insns_kernel"])
+    cycles = (insns * p["cpi"] + (vals["l1i_miss"] + vals["l1d_miss"]) * p["l1_miss"]
+              + vals["l2_miss"] * p["l2_miss"] + vals["llc_miss"] * p["llc_miss"]
+              + vals["tlb_miss"] * p["tlb_walk"])
+    units = int(kv["sim_units"])
+    if kv.get("bench") in ENTRY_BENCHES:
+        cycles += p["entry_exit"].get(kv.get("path"), 0) * units
+    out = {"model_cycles": "%.3f" % (cycles / units)}
+    if kv.get("sim_scope") == "user" and cycles:
+        out["model_ipc_user"] = "%.4f" % (vals["insns_user"] / cycles)
+    return out
 RENAMED = {"min": "min_cycles", "median": "median_cycles", "p99": "p99_cycles",
            "max": "max_cycles", "mean": "mean_cycles"}
 INTEGER = ("batch", "syscall_cores", "user_threads", "size_bytes", "iters", "min",
@@ -93,6 +122,7 @@ class Boot:
 class Collector:
     def __init__(self, default_accel):
         self.default_accel = default_accel
+        self.cost = None
         self.boots = []
         self.warnings = []
 
@@ -185,7 +215,10 @@ class Collector:
         }
         for m in SIM_MISSES:
             vals[m] = total(m, calling, own)
-        return {k: "%.3f" % (v / units) for k, v in vals.items()}
+        out = {k: "%.3f" % (v / units) for k, v in vals.items()}
+        if self.cost:
+            out.update(model_columns(self.cost, kv, vals))
+        return out
 
     def result(self, where, kv):
         b = self.current(where)
@@ -295,6 +328,7 @@ def main():
         ap.error("no directory %s" % out)
 
     c = Collector(args.accel)
+    c.cost = load_cost_model()
     for path in args.logs:
         try:
             with open(path, errors="replace") as f:
@@ -350,6 +384,11 @@ def main():
             "columns": "per call or operation (sim_units); indirect rows: per unit of "
                        "user work (one line), user mode only",
         }}
+        try:
+            with open(COST_MODEL) as f:
+                sim_meta["sim"]["cost_model"] = json.load(f)
+        except (OSError, ValueError):
+            pass
     meta = {
         "created_utc": datetime.datetime.now(datetime.timezone.utc)
         .strftime("%Y-%m-%dT%H:%M:%SZ"),
