@@ -16,3 +16,9 @@ $(SIM_PLUGIN): $(SIM_SRCS) bench/sim/model.h bench/sim/insn.h kernel/abi/simmark
 	echo "  CC      $@ (QEMU plugin header of Debian qemu $$src)" && \
 	$(CC) $(SIM_CFLAGS) -I"$$inc" -DSIM_QEMU_SRC="\"$$src\"" -o $@ $(SIM_SRCS) && \
 	echo "$$src" > $@.qemu-src
+
+# make sim-test: the plugin in a real boot (bench/sim/smoke.sh); needs the
+# header download like ACCEL=sim, so it is not part of make test.
+.PHONY: sim-test
+sim-test: $(KERNEL_IMG) $(SIM_PLUGIN)
+	bench/sim/smoke.sh $(KERNEL_IMG) $(SIM_PLUGIN)
