@@ -71,6 +71,8 @@ struct stretch {
 	uint64_t line[];            /* the virtual fetch lines, in order */
 };
 
+/* Window w's counts, allocated (zeroed) the first time; aborts when memory
+ * runs out, as a count lost would be a wrong result. */
 static struct window *window_get(uint32_t w)
 {
 	if (w >= nwindows) {
@@ -92,16 +94,19 @@ static struct window *window_get(uint32_t w)
 	return windows[w];
 }
 
+/* The mode of code at a kernel (or user) address running on cpu now. */
 static enum mode mode_of(unsigned cpu, bool kernel)
 {
 	return !kernel ? USER : idle[cpu] ? IDLE : KERNEL;
 }
 
+/* Where cpu's events in mode m go: the open window, or window 0. */
 static struct model_counts *counts(unsigned cpu, enum mode m)
 {
 	return &window_get(in_window ? cur_window : 0)->c[cpu][m];
 }
 
+/* exless's layout: the kernel owns the upper half (layout.h). */
 static bool is_kernel(uint64_t vaddr)
 {
 	return vaddr >> 63;
@@ -114,6 +119,7 @@ static uint64_t page_of(uint64_t vaddr)
 	return model_page(vaddr, big ? 21 : 12);
 }
 
+/* What a marker executed on cpu does (kernel/abi/simmark.h). */
 static void apply_marker(unsigned cpu, uint32_t marker)
 {
 	switch (marker) {
@@ -125,6 +131,8 @@ static void apply_marker(unsigned cpu, uint32_t marker)
 	}
 }
 
+/* Runs when a stretch starts: its marker first, then its instructions and
+ * instruction-line fetches go to the window and mode now in force. */
 static void stretch_exec(unsigned cpu, void *udata)
 {
 	struct stretch *s = udata;
@@ -141,12 +149,15 @@ static void stretch_exec(unsigned cpu, void *udata)
 	}
 }
 
+/* Before a CR3 write (udata INSN_FLUSH_CR3) or invlpg/invpcid (ALL). */
 static void flush_exec(unsigned cpu, void *udata)
 {
 	if (cpu < MAX_CPUS)
 		model_tlb_flush(&model, cpu, (uintptr_t)udata == INSN_FLUSH_ALL);
 }
 
+/* Every data access (udata: the instruction is kernel code): each line it
+ * touches, by physical address, through the dTLB and the data caches. */
 static void mem_access(unsigned cpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
 	if (cpu >= MAX_CPUS)
@@ -164,6 +175,8 @@ static void mem_access(unsigned cpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 		model_data(&model, cpu, l << model.line_bits, page_of(vaddr), global, c);
 }
 
+/* Instructions [from, to) of tb as one stretch, started by marker (or 0):
+ * its callback goes on instruction from. */
 static void stretch_register(struct qemu_plugin_tb *tb, size_t from, size_t to, uint32_t marker)
 {
 	struct qemu_plugin_insn *first = qemu_plugin_tb_get_insn(tb, from);
@@ -189,6 +202,8 @@ static void stretch_register(struct qemu_plugin_tb *tb, size_t from, size_t to, 
 	qemu_plugin_register_vcpu_insn_exec_cb(first, stretch_exec, QEMU_PLUGIN_CB_NO_REGS, s);
 }
 
+/* Translation of a block: cut it into stretches at markers, and hook the
+ * TLB-flushing instructions and every memory access. */
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	(void)id;
@@ -218,6 +233,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		stretch_register(tb, from, n, from_marker);
 }
 
+/* One "@@SIM count" line, unless (w, cpu, m) saw nothing. */
 static void write_counts(FILE *f, uint32_t w, unsigned cpu, enum mode m)
 {
 	const struct model_counts *c = &windows[w]->c[cpu][m];
@@ -230,6 +246,7 @@ static void write_counts(FILE *f, uint32_t w, unsigned cpu, enum mode m)
 		c->fetch, c->data, c->l1i_miss, c->l1d_miss, c->l2_miss, c->llc_miss, c->tlb_miss);
 }
 
+/* At QEMU's exit (the guest's isa-debug-exit included): the whole file. */
 static void at_exit(qemu_plugin_id_t id, void *udata)
 {
 	(void)id;
@@ -269,6 +286,8 @@ static bool parse_level(const char *v, struct level_cfg *l)
 	return true;
 }
 
+/* Parses the arguments, sets the model up and registers the callbacks; -1
+ * (QEMU then refuses to start) on any bad argument. */
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 					   int argc, char **argv)
 {
