@@ -186,6 +186,16 @@ def save(plt, fig, run, name, title):
     print("plot.py: wrote %s" % path, file=sys.stderr)
 
 
+def suptitle_save(plt, fig, run, name, title):
+    """save() for a figure of several panels: the title above them all."""
+    fig.suptitle("%s\n%s" % (title, run.subtitle()), fontsize=10)
+    fig.tight_layout()
+    path = os.path.join(run.dir, name)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print("plot.py: wrote %s" % path, file=sys.stderr)
+
+
 def chart_null(plt, run):
     df = run.df
     null = df[df.bench == "null"]
@@ -357,11 +367,12 @@ def chart_indirect(plt, run):
                         color=colours[l], label=l)
             ax.set_xscale("log")
             ax.set_title("working set %s" % human_bytes(ws), fontsize=9)
-            ax.set_xlabel("user instructions between calls")
+            ax.set_xlabel("user instructions between calls (K)", fontsize=8)
             ax.grid(alpha=0.3)
-        axes[0][0].set_ylabel("%s per unit of user work (median)" % run.unit)
+        axes[0][0].set_ylabel("%s\nper unit of user work (median)" % run.unit, fontsize=8)
         axes[0][-1].legend(fontsize=7)
-        save(plt, fig, run, "indirect.png", "Indirect cost: user work vs call frequency")
+        suptitle_save(plt, fig, run, "indirect.png",
+                      "Indirect cost: user work (one line touched) vs call frequency")
         return
     # Simulation: each path's extra user-work misses per call over the none
     # row of the same boot, working set and frequency (FlexSC, fig. 3).
@@ -394,13 +405,8 @@ def chart_indirect(plt, run):
             if r == len(metrics) - 1:
                 ax.set_xlabel("user instructions between calls", fontsize=8)
     axes[0][-1].legend(fontsize=7)
-    fig.suptitle("Simulation (cache/TLB model, not measured): the user work's extra misses per "
-                 "call, over no calls\n%s" % run.subtitle(), fontsize=10)
-    fig.tight_layout()
-    path = os.path.join(run.dir, "indirect.png")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print("plot.py: wrote %s" % path, file=sys.stderr)
+    suptitle_save(plt, fig, run, "indirect.png", "Simulation (cache/TLB model, not measured): "
+                  "the user work's extra misses per call, over no calls")
 
 
 def chart_indirect_model(plt, run):
@@ -425,13 +431,8 @@ def chart_indirect_model(plt, run):
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("user IPC (model)")
     axes[0][-1].legend(fontsize=7)
-    fig.suptitle("Cost model (bench/sim/costmodel.json) over simulated counts: modeled user "
-                 "IPC vs call frequency\n%s" % run.subtitle(), fontsize=10)
-    fig.tight_layout()
-    path = os.path.join(run.dir, "indirect-model.png")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print("plot.py: wrote %s" % path, file=sys.stderr)
+    suptitle_save(plt, fig, run, "indirect-model.png", "Cost model (bench/sim/costmodel.json) "
+                  "over simulated counts: modeled user IPC vs call frequency")
 
 
 def chart_server(plt, run):
