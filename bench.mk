@@ -13,8 +13,17 @@
 #   BENCH_PEER_ARGS  more Linux parameters, e.g. nopti (default: Linux's defaults)
 #   BENCH_TIMEOUT    seconds per boot
 #   ICOUNT           1: -icount shift=0, the TSC counts guest instructions
+# ACCEL=sim (make bench ACCEL=sim): TCG with -icount shift=0 and the
+# simulation plugin of bench/sim/ (instructions, caches, TLBs per window);
+# BENCH_ITERS then defaults to 200 (the counts are exact, few samples do),
+# BENCH_PEER to 0, and SIM_ARGS passes cache and TLB geometry to the plugin,
+# e.g. SIM_ARGS="l1d=49152:12 l2=1310720:10" (see bench/sim/plugin.c).
 # scripts/bench.sh checks them all; a bad one stops make before it builds.
 
+ifeq ($(ACCEL),sim)
+BENCH_ITERS ?= 200
+BENCH_PEER ?= 0
+endif
 BENCH_ITERS ?= 10000
 BENCH_BATCHES ?= 1 2 4 8 16 32 64 128 256
 BENCH_SIZES ?= 1 4 16 64 256 1024 4096 16384 65536
@@ -25,11 +34,14 @@ BENCH_PEER ?= 1
 BENCH_PEER_ARGS ?=
 BENCH_TIMEOUT ?= 300
 ICOUNT ?= 0
+SIM_ARGS ?=
+
+include bench/sim/sim.mk
 
 BENCH_OPTS = --iters '$(BENCH_ITERS)' --batches '$(BENCH_BATCHES)' --sizes '$(BENCH_SIZES)' \
 	--list '$(BENCH_LIST)' --smp '$(BENCH_SMP)' --mem '$(BENCH_MEM)' --peer '$(BENCH_PEER)' \
 	--peer-args '$(BENCH_PEER_ARGS)' --timeout '$(BENCH_TIMEOUT)' --icount '$(ICOUNT)' \
-	--accel '$(ACCEL)' $(if $(CPU),--cpu '$(CPU)')
+	--accel '$(ACCEL)' $(if $(CPU),--cpu '$(CPU)') --sim-args '$(SIM_ARGS)'
 
 ifneq ($(filter bench,$(MAKECMDGOALS)),)
 BENCH_CHECK := $(shell scripts/bench.sh --check $(BENCH_OPTS) 2>&1 || echo '(bad bench settings)')
@@ -39,5 +51,5 @@ endif
 endif
 
 .PHONY: bench
-bench: $(KERNEL_IMG)
-	scripts/bench.sh $(BENCH_OPTS) --kernel $(KERNEL_IMG)
+bench: $(KERNEL_IMG) $(if $(filter sim,$(ACCEL)),$(SIM_PLUGIN))
+	scripts/bench.sh $(BENCH_OPTS) --kernel $(KERNEL_IMG) $(if $(filter sim,$(ACCEL)),--sim-plugin $(SIM_PLUGIN))

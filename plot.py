@@ -9,7 +9,9 @@ PNGs next to them, each only when its data is there:
   batch.png     cost per call vs batch size, trapping null calls for reference
   cores.png     throughput vs syscall cores
   size.png      read/write cost vs bytes moved
-  indirect.png  user work time vs working set, without/with trapping/flexsc calls
+  indirect.png  user work vs call frequency per working set, no calls / trapping /
+                flexsc; under ACCEL=sim the extra user-work misses per call
+  indirect-model.png  ACCEL=sim only: modeled user IPC (bench/sim/costmodel.json)
   server.png    server throughput, synchronous vs flexsc
 RESULTS_DIR defaults to results/latest. With --gnuplot, draws null-gnuplot.png
 and batch-gnuplot.png with scripts/plot.gnuplot instead (needs only gnuplot).
@@ -33,6 +35,7 @@ NOTE = {
     "kvm": "",
     "tcg": " (emulated time, TCG)",
     "tcg-icount": " (guest instructions, icount)",
+    "tcg-sim": " (guest instructions, icount, simulation)",
 }
 
 
@@ -157,13 +160,17 @@ def log_if_wide(ax, values):
         ax.set_yscale("log")
 
 
+def human_bytes(v, _pos=None):
+    """1 B ... 64 KiB ... 1 MiB."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if v >= scale:
+            return "%g %s" % (v / scale, unit)
+    return "%g B" % v
+
+
 def bytes_axis(plt, ax, values):
-    """A log2 x axis ticked at values, labelled 1 B ... 64 KiB ... 1 MiB."""
-    def fmt(v, _pos):
-        for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
-            if v >= scale:
-                return "%g %s" % (v / scale, unit)
-        return "%g B" % v
+    """A log2 x axis ticked at values, labelled by human_bytes()."""
+    fmt = human_bytes
     ax.set_xscale("log", base=2)
     ax.set_xticks(sorted(set(values)))
     ax.xaxis.set_major_formatter(plt.matplotlib.ticker.FuncFormatter(fmt))
@@ -172,6 +179,16 @@ def bytes_axis(plt, ax, values):
 
 def save(plt, fig, run, name, title):
     fig.axes[0].set_title("%s\n%s" % (title, run.subtitle()), fontsize=10)
+    fig.tight_layout()
+    path = os.path.join(run.dir, name)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print("plot.py: wrote %s" % path, file=sys.stderr)
+
+
+def suptitle_save(plt, fig, run, name, title):
+    """save() for a figure of several panels: the title above them all."""
+    fig.suptitle("%s\n%s" % (title, run.subtitle()), fontsize=10)
     fig.tight_layout()
     path = os.path.join(run.dir, name)
     fig.savefig(path, dpi=110)
@@ -314,23 +331,108 @@ def chart_size(plt, run):
          "cost vs size")
 
 
-def chart_indirect(plt, run):
+def indirect_rows(run):
+    """bench=indirect rows with call_every and units_per_call from extra, and
+    the path's label: flexsc from a flexsc.cores=none boot is "flexsc
+    single-core" (that boot's other paths repeat the first boot's)."""
     ind = run.df[run.df.bench == "indirect"].copy()
-    if ind.empty:
-        return
+    if ind.empty or "call_every=" not in " ".join(ind.extra.astype(str)):
+        return None
+    for k in ("call_every", "units_per_call"):
+        ind[k] = ind.extra.str.extract(r"%s=(\d+)" % k)[0].astype(float)
     ind["working_set"] = ind.working_set.astype(float)
-    fig, ax = plt.subplots(figsize=(10, 6))
-    for i, (label, key, rows) in enumerate(run.series(ind, ["system", "path"])):
-        rows = rows.sort_values("working_set")
-        ax.plot(rows.working_set, rows.median_cycles, label=label, **style(key, i))
-    bytes_axis(plt, ax, ind.working_set)
-    log_if_wide(ax, ind.median_cycles)
-    ax.set_xlabel("user working set")
-    ax.set_ylabel("%s of user work per unit (median)" % run.unit)
-    ax.legend(fontsize=8, title="calls between units of work")
-    ax.grid(alpha=0.3)
-    save(plt, fig, run, "indirect.png",
-         "Indirect cost: user work time vs working set (none / trapping / flexsc)")
+    single = ind.flexsc_cores.astype(str) == "none"
+    ind = ind[~single | (ind.path == "flexsc")].copy()
+    ind["label"] = ind.path.where(~single, "flexsc single-core")
+    ind.loc[(ind.path == "flexsc") & ~single, "label"] = "flexsc (syscall core)"
+    return ind
+
+
+def chart_indirect(plt, run):
+    ind = indirect_rows(run)
+    if ind is None:
+        return
+    sets = sorted(ind.working_set.unique())
+    sim = "l1d_miss" in ind and ind.l1d_miss.notna().any()
+    labels = [l for l in ["none", "int80", "syscall", "sysenter", "flexsc (syscall core)",
+                          "flexsc single-core"] if l in set(ind.label)]
+    colours = {l: "C%d" % i for i, l in enumerate(labels)}
+    if not sim:
+        fig, axes = plt.subplots(1, len(sets), figsize=(3.2 * len(sets), 4.5), squeeze=False)
+        for ax, ws in zip(axes[0], sets):
+            part = ind[ind.working_set == ws]
+            for l in labels:
+                rows = part[part.label == l].sort_values("call_every")
+                ax.plot(rows.call_every, rows.median_cycles / rows.units_per_call, marker="o",
+                        color=colours[l], label=l)
+            ax.set_xscale("log")
+            ax.set_title("working set %s" % human_bytes(ws), fontsize=9)
+            ax.set_xlabel("user instructions between calls (K)", fontsize=8)
+            ax.grid(alpha=0.3)
+        axes[0][0].set_ylabel("%s\nper unit of user work (median)" % run.unit, fontsize=8)
+        axes[0][-1].legend(fontsize=7)
+        suptitle_save(plt, fig, run, "indirect.png",
+                      "Indirect cost: user work (one line touched) vs call frequency")
+        return
+    # Simulation: each path's extra user-work misses per call over the none
+    # row of the same boot, working set and frequency (FlexSC, fig. 3).
+    metrics = [m for m in ("l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss")
+               if ind[m].max() > 0]
+    base = run.df[(run.df.bench == "indirect") & (run.df.path == "none")].copy()
+    base["working_set"] = base.working_set.astype(float)
+    base["call_every"] = base.extra.str.extract(r"call_every=(\d+)")[0].astype(float)
+    base = base.set_index(["run", "working_set", "call_every"])
+    fig, axes = plt.subplots(len(metrics), len(sets), figsize=(2.9 * len(sets), 2.6 * len(metrics)),
+                             squeeze=False, sharex=True)
+    for r, m in enumerate(metrics):
+        for c, ws in enumerate(sets):
+            ax = axes[r][c]
+            part = ind[(ind.working_set == ws) & (ind.path != "none")]
+            for l in labels[1:]:
+                rows = part[part.label == l].sort_values("call_every")
+                none = base.loc[[(run_, ws, k) for run_, k in zip(rows.run, rows.call_every)], m]
+                extra = (rows[m].values - none.values) * rows.units_per_call.values
+                k = rows.insns_user.values * rows.units_per_call.values
+                ax.plot(k, extra, marker="o", markersize=3, color=colours[l], label=l)
+            ax.set_xscale("log")
+            ax.axhline(0, color="grey", linewidth=0.5)
+            ax.grid(alpha=0.3)
+            if r == 0:
+                ax.set_title("working set %s" % human_bytes(ws), fontsize=9)
+            if c == 0:
+                ax.set_ylabel("extra user %s\nper call (model)" % m.replace("_miss", " misses"),
+                              fontsize=8)
+            if r == len(metrics) - 1:
+                ax.set_xlabel("user instructions between calls", fontsize=8)
+    axes[0][-1].legend(fontsize=7)
+    suptitle_save(plt, fig, run, "indirect.png", "Simulation (cache/TLB model, not measured): "
+                  "the user work's extra misses per call, over no calls")
+
+
+def chart_indirect_model(plt, run):
+    """Under ACCEL=sim: the user work's modeled IPC against call frequency
+    (FlexSC, fig. 3), from bench/sim/costmodel.json; a model, not a measurement."""
+    ind = indirect_rows(run)
+    if ind is None or "model_ipc_user" not in ind or not ind.model_ipc_user.notna().any():
+        return
+    sets = sorted(ind.working_set.unique())
+    labels = [l for l in ["none", "int80", "syscall", "sysenter", "flexsc (syscall core)",
+                          "flexsc single-core"] if l in set(ind.label)]
+    fig, axes = plt.subplots(1, len(sets), figsize=(2.9 * len(sets), 4), squeeze=False)
+    for ax, ws in zip(axes[0], sets):
+        part = ind[ind.working_set == ws]
+        for i, l in enumerate(labels):
+            rows = part[part.label == l].sort_values("call_every")
+            ax.plot(rows.insns_user * rows.units_per_call, rows.model_ipc_user, marker="o",
+                    markersize=3, color="C%d" % i, label=l)
+        ax.set_xscale("log")
+        ax.set_title("working set %s" % human_bytes(ws), fontsize=9)
+        ax.set_xlabel("user instructions between calls", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("user IPC (model)")
+    axes[0][-1].legend(fontsize=7)
+    suptitle_save(plt, fig, run, "indirect-model.png", "Cost model (bench/sim/costmodel.json) "
+                  "over simulated counts: modeled user IPC vs call frequency")
 
 
 def chart_server(plt, run):
@@ -399,7 +501,7 @@ def main():
     pd, plt = import_or_reexec()
     run = Run(pd, d)
     for chart in (chart_null, chart_batch, chart_cores, chart_size, chart_indirect,
-                  chart_server):
+                  chart_indirect_model, chart_server):
         chart(plt, run)
 
 

@@ -39,6 +39,12 @@ struct report_point {
 	unsigned long ops_per_sec;  /* 0: absent */
 	uint64_t tsc_overhead;      /* cycles already taken off each sample */
 	const char *extra;          /* NULL, or more "key=value" pairs */
+	/* The simulation window of the measured samples (0: none) and how many
+	 * calls (or operations) it holds; sim_user: the row counts the user
+	 * mode's own activity only (bench=indirect). */
+	unsigned sim_window;
+	unsigned long sim_units;
+	int sim_user;
 };
 
 /* Nearest-rank statistics of n samples, in the samples' unit. */

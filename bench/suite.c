@@ -27,6 +27,13 @@ void bench_point_init(struct report_point *pt, const char *bench, const char *pa
 	};
 }
 
+static unsigned sim_windows;
+unsigned bench_window(void)
+{
+	sim_window_next();
+	return ++sim_windows;
+}
+
 uint64_t bench_cycles(uint64_t t0, uint64_t t1)
 {
 	uint64_t d = t1 - t0;
@@ -49,19 +56,21 @@ static int bench_calls(const struct bench_config *cfg, const char *bench,
 	for (path = plat_paths; *path; path++) {
 		plat_call_fn fn = get(*path);
 		struct report_point pt;
-		unsigned i;
+		unsigned i, win;
 		long r = 0;
 
 		if (!fn)
 			continue;
 		for (i = 0; i < WARMUP && r >= 0; i++)
 			r = fn();
+		win = bench_window();
 		for (i = 0; i < cfg->iters && r >= 0; i++) {
 			uint64_t t0 = tsc_begin();
 
 			r = fn();
 			bench_samples[i] = bench_cycles(t0, tsc_end());
 		}
+		bench_window();
 		if (r < 0) {
 			report_error(plat_system, bench, *path, "call failed", r);
 			failed++;
@@ -69,6 +78,8 @@ static int bench_calls(const struct bench_config *cfg, const char *bench,
 		}
 		bench_point_init(&pt, bench, *path);
 		pt.syscall_cores = plat_syscall_cores(*path);
+		pt.sim_window = win;
+		pt.sim_units = cfg->iters;
 		report_result(&pt, bench_samples, cfg->iters);
 	}
 	return failed;
@@ -80,19 +91,26 @@ static long size_point(const struct bench_config *cfg, const char *path, int wri
 		       unsigned long size)
 {
 	struct report_point pt;
-	unsigned i;
+	unsigned i, win = 0;
 
 	for (i = 0; i < WARMUP + cfg->iters; i++) {
+		if (i == WARMUP)
+			win = bench_window();
 		uint64_t t0 = tsc_begin();
 		long r = write ? plat_write(fd, buf, size) : plat_read(fd, buf, size);
 		uint64_t t1 = tsc_end();
 
-		if (r != (long)size)
+		if (r != (long)size) {
+			bench_window();
 			return r ? r : -1;
+		}
 		if (i >= WARMUP)
 			bench_samples[i - WARMUP] = bench_cycles(t0, t1);
 	}
+	bench_window();
 	bench_point_init(&pt, "size", path);
+	pt.sim_window = win;
+	pt.sim_units = cfg->iters;
 	pt.size_bytes = size;
 	pt.extra = write ? "op=write" : "op=read";
 	report_result(&pt, bench_samples, cfg->iters);
@@ -141,22 +159,29 @@ static int batch_point(const struct bench_config *cfg, const char *path, unsigne
 	unsigned n = cfg->iters / b > MIN_SAMPLES ? cfg->iters / b : MIN_SAMPLES;
 	struct report_point pt;
 	struct report_stats st;
-	unsigned i;
+	unsigned i, win = 0;
 
 	for (i = 0; i < WARMUP + n; i++) {
+		if (i == WARMUP)
+			win = bench_window();
 		uint64_t t0 = tsc_begin();
 		int r = plat_batch_nops(b);
 		uint64_t t1 = tsc_end();
 
-		if (r < 0)
+		if (r < 0) {
+			bench_window();
 			return r;
+		}
 		if (i >= WARMUP)
 			bench_samples[i - WARMUP] = (bench_cycles(t0, t1) + b / 2) / b;
 	}
+	bench_window();
 	report_stats(bench_samples, n, &st);
 	bench_point_init(&pt, "batch", path);
 	pt.batch = b;
 	pt.syscall_cores = plat_syscall_cores(path);
+	pt.sim_window = win;
+	pt.sim_units = (unsigned long)n * b;
 	if (st.mean10)
 		pt.ops_per_sec = (unsigned long)(plat_tsc_hz() * 10 / st.mean10);
 	report_line(&pt, &st, n);
@@ -226,6 +251,7 @@ static int bench_pingpong(const struct bench_config *cfg)
 	struct pingpong *pp;
 	struct report_point pt;
 	uint64_t i;
+	unsigned win = 0;
 	int r;
 
 	if (plat_ncpus() <= PINGPONG_CPU)
@@ -241,6 +267,8 @@ static int bench_pingpong(const struct bench_config *cfg)
 		return 1;
 	}
 	for (i = 1; i <= pp->rounds; i++) {
+		if (i == WARMUP + 1)
+			win = bench_window();
 		uint64_t t0 = tsc_begin();
 
 		__atomic_store_n(&pp->line, 2 * i - 1, __ATOMIC_RELEASE);
@@ -248,12 +276,15 @@ static int bench_pingpong(const struct bench_config *cfg)
 		if (i > WARMUP)
 			bench_samples[i - WARMUP - 1] = bench_cycles(t0, tsc_end());
 	}
+	bench_window();
 	if ((r = plat_peer_join()) < 0) {
 		report_error(plat_system, "pingpong", "none", "cannot join the peer", r);
 		return 1;
 	}
 	bench_point_init(&pt, "pingpong", "none");
 	pt.user_threads = 2;
+	pt.sim_window = win;
+	pt.sim_units = cfg->iters;
 	report_result(&pt, bench_samples, cfg->iters);
 	return 0;
 }

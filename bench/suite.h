@@ -71,4 +71,10 @@ extern uint64_t *bench_samples;
 void bench_point_init(struct report_point *pt, const char *bench, const char *path);
 uint64_t bench_cycles(uint64_t t0, uint64_t t1);
 
+/* Starts a new simulation window (make bench ACCEL=sim) and returns its
+ * number for report_point.sim_window: call it before the measured samples,
+ * and again after them, so that no later timed region (the next point's
+ * warm-up) adds to it. */
+unsigned bench_window(void);
+
 #endif

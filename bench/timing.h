@@ -14,11 +14,18 @@
  * serializing (MSR C001_1029 bit 1, which Linux sets).
  *
  * Needs RDTSCP (QEMU's -cpu max has it). Header only, no libc.
+ *
+ * Each timed region is also a measurement window of the simulation plugin
+ * (make bench ACCEL=sim, kernel/abi/simmark.h): tsc_begin() ends with the
+ * BEGIN marker, tsc_end() starts with the END marker, so the window holds the
+ * code under test and nothing of the timing. The markers are NOPs elsewhere.
  */
 #ifndef BENCH_TIMING_H
 #define BENCH_TIMING_H
 
 #include <stdint.h>
+
+#include "../kernel/abi/simmark.h"
 
 /* The first LFENCE keeps earlier instructions from overlapping the read, the
  * second keeps the code under test from starting before it. */
@@ -26,7 +33,8 @@ static inline uint64_t tsc_begin(void)
 {
 	uint32_t lo, hi;
 
-	__asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
+	__asm__ volatile("lfence\n\trdtsc\n\tlfence\n\t" SIMMARK(SIMMARK_BEGIN)
+			 : "=a"(lo), "=d"(hi) : : "memory");
 	return (uint64_t)hi << 32 | lo;
 }
 
@@ -37,8 +45,15 @@ static inline uint64_t tsc_end(void)
 {
 	uint32_t lo, hi;
 
-	__asm__ volatile("rdtscp\n\tlfence" : "=a"(lo), "=d"(hi) : : "rcx", "memory");
+	__asm__ volatile(SIMMARK(SIMMARK_END) "rdtscp\n\tlfence" : "=a"(lo), "=d"(hi) : : "rcx", "memory");
 	return (uint64_t)hi << 32 | lo;
+}
+
+/* The simulation plugin's next window: later timed regions count there
+ * (bench_window() in suite.c numbers them). */
+static inline void sim_window_next(void)
+{
+	__asm__ volatile(SIMMARK(SIMMARK_NEXT) ::: "memory");
 }
 
 /* The cost of the timing itself: the least of n empty begin/end pairs. The

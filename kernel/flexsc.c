@@ -46,6 +46,7 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/simmark.h"
 
 struct flexsc_ctx {
 	struct proc *proc;
@@ -231,6 +232,7 @@ static int scan_once(struct flexsc_worker *w)
 				want = 0; /* claimed elsewhere, or never posted */
 				break;
 			}
+			simmark_idle_end();
 			if (want)
 				want--;
 			hold(w, ctx);
@@ -344,11 +346,13 @@ static void syscall_thread(void *arg)
 			continue;
 		}
 		if (ktime_ns() - idle_since < poll_ns) {
+			simmark_idle_begin();
 			cpu_relax();
 			continue; /* kernel preemption lets others on this CPU run */
 		}
 		/* Before sleeping, one pass over every entry: the counter is only a
 		 * hint, and an entry posted without it must still run. */
+		simmark_idle_end();
 		w->full_scan = true;
 		int ran = scan_once(w);
 		w->full_scan = false;

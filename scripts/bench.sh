@@ -23,9 +23,13 @@ usage: scripts/bench.sh [options]
   --list NAMES       benches among: $all_benches (default all)
   --smp N            CPUs of every boot, 1..64 (default 2)
   --mem SIZE         memory of every boot, e.g. 1G (default 1G)
-  --accel A          auto | kvm | tcg | icount (default auto: scripts/qemu.sh decides)
+  --accel A          auto | kvm | tcg | icount | sim (default auto: scripts/qemu.sh decides)
   --icount 0|1       1: same as --accel icount: TCG with -icount shift=0, the TSC
                      counting guest instructions (default 0)
+  --sim-plugin FILE  the simulation plugin (bench/sim/), needed by --accel sim:
+                     icount plus the plugin, which counts instructions, cache and
+                     TLB misses per measurement window (exless only: no peer)
+  --sim-args STR     plugin settings, e.g. "l1d=49152:12 llc=8388608:16"
   --cpu MODEL        -cpu value for every boot (default: scripts/qemu.sh's)
   --peer 0|1         also boot the Linux peer (default 1)
   --peer-args STR    more Linux parameters, e.g. nopti (default none)
@@ -49,6 +53,8 @@ need() { [ $# -ge 2 ] || die "option '$1' needs a value"; }
 kernel=$root/build/exless.img iters=10000 batches="1 2 4 8 16 32 64 128 256"
 sizes="1 4 16 64 256 1024 4096 16384 65536" list=$all_benches smp=2 mem=1G accel=auto
 icount=0 cpu='' peer=1 peer_args='' exless=1 timeout=300 out=$root/results configs=() check=0
+sim_plugin='' sim_args=''
+
 command="scripts/bench.sh $*"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -66,6 +72,8 @@ while [ $# -gt 0 ]; do
 	--peer-args) need "$@"; peer_args=$2; shift ;;
 	--exless) need "$@"; exless=$2; shift ;;
 	--config) need "$@"; configs+=("$2"); shift ;;
+	--sim-plugin) need "$@"; sim_plugin=$2; shift ;;
+	--sim-args) need "$@"; sim_args=$2; shift ;;
 	--timeout) need "$@"; timeout=$2; shift ;;
 	--out) need "$@"; out=$2; shift ;;
 	--check) check=1 ;;
@@ -106,12 +114,31 @@ linux_list=$(IFS=,; echo "${linux_names[*]}")
 for v in icount peer exless; do
 	[[ "${!v}" =~ ^[01]$ ]] || die "--$v wants 0 or 1, not '${!v}'"
 done
-case "$accel" in auto|kvm|tcg|icount) ;; *) die "--accel wants auto, kvm, tcg or icount, not '$accel'" ;; esac
+case "$accel" in auto|kvm|tcg|icount|sim) ;; *) die "--accel wants auto, kvm, tcg, icount or sim, not '$accel'" ;; esac
 if [ "$icount" = 1 ]; then
 	[ "$accel" = kvm ] && die "--icount 1 is a TCG mode: it cannot go with --accel kvm"
-	accel=icount
+	[ "$accel" = sim ] || accel=icount
+fi
+# sim: every plugin setting key=value, joined with commas for -plugin.
+sim_spec=''
+read -ra sim_words <<<"$sim_args"
+for w in "${sim_words[@]}"; do
+	[[ "$w" =~ ^(line=[0-9]+|(l1i|l1d|l2|llc|itlb|dtlb|stlb)=[0-9]+:[0-9]+)$ ]] ||
+		die "--sim-args: '$w' is not line=BYTES or l1i|l1d|l2|llc|itlb|dtlb|stlb=SIZE:WAYS"
+	sim_spec+=,$w
+done
+if [ "$accel" = sim ]; then
+	if [ "$peer" = 1 ]; then
+		echo "bench.sh: the Linux peer does not run under --accel sim: exless only" >&2
+		peer=0
+	fi
+	[ "$exless" = 1 ] || die "--accel sim runs exless only: --exless 0 leaves nothing"
+	[ -n "$sim_plugin" ] || [ "$check" = 1 ] || die "--accel sim needs --sim-plugin (make bench ACCEL=sim builds it)"
+else
+	[ -z "$sim_args" ] || die "--sim-args goes with --accel sim only"
 fi
 [ "$exless" = 1 ] || [ "$peer" = 1 ] || die "--exless 0 --peer 0 leaves nothing to run"
+explicit_configs=${#configs[@]}
 [ ${#configs[@]} -gt 0 ] || configs=("smp=$smp")
 # Each config: "smp flexsc" with flexsc "default" when not given.
 runs=()
@@ -134,9 +161,24 @@ done
 [ "$exless" = 0 ] || [ -f "$kernel" ] || die "no exless image at $kernel (run make first)" 1
 [ -d "$out" ] || mkdir -p "$out" || die "cannot create $out" 1
 [ -x "$qemu_sh" ] || die "no $qemu_sh" 1
+if [ "$accel" = sim ]; then
+	# The plugin's API must be one this QEMU loads, and its header must come
+	# from the source of the QEMU installed here.
+	[ -f "$sim_plugin" ] || die "no simulation plugin at $sim_plugin" 1
+	built=$(cat "$sim_plugin.qemu-src" 2>/dev/null)
+	installed=$(dpkg-query -W -f '${source:Version}' qemu-system-x86 2>/dev/null)
+	[ -n "$installed" ] && [ "$built" = "$installed" ] ||
+		die "the plugin was built against the header of Debian qemu '${built:-?}', but the installed QEMU is '${installed:-?}': rebuild it (rm $sim_plugin; make bench ACCEL=sim)" 1
+	probe=$(echo quit | timeout 30 qemu-system-x86_64 -M none -display none -nodefaults -monitor stdio \
+		-accel tcg -plugin "$sim_plugin,out=/dev/null$sim_spec" 2>&1 >/dev/null) ||
+		die "QEMU refuses the plugin (API version or settings): $probe" 1
+fi
 
 bench_args="bench.iters=$iters bench.batches=$batches bench.sizes=$sizes"
 peer_smps=$(for r in "${runs[@]}"; do echo "${r%% *}"; done | sort -nu)
+# Boots whose TSC counts instructions: one-CPU benches boot alone (below).
+exact=0
+case "$accel" in icount|sim) exact=1 ;; esac
 if [ "$accel" = icount ] && [ "$peer" = 1 ] && [ "$peer_smps" != 1 ]; then
 	echo "bench.sh: under icount Linux hangs bringing up a second CPU: the peer boots with smp=1" >&2
 	peer_smps=1
@@ -153,7 +195,7 @@ done
 phases=0
 if [ "$exless" = 1 ]; then
 	for r in "${runs[@]}"; do
-		if [ "$accel" = icount ] && [ "${r%% *}" -gt 1 ] && [ -n "$single_list" ] && [ -n "$multi_list" ]; then
+		if [ "$exact" = 1 ] && [ "${r%% *}" -gt 1 ] && [ -n "$single_list" ] && [ -n "$multi_list" ]; then
 			phases=$((phases + 2))
 		else
 			phases=$((phases + 1))
@@ -167,6 +209,12 @@ if [ "$peer" = 1 ]; then
 	else
 		phases=$((phases + $(echo "$peer_smps" | wc -l)))
 	fi
+fi
+# sim: bench=indirect once more with flexsc.cores=none, for FlexSC single-core.
+sim_single=0
+if [ "$accel" = sim ] && [ "$explicit_configs" = 0 ] && [[ ",$list," == *,indirect,* ]] && [ "$smp" -gt 1 ]; then
+	sim_single=1
+	phases=$((phases + 1))
 fi
 phases=$((phases + 3)) # setup, collect, plot
 phase=0
@@ -214,15 +262,25 @@ boot() {
 	run_no=$((run_no + 1))
 	step "$name: booting (timeout ${timeout} s) ..."
 	echo "### run $run_no: $*" >>"$tmp/qemu.log"
+	rm -f "$tmp/sim.txt"
 	"$@" >"$tmp/boot.log" 2>>"$tmp/qemu.log"
 	rc=$?
 	{ echo "@@RUN $fields"; cat "$tmp/boot.log"; } >>"$tmp/raw.log"
+	# The plugin's counts (written at QEMU's exit) follow the boot's output.
+	if [ "$accel" = sim ] && [ "$rc" = 0 ]; then
+		if [ -s "$tmp/sim.txt" ]; then
+			cat "$tmp/sim.txt" >>"$tmp/raw.log"
+		else
+			rc=5
+		fi
+	fi
 	case $rc in
 	0) grep -q '@@BENCH done' "$tmp/boot.log" && reason= || reason="the guest ended without '@@BENCH done'" ;;
 	1) reason="the guest reported failure (panic or failed test)" ;;
 	2) reason="the guest crashed (no exit code: triple fault?)" ;;
 	3) reason="the guest ended without '@@BENCH done'" ;;
 	124) reason="timeout after $timeout s" ;;
+	5) reason="the simulation plugin wrote no counts" ;;
 	*) reason="exit status $rc (see qemu.log)" ;;
 	esac
 	if [ -n "$reason" ]; then
@@ -244,12 +302,13 @@ boot_exless() {
 	boot "exless smp=$1 flexsc.cores=$2" \
 		"system=exless accel=$accel_name smp=$1 mem=$mem flexsc_cores=$2 cmdline=\"$append\"" \
 		"$qemu_sh" --kernel "$kernel" --smp "$1" --mem "$mem" --accel "$accel" \
-		${cpu:+--cpu "$cpu"} --append "$append" --timeout "$timeout"
+		${cpu:+--cpu "$cpu"} --append "$append" --timeout "$timeout" \
+		${sim_plugin:+--plugin "$sim_plugin,out=$tmp/sim.txt$sim_spec"}
 }
 for r in "${runs[@]}"; do
 	[ "$exless" = 1 ] || break
 	read -r r_smp r_flexsc <<<"$r"
-	if [ "$accel" = icount ] && [ "$r_smp" -gt 1 ] && [ -n "$single_list" ]; then
+	if [ "$exact" = 1 ] && [ "$r_smp" -gt 1 ] && [ -n "$single_list" ]; then
 		# With several vCPUs QEMU switches between them on host time, so an
 		# interrupt can land in a different sample each run: the one-CPU
 		# benches boot alone on one CPU, where icount repeats exactly.
@@ -259,6 +318,7 @@ for r in "${runs[@]}"; do
 		boot_exless "$r_smp" "$r_flexsc" "$list"
 	fi
 done
+[ "$sim_single" = 0 ] || boot_exless "$smp" none indirect
 if [ "$peer" = 1 ]; then
 	for s in $peer_smps; do
 		args="$bench_args bench.list=$linux_list"

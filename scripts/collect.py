@@ -12,6 +12,19 @@ and the lines scripts/bench.sh writes before each boot's output:
 
   @@RUN system=exless accel=tcg smp=2 mem=1G flexsc_cores=none cmdline="..."
 
+and, after a boot under make bench ACCEL=sim, the simulation plugin's counts
+(bench/sim/plugin.c):
+
+  @@SIM config plugin=exsim plugin_api=1 ... (once per boot)
+  @@SIM count window=W cpu=C mode=user|kernel|idle insns=... l1d_miss=...
+
+A result line with sim_window=W sim_units=U gets the sim columns: window W's
+counts divided by U (calls or operations): insns_user and insns_kernel on the
+calling CPU (CPU 0, where the suite runs), insns_remote the kernel work of the
+other CPUs, insns_idle the polling that found no work (all CPUs), and the
+misses of the calling CPU. With sim_scope=user (bench=indirect) the misses
+and instructions are the user mode's only.
+
 Boots are numbered in the order they appear (the run column). Anything else on the serial port (kernel messages) is ignored. Standard
 library only: runs on any python3.
 
@@ -37,7 +50,42 @@ COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "bench", "path", "op
            "batch", "syscall_cores", "user_threads", "user_cores", "size_bytes",
            "working_set", "iters", "min_cycles", "median_cycles", "p99_cycles",
            "max_cycles", "mean_cycles", "median_ns", "ops_per_sec", "tsc_overhead",
-           "note", "extra")
+           "insns_user", "insns_kernel", "insns_remote", "insns_idle", "l1i_miss",
+           "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "data_refs", "model_cycles",
+           "model_ipc_user", "note", "extra")
+SIM_MISSES = ("l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss")
+SIM_COLUMNS = ("insns_user", "insns_kernel", "insns_remote", "insns_idle") + SIM_MISSES + (
+    "data_refs",)
+CALLING_CPU = "0"
+COST_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "sim",
+                          "costmodel.json")
+ENTRY_BENCHES = ("null", "floor", "size")
+
+
+def load_cost_model():
+    """The parameters of bench/sim/costmodel.json, or None."""
+    try:
+        with open(COST_MODEL) as f:
+            return {k: v["value"] for k, v in json.load(f)["params"].items()}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print("collect.py: warning: no cost model (%s): no model columns" % e, file=sys.stderr)
+        return None
+
+
+def model_columns(p, kv, vals):
+    """Modeled cycles per unit from the raw (not yet divided) counts of one
+    row, and the user IPC they imply; see bench/sim/costmodel.json."""
+    insns = vals["insns_user"] + (0 if kv.get("sim_scope") == "user" else vals["insns_kernel"])
+    cycles = (insns * p["cpi"] + (vals["l1i_miss"] + vals["l1d_miss"]) * p["l1_miss"]
+              + vals["l2_miss"] * p["l2_miss"] + vals["llc_miss"] * p["llc_miss"]
+              + vals["tlb_miss"] * p["tlb_walk"])
+    units = int(kv["sim_units"])
+    if kv.get("bench") in ENTRY_BENCHES:
+        cycles += p["entry_exit"].get(kv.get("path"), 0) * units
+    out = {"model_cycles": "%.3f" % (cycles / units)}
+    if kv.get("sim_scope") == "user" and cycles:
+        out["model_ipc_user"] = "%.4f" % (vals["insns_user"] / cycles)
+    return out
 RENAMED = {"min": "min_cycles", "median": "median_cycles", "p99": "p99_cycles",
            "max": "max_cycles", "mean": "mean_cycles"}
 INTEGER = ("batch", "syscall_cores", "user_threads", "size_bytes", "iters", "min",
@@ -71,11 +119,14 @@ class Boot:
         self.results = []
         self.errors = []
         self.done = False
+        self.sim_config = None
+        self.sim = {}  # (window, cpu, mode) -> {event: count}
 
 
 class Collector:
     def __init__(self, default_accel):
         self.default_accel = default_accel
+        self.cost = None
         self.boots = []
         self.warnings = []
 
@@ -96,6 +147,9 @@ class Collector:
     def line(self, where, text):
         if text.startswith("@@RUN "):
             self.new_boot(fields(text[6:]))
+            return
+        if text.startswith("@@SIM "):
+            self.sim_line(where, text[6:])
             return
         at = text.find("@@BENCH ")
         if at < 0:
@@ -119,6 +173,56 @@ class Collector:
             self.current(where).done = True
         else:
             self.warn(where, "unknown @@BENCH line '%s'" % kind)
+
+    def sim_line(self, where, text):
+        kind, _, rest = text.partition(" ")
+        kv = fields(rest)
+        b = self.current(where)
+        if kind == "config":
+            b.sim_config = kv
+        elif kind == "count":
+            try:
+                key = (kv.pop("window"), kv.pop("cpu"), kv.pop("mode"))
+                b.sim[key] = {k: int(v) for k, v in kv.items()}
+            except (KeyError, ValueError):
+                self.warn(where, "malformed @@SIM count line skipped")
+        else:
+            self.warn(where, "unknown @@SIM line '%s'" % kind)
+
+    def sim_columns(self, b, kv):
+        """The sim columns of result kv, or {} when it has none."""
+        if "sim_window" not in kv or not b.sim_config:
+            return {}
+        try:
+            units = int(kv.get("sim_units", "0"))
+        except ValueError:
+            units = 0
+        if units <= 0:
+            return {}
+        w = kv["sim_window"]
+        user_only = kv.get("sim_scope") == "user"
+
+        def total(event, cpus, modes):
+            return sum(c.get(event, 0) for (win, cpu, mode), c in b.sim.items()
+                       if win == w and cpus(cpu) and mode in modes)
+
+        calling = lambda cpu: cpu == CALLING_CPU  # noqa: E731
+        other = lambda cpu: cpu != CALLING_CPU  # noqa: E731
+        every = lambda cpu: True  # noqa: E731
+        own = ("user",) if user_only else ("user", "kernel", "idle")
+        vals = {
+            "insns_user": total("insns", calling, ("user",)),
+            "insns_kernel": total("insns", calling, ("kernel",)),
+            "insns_remote": total("insns", other, ("kernel",)),
+            "insns_idle": total("insns", every, ("idle",)),
+            "data_refs": total("data", calling, own),
+        }
+        for m in SIM_MISSES:
+            vals[m] = total(m, calling, own)
+        out = {k: "%.3f" % (v / units) for k, v in vals.items()}
+        if self.cost:
+            out.update(model_columns(self.cost, kv, vals))
+        return out
 
     def result(self, where, kv):
         b = self.current(where)
@@ -162,6 +266,7 @@ class Collector:
                 row["extra"] = ";".join(extra)
                 if tsc_hz > 0:
                     row["median_ns"] = "%.1f" % (float(kv["median"]) / tsc_hz * 1e9)
+                row.update(self.sim_columns(b, kv))
                 yield row
 
 
@@ -227,6 +332,7 @@ def main():
         ap.error("no directory %s" % out)
 
     c = Collector(args.accel)
+    c.cost = load_cost_model()
     for path in args.logs:
         try:
             with open(path, errors="replace") as f:
@@ -263,10 +369,34 @@ def main():
         w.writerows(rows)
 
     accels = sorted({b.run.get("accel", "") for b in c.boots} - {""})
+    sim_boots = [b for b in c.boots if b.run.get("accel") == "tcg-sim"]
+    for b in sim_boots:
+        if not b.sim_config:
+            problems.append("run %s: a sim boot without the plugin's counts" % b.run.get("run"))
+    if problems and not args.allow_incomplete:
+        for p in problems[-1:]:
+            print("collect.py: %s" % p, file=sys.stderr)
+        return 1
     systems = {}
     for b in c.boots:
         if b.meta:
             systems.setdefault(b.meta.get("system", "?"), b.meta)
+    sim_configs = [b.sim_config for b in sim_boots if b.sim_config]
+    sim_meta = {}
+    if sim_configs:
+        sim_meta = {"sim": {
+            "what": "simulation: QEMU TCG -icount shift=0 with the exsim plugin; counts "
+                    "are a model's (in-order, no prefetcher, no branch predictor), not "
+                    "measurements of a real CPU",
+            "plugin": {k: v for k, v in sim_configs[0].items() if k != "windows"},
+            "columns": "per call or operation (sim_units); indirect rows: per unit of "
+                       "user work (one line), user mode only",
+        }}
+        try:
+            with open(COST_MODEL) as f:
+                sim_meta["sim"]["cost_model"] = json.load(f)
+        except (OSError, ValueError):
+            pass
     meta = {
         "created_utc": datetime.datetime.now(datetime.timezone.utc)
         .strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -275,10 +405,12 @@ def main():
         "host": host_info(),
         "systems": systems,
         "runs": [dict(b.run, guest=b.meta, results=len(b.results), done=b.done,
-                      errors=b.errors) for b in c.boots],
+                      errors=b.errors, **({"sim": b.sim_config} if b.sim_config else {}))
+                 for b in c.boots],
         "errors": errors,
         "warnings": c.warnings,
     }
+    meta.update(sim_meta)
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")

@@ -13,17 +13,20 @@ usage: scripts/qemu.sh [options] [-- extra qemu args]
   --initrd FILE     initial ramdisk
   --smp N           CPUs (default 2)
   --mem SIZE        memory (default 512M)
-  --accel A         auto | kvm | tcg | icount (default auto)
+  --accel A         auto | kvm | tcg | icount | sim (default auto); sim is icount
+                    plus a TCG plugin (--plugin), for make bench ACCEL=sim
   --cpu MODEL       -cpu value (default: host for kvm, max,vendor=GenuineIntel for TCG)
   --append STR      kernel command line
   --timeout SEC     kill the guest after SEC seconds (exit 124)
   --log FILE        also copy the serial output to FILE
   --interactive     serial console on this terminal (stdin goes to the guest)
   --gdb             start paused with the gdb stub on :1234
-  --print-accel     print the accelerator that would be used (kvm|tcg|tcg-icount) and exit
+  --plugin SPEC     -plugin SPEC (FILE.so,key=value,...); needed by --accel sim
+  --print-accel     print the accelerator that would be used (kvm|tcg|tcg-icount|tcg-sim) and exit
 USAGE
 }
 kernel=build/exless.img initrd= smp=2 mem=512M accel=auto cpu= append= timeout=0 log= interactive=0 gdb=0 print=0
+plugin=
 extra=()
 die() { echo "qemu.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--append) append=${2-}; shift ;;
 	--timeout) timeout=${2:?}; shift ;;
 	--log) log=${2:?}; shift ;;
+	--plugin) plugin=${2:?}; shift ;;
 	--interactive) interactive=1 ;;
 	--gdb) gdb=1 ;;
 	--print-accel) print=1 ;;
@@ -59,13 +63,16 @@ auto)
 	else accel=tcg why="no /dev/kvm"; fi ;;
 kvm) kvm_usable || echo "qemu.sh: warning: ACCEL=kvm forced, but hardware virtualization was not found" >&2
 	why="forced" ;;
-tcg|icount) why="forced" ;;
-*) die "--accel must be auto, kvm, tcg or icount, not '$accel'" ;;
+tcg|icount|sim) why="forced" ;;
+*) die "--accel must be auto, kvm, tcg, icount or sim, not '$accel'" ;;
 esac
 if [ "$print" = 1 ]; then
-	case "$accel" in icount) echo tcg-icount ;; *) echo "$accel" ;; esac
+	case "$accel" in icount|sim) echo "tcg-$accel" ;; *) echo "$accel" ;; esac
 	exit 0
 fi
+[ "$accel" != sim ] || [ -n "$plugin" ] || die "--accel sim needs --plugin (make bench ACCEL=sim gives it)"
+[ "$accel" = sim ] || [ -z "$plugin" ] || [ "${accel#tcg}" != "$accel" ] || [ "$accel" = icount ] ||
+	die "--plugin needs a TCG accelerator (tcg, icount, sim), not '$accel'"
 [ -f "$kernel" ] || die "no kernel at '$kernel' (run make first)"
 
 args=(-machine q35 -m "$mem" -smp "$smp" -kernel "$kernel" -no-reboot -display none
@@ -74,12 +81,13 @@ args=(-machine q35 -m "$mem" -smp "$smp" -kernel "$kernel" -no-reboot -display n
 case "$accel" in
 kvm) args+=(-accel kvm -cpu "${cpu:-host,-arch-capabilities}") ;;
 tcg) args+=(-accel tcg,thread=multi -cpu "${cpu:-max,vendor=GenuineIntel}") ;;
-icount) args+=(-accel tcg -icount shift=0,sleep=off -cpu "${cpu:-max,vendor=GenuineIntel}") ;;
+icount|sim) args+=(-accel tcg -icount shift=0,sleep=off -cpu "${cpu:-max,vendor=GenuineIntel}") ;;
 esac
+[ -n "$plugin" ] && args+=(-plugin "$plugin")
 [ -n "$initrd" ] && args+=(-initrd "$initrd")
 [ -n "$append" ] && args+=(-append "$append")
 if [ "$gdb" = 1 ]; then args+=(-s -S); fi
-echo "qemu.sh: accel=$( [ "$accel" = icount ] && echo tcg-icount || echo "$accel") ($why), smp=$smp, mem=$mem" >&2
+echo "qemu.sh: accel=$(case "$accel" in icount|sim) echo "tcg-$accel" ;; *) echo "$accel" ;; esac) ($why), smp=$smp, mem=$mem" >&2
 
 if [ "$interactive" = 1 ]; then
 	args+=(-serial mon:stdio)

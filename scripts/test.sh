@@ -53,5 +53,13 @@ if [ -x userlib/test/run.sh ]; then
 		total_fail=$((total_fail + 1))
 	fi
 fi
+echo "== sim model host tests"
+bench/sim/test.sh >build/test/sim-model.log 2>&1
+status=$?
+grep -v '^PASS' build/test/sim-model.log | tail -n 20
+sed -nE 's/^([0-9]+ passed, [0-9]+ failed).*/sim model: \1/p' build/test/sim-model.log | tail -n 1 >build/test/summary-sim.txt
+[ -s build/test/summary-sim.txt ] || echo "sim model: 0 passed, 1 failed" >build/test/summary-sim.txt
+count build/test/summary-sim.txt
+[ "$status" -ne 0 ] && [ "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' build/test/summary-sim.txt)" = 0 ] && total_fail=$((total_fail + 1))
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

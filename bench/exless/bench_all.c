@@ -157,7 +157,7 @@ static int peer_main(char **argv)
 
 /* ---- exless-only benches ---- */
 
-/* The calls between units of user work in indirect and server: a mix that
+/* The calls between units of user work in server and cores: a mix that
  * walks kernel code and data the way a real request would. */
 static int null_fd = -1;
 static void some_calls(void)
@@ -169,40 +169,102 @@ static void some_calls(void)
 	sys_null();
 }
 
-/* bench=indirect: time one pass of user work over a working set, alone,
- * after trapping calls, and after exception-less calls (which run on the
- * syscall core and so leave this core's caches to the user). */
+/*
+ * bench=indirect, the pollution experiment of FlexSC (Soares and Stumm, OSDI
+ * 2010, section 2.2): user work over a working set, one call every K
+ * instructions of it, for no calls, each trapping path and flexsc (with a
+ * syscall core, or single-core when the boot has flexsc.cores=none). The
+ * user work is the unit: one read-modify-write of one byte per 64-byte line,
+ * walking the working set round and round. Only the work is timed (and is
+ * the simulation window, user mode only): the calls run between samples, so
+ * what a path costs here is what it leaves behind in the user core's caches
+ * and TLB. The calls cycle through getpid, write 256 bytes to null, time and
+ * null.
+ */
+static const unsigned long indirect_sets[] = { 4 << 10, 16 << 10, 32 << 10, 256 << 10, 1 << 20,
+						 2560 << 10 };
+static const unsigned indirect_every[] = { 500, 2000, 10000, 50000 };
+#define INDIRECT_LINE 64
+/* Instructions per unit of work in the loop of indirect_work() at -O2, as
+ * the simulation counts them (insns_user = 10.0): K / this = units between
+ * two calls. */
+#define INDIRECT_INSNS_PER_UNIT 10
+/* At least this many calls and two passes over the working set measured. */
+#define INDIRECT_MIN_CALLS 16
+
+static void indirect_work(volatile char *ws, unsigned long size, unsigned long *off, unsigned long units)
+{
+	unsigned long o = *off;
+	for (unsigned long i = 0; i < units; i++) {
+		ws[o]++;
+		o += INDIRECT_LINE;
+		if (o == size)
+			o = 0;
+	}
+	*off = o;
+}
+
+static void indirect_call(unsigned i)
+{
+	static char b[256];
+	switch (i % 4) {
+	case 0: sys_getpid(); break;
+	case 1: sys_write(null_fd, (long)b, sizeof(b)); break;
+	case 2: sys_time_ns(); break;
+	default: sys_null(); break;
+	}
+}
+
+/* One point: path NULL for no calls. */
+static void indirect_point(volatile char *ws, unsigned long size, unsigned every, const char *path)
+{
+	unsigned long units = every / INDIRECT_INSNS_PER_UNIT, lines = size / INDIRECT_LINE, off = 0;
+	unsigned long n = (2 * lines + units - 1) / units;
+	unsigned cap = 32, win; /* bench_samples holds at least 32 */
+	char extra[96];
+	if (n < INDIRECT_MIN_CALLS)
+		n = INDIRECT_MIN_CALLS;
+	if (path)
+		syscall_path_set(path_of(path));
+	indirect_work(ws, size, &off, lines);
+	for (unsigned i = 0; path && i < 4; i++)
+		indirect_call(i);
+	win = bench_window();
+	for (unsigned long i = 0; i < n; i++) {
+		uint64_t t0 = tsc_begin();
+		indirect_work(ws, size, &off, units);
+		uint64_t t1 = tsc_end();
+		if (i < cap)
+			bench_samples[i] = bench_cycles(t0, t1);
+		if (path)
+			indirect_call((unsigned)i);
+	}
+	bench_window();
+	syscall_path_set(PATH_SYSCALL);
+	struct report_point pt;
+	bench_point_init(&pt, "indirect", path ? path : "none");
+	pt.syscall_cores = path ? plat_syscall_cores(path) : 0;
+	snprintf(extra, sizeof(extra), "working_set=%lu call_every=%u units_per_call=%lu unit=line",
+		 size, every, units);
+	pt.extra = extra;
+	pt.sim_window = win;
+	pt.sim_units = n * units;
+	pt.sim_user = 1;
+	report_result(&pt, bench_samples, n < cap ? (unsigned)n : cap);
+}
+
 static int bench_indirect(const struct bench_config *cfg)
 {
-	static const unsigned long sets[] = { 16 << 10, 256 << 10, 4 << 20 };
-	static const char *const modes[] = { "none", "syscall", "flexsc" };
-	unsigned n = cfg->iters / 10 < 200 ? 200 : cfg->iters / 10;
-	char extra[48];
-	for (unsigned s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
-		volatile char *ws = malloc(sets[s]);
+	(void)cfg;
+	for (unsigned s = 0; s < sizeof(indirect_sets) / sizeof(indirect_sets[0]); s++) {
+		volatile char *ws = malloc(indirect_sets[s]);
 		if (!ws)
 			return -ENOMEM;
-		for (unsigned m = 0; m < 3; m++) {
-			if (m == 2 && !ensure_flexsc())
-				continue;
-			syscall_path_set(m == 2 ? PATH_FLEXSC : PATH_SYSCALL);
-			for (unsigned i = 0; i < n + 10; i++) {
-				if (m)
-					some_calls();
-				uint64_t t0 = tsc_begin();
-				for (unsigned long off = 0; off < sets[s]; off += 64)
-					ws[off]++;
-				uint64_t t1 = tsc_end();
-				if (i >= 10)
-					bench_samples[i - 10] = bench_cycles(t0, t1);
-			}
-			syscall_path_set(PATH_SYSCALL);
-			struct report_point pt;
-			bench_point_init(&pt, "indirect", modes[m]);
-			pt.syscall_cores = m == 2 ? plat_syscall_cores("flexsc") : 0;
-			snprintf(extra, sizeof(extra), "working_set=%lu", sets[s]);
-			pt.extra = extra;
-			report_result(&pt, bench_samples, n);
+		for (unsigned k = 0; k < sizeof(indirect_every) / sizeof(indirect_every[0]); k++) {
+			indirect_point(ws, indirect_sets[s], indirect_every[k], NULL);
+			for (const char *const *p = plat_paths; *p; p++)
+				if (path_ok(path_of(*p)))
+					indirect_point(ws, indirect_sets[s], indirect_every[k], *p);
 		}
 		free((void *)ws);
 	}
@@ -244,8 +306,10 @@ static int server_point(const char *bench, const char *path, unsigned threads, u
 		return 0;
 	server_threads = threads;
 	server_ops_per_thread = ops;
-	unsigned reps = 5;
+	unsigned reps = 5, win = 0;
 	for (unsigned r = 0; r < reps + 1; r++) {
+		if (r == 1)
+			win = bench_window();
 		syscall_path_set(path_of(path));
 		uint64_t t0 = tsc_begin();
 		uthread_run(server_main, 0, 0);
@@ -254,6 +318,7 @@ static int server_point(const char *bench, const char *path, unsigned threads, u
 		if (r)
 			bench_samples[r - 1] = bench_cycles(t0, t1) / ((uint64_t)threads * ops);
 	}
+	bench_window();
 	struct report_stats st;
 	uint64_t copy[8];
 	memcpy(copy, bench_samples, reps * sizeof(uint64_t));
@@ -264,6 +329,8 @@ static int server_point(const char *bench, const char *path, unsigned threads, u
 	pt.syscall_cores = plat_syscall_cores(path);
 	pt.ops_per_sec = (unsigned long)(si.tsc_hz / (st.median ? st.median : 1));
 	pt.extra = "calls_per_op=4";
+	pt.sim_window = win;
+	pt.sim_units = (unsigned long)reps * threads * ops;
 	report_result(&pt, bench_samples, reps);
 	return 0;
 }

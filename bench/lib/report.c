@@ -119,6 +119,9 @@ void report_line(const struct report_point *pt, const struct report_stats *st, u
 	if (pt->ops_per_sec)
 		report_printf(" ops_per_sec=%lu", pt->ops_per_sec);
 	report_printf(" tsc_overhead=%lu", (unsigned long)pt->tsc_overhead);
+	if (pt->sim_window)
+		report_printf(" sim_window=%u sim_units=%lu%s", pt->sim_window, pt->sim_units,
+			      pt->sim_user ? " sim_scope=user" : "");
 	if (pt->extra && *pt->extra)
 		report_printf(" %s", pt->extra);
 	report_printf("\n");

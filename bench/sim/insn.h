@@ -1,0 +1,21 @@
+/* The instructions the simulation plugin recognises at translation time,
+ * apart from QEMU's header so that the host test can check them. */
+#ifndef SIM_INSN_H
+#define SIM_INSN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The SIMMARK_* kind of the n bytes of one instruction, or 0. */
+uint32_t insn_marker(const uint8_t *b, size_t n);
+
+enum insn_flush {
+	INSN_FLUSH_NONE,
+	INSN_FLUSH_CR3,     /* mov %reg,%cr3: 0F 22 /3 */
+	INSN_FLUSH_ALL,     /* invlpg m (0F 01 /7, memory operand), invpcid (66 0F 38 82) */
+};
+
+/* What the instruction does to the TLB. */
+enum insn_flush insn_flush(const uint8_t *b, size_t n);
+
+#endif

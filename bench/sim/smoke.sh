@@ -1,0 +1,79 @@
+#!/bin/bash
+# Smoke test of the simulation plugin in a real boot (make sim-test): boots
+# exless with init=simcheck (userlib/prog/simcheck.c) on one CPU under
+# scripts/qemu.sh --accel sim, twice, and checks the plugin's counts against
+# what simcheck says it did:
+#   loop      exactly the loop's user instructions, nothing else in user mode
+#   l1d_over  a working set twice the modeled L1d: one L1d miss per line (+-2%)
+#   l1d_fit   a quarter of it, warm: no L1d miss, no TLB walk
+#   cr3       after a process switch (CR3 writes): a TLB walk for each of its
+#             pages again (at most 4 more: stack and code pages)
+#   determinism: the two boots' counts are identical
+# Usage: bench/sim/smoke.sh KERNEL_IMG PLUGIN_SO. Last line "N passed, N failed".
+set -u
+[ $# -eq 2 ] || { echo "usage: bench/sim/smoke.sh KERNEL_IMG PLUGIN_SO" >&2; exit 2; }
+kernel=$1 plugin=$2
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(mktemp -d) || exit 1
+trap 'rm -rf "$out"' EXIT
+for i in 1 2; do
+	"$root/scripts/qemu.sh" --kernel "$kernel" --smp 1 --mem 512M --accel sim --timeout 120 \
+		--plugin "$plugin,out=$out/sim$i.txt" --append "init=simcheck" >"$out/boot$i.log" 2>&1 ||
+		{ tail -n 20 "$out/boot$i.log"; echo "0 passed, 1 failed"; exit 1; }
+done
+python3 - "$out" <<'PY'
+import re
+import sys
+
+d = sys.argv[1]
+passed = failed = 0
+
+
+def check(name, ok, detail):
+    global passed, failed
+    print("%s %s (%s)" % ("PASS" if ok else "FAIL", name, detail))
+    passed, failed = passed + ok, failed + (not ok)
+
+
+def kv(text):
+    return dict(re.findall(r"(\w+)=(\S+)", text))
+
+
+counts = {}
+for line in open("%s/sim1.txt" % d):
+    if line.startswith("@@SIM count "):
+        f = kv(line)
+        counts[(int(f["window"]), f["mode"])] = {k: int(v) for k, v in f.items()
+                                                 if k not in ("window", "cpu", "mode")}
+checks = {}
+for line in open("%s/boot1.log" % d):
+    m = re.search(r"@@SIMCHECK (\w+) ?(.*)", line)
+    if m:
+        checks[m.group(1)] = kv(m.group(2))
+check("simcheck ran to the end", "done" in checks and "error" not in checks, ", ".join(checks))
+
+
+def user(name, key):
+    return counts.get((int(checks[name]["window"]), "user"), {}).get(key, 0)
+
+
+if "done" in checks:
+    want = int(checks["loop"]["insns_user"])
+    check("loop: exact user instructions", user("loop", "insns") == want,
+          "%d counted, %d expected" % (user("loop", "insns"), want))
+    lines = int(checks["l1d_over"]["lines"])
+    got = user("l1d_over", "l1d_miss")
+    check("twice L1d: one miss per line", abs(got - lines) <= lines // 50,
+          "%d misses, %d lines" % (got, lines))
+    check("fits L1d: no miss after warm-up", user("l1d_fit", "l1d_miss") == 0
+          and user("l1d_fit", "tlb_miss") == 0,
+          "%d misses, %d walks" % (user("l1d_fit", "l1d_miss"), user("l1d_fit", "tlb_miss")))
+    pages = int(checks["cr3"]["pages"])
+    got = user("cr3", "tlb_miss")
+    check("CR3 write empties the TLB", pages <= got <= pages + 4,
+          "%d walks after the switch, %d pages touched" % (got, pages))
+same = open("%s/sim1.txt" % d).read() == open("%s/sim2.txt" % d).read()
+check("two boots, identical counts", same, "sim1.txt vs sim2.txt")
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(failed != 0)
+PY
