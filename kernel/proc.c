@@ -3,6 +3,7 @@
 #include "proc.h"
 #include "elf.h"
 #include "file.h"
+#include "vfs.h"
 #include "flexsc.h"
 #include "mm.h"
 #include "vm.h"
@@ -141,10 +142,18 @@ int proc_spawn(const char *name, char *const argv[], int argc, struct proc *pare
 	spin_init(&p->lock, "proc");
 	waitq_init(&p->child_exit);
 	strncpy0(p->name, name, sizeof(p->name));
-	for (int fd = 0; fd < 3; fd++) {
-		p->files[fd] = file_open("console", O_RDWR);
-		if (!p->files[fd])
-			goto fail_files;
+	/* A process's children get a copy of its descriptor table (pipes reach
+	 * them so); the kernel's get the console on 0, 1 and 2. */
+	if (parent && parent->thread) {
+		fd_inherit(p, parent);
+	} else {
+		for (int fd = 0; fd < 3; fd++) {
+			struct file *f;
+			r = vfs_open("/dev/console", O_RDWR, &f);
+			if (r)
+				goto fail_files;
+			p->files[fd] = f;
+		}
 	}
 	spin_lock(&proc_lock);
 	if (nprocs >= MAX_PROCS) {
@@ -160,9 +169,7 @@ int proc_spawn(const char *name, char *const argv[], int argc, struct proc *pare
 	thread_make_runnable(p->thread);
 	return p->pid;
 fail_files:
-	for (int fd = 0; fd < 3; fd++)
-		if (p->files[fd])
-			file_close(p->files[fd]);
+	fd_close_all(p);
 	thread_free(p->thread);
 fail:
 	if (p->as)
@@ -182,12 +189,7 @@ void proc_exit(int status)
 {
 	struct proc *p = current_proc();
 	flexsc_release(p); /* waits for entries syscall threads still run for us */
-	for (int fd = 0; fd < MAX_FDS; fd++) {
-		if (p->files[fd]) {
-			file_close(p->files[fd]);
-			p->files[fd] = 0;
-		}
-	}
+	fd_close_all(p);
 	as_switch(0);
 	as_destroy(p->as);
 	p->as = 0;

@@ -1,0 +1,356 @@
+/* Names and inodes: path lookup, open, and the calls that change the tree.
+ *
+ * One lock, ns_lock, guards the tree (every directory's entries, each
+ * inode's nlink, refs and parent), so a lookup, a create or a rename sees
+ * and leaves it whole. File data has the inode's own lock (ramfs.c).
+ * An inode lives while a directory entry names it (nlink) or a file or a
+ * call uses it (refs): an unlinked file that is still open keeps its data
+ * until the last close.
+ *
+ * A path with a leading '/' starts at the root; any other starts at /dev,
+ * so the device names of old, open("null"), still work. "." and ".." are
+ * understood; the root is its own parent. */
+#include "vfs.h"
+#include "ramfs.h"
+#include "file.h"
+#include "mm.h"
+#include "uaccess.h"
+#include "console.h"
+#include "panic.h"
+#include "abi/errno.h"
+
+/* The tree packed into the kernel image at build time (scripts/rootfs.sh). */
+struct rootfs_file {
+	const char *path;
+	const u8 *start, *end;
+};
+extern const struct rootfs_file rootfs_files[];
+extern const u64 rootfs_files_count;
+
+static struct spinlock ns_lock = SPINLOCK_INIT("namespace");
+static struct inode *root, *devdir;
+
+static bool is_dots(const char *name)
+{
+	return !strcmp(name, ".") || !strcmp(name, "..");
+}
+
+/* The entry name of dir, "." and ".." included, or NULL (ns_lock held). */
+static struct inode *step(struct inode *dir, const char *name)
+{
+	if (!name[0] || !strcmp(name, "."))
+		return dir;
+	if (!strcmp(name, ".."))
+		return dir->parent;
+	return ramfs_lookup(dir, name);
+}
+
+/* Resolve all of path but its last component: the directory it is in and
+ * its name there ("" for the root itself). ns_lock held. */
+static int walk(const char *path, struct inode **dir, char name[FS_NAME_MAX + 1])
+{
+	if (!path[0])
+		return -ENOENT;
+	struct inode *ip = path[0] == '/' ? root : devdir;
+	name[0] = 0;
+	for (const char *p = path;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *s = p;
+		while (*p && *p != '/')
+			p++;
+		if (p - s > FS_NAME_MAX)
+			return -ENAMETOOLONG;
+		if (name[0] && !(ip = step(ip, name)))
+			return -ENOENT;
+		if (ip->type != FT_DIR)
+			return -ENOTDIR;
+		memcpy(name, s, p - s);
+		name[p - s] = 0;
+	}
+	*dir = ip;
+	return 0;
+}
+
+/* A new inode of type named name in dir (ns_lock held). */
+static int create(struct inode *dir, const char *name, enum file_type type, struct inode **out)
+{
+	if (!dir->nlink)
+		return -ENOENT; /* dir itself was removed */
+	struct inode *ip;
+	int r = ramfs_inode_alloc(type, &ip);
+	if (r)
+		return r;
+	r = ramfs_link(dir, name, ip);
+	if (r) {
+		ramfs_inode_free(ip);
+		return r;
+	}
+	*out = ip;
+	return 0;
+}
+
+void inode_put(struct inode *ip)
+{
+	spin_lock(&ns_lock);
+	bool dead = --ip->refs == 0 && ip->nlink == 0;
+	spin_unlock(&ns_lock);
+	if (dead)
+		ramfs_inode_free(ip);
+}
+
+static void fill_stat(struct inode *ip, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->type = ip->type;
+	st->nlink = ip->nlink;
+	st->ino = ip->ino;
+	st->size = READ_ONCE(ip->size);
+}
+
+void inode_stat(struct file *f, struct stat *st)
+{
+	spin_lock(&ns_lock);
+	fill_stat(f->ip, st);
+	spin_unlock(&ns_lock);
+}
+
+static long regular_read(struct file *f, u64 buf, u64 n, u64 *off)
+{
+	return ramfs_read(f->ip, buf, n, off, true);
+}
+
+/* O_APPEND moves write()'s offset to the end; pwrite() keeps its own. */
+static long regular_write(struct file *f, u64 buf, u64 n, u64 *off)
+{
+	return ramfs_write(f->ip, buf, n, off, (f->flags & O_APPEND) && off == &f->off, true);
+}
+
+static long dir_rw(struct file *f, u64 buf, u64 n, u64 *off)
+{
+	(void)f, (void)buf, (void)n, (void)off;
+	return -EISDIR;
+}
+
+static const struct file_ops regular_ops = { regular_read, regular_write, inode_stat, 0, true };
+static const struct file_ops dir_ops = { dir_rw, dir_rw, inode_stat, 0, true };
+
+long vfs_open(const char *path, int flags, struct file **out)
+{
+	int acc = flags & O_ACCMODE;
+	if (acc == O_ACCMODE || (flags & ~(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND)))
+		return -EINVAL;
+	struct inode *dir, *ip = 0;
+	char name[FS_NAME_MAX + 1];
+	spin_lock(&ns_lock);
+	int r = walk(path, &dir, name);
+	if (!r && !(ip = step(dir, name)))
+		r = flags & O_CREAT ? create(dir, name, FT_FILE, &ip) : -ENOENT;
+	else if (!r && (flags & O_CREAT) && (flags & O_EXCL))
+		r = -EEXIST;
+	if (!r && ip->type == FT_DIR && acc != O_RDONLY)
+		r = -EISDIR;
+	if (!r)
+		ip->refs++;
+	spin_unlock(&ns_lock);
+	if (r)
+		return r;
+	if ((flags & O_TRUNC) && ip->type == FT_FILE && acc != O_RDONLY)
+		ramfs_truncate(ip);
+	const struct file_ops *ops = ip->type == FT_FILE ? &regular_ops : ip->type == FT_DIR ? &dir_ops : ip->dev;
+	struct file *f = file_alloc(ops, flags & (O_ACCMODE | O_APPEND), ip);
+	if (!f) {
+		inode_put(ip);
+		return -ENOMEM;
+	}
+	*out = f;
+	return 0;
+}
+
+int vfs_stat(const char *path, struct stat *st)
+{
+	struct inode *dir, *ip;
+	char name[FS_NAME_MAX + 1];
+	spin_lock(&ns_lock);
+	int r = walk(path, &dir, name);
+	if (!r && !(ip = step(dir, name)))
+		r = -ENOENT;
+	if (!r)
+		fill_stat(ip, st);
+	spin_unlock(&ns_lock);
+	return r;
+}
+
+int vfs_mkdir(const char *path)
+{
+	struct inode *dir, *ip;
+	char name[FS_NAME_MAX + 1];
+	spin_lock(&ns_lock);
+	int r = walk(path, &dir, name);
+	if (!r && step(dir, name))
+		r = -EEXIST;
+	if (!r)
+		r = create(dir, name, FT_DIR, &ip);
+	spin_unlock(&ns_lock);
+	return r;
+}
+
+/* Remove the file (or empty directory) at path; the inode goes at once if
+ * nothing uses it, else at its last inode_put. */
+static int remove(const char *path, bool want_dir)
+{
+	struct inode *dir, *ip = 0;
+	char name[FS_NAME_MAX + 1];
+	spin_lock(&ns_lock);
+	int r = walk(path, &dir, name);
+	if (!r && (!name[0] || is_dots(name)))
+		r = want_dir ? -EINVAL : -EISDIR; /* the root, "." or ".." */
+	else if (!r && !(ip = ramfs_lookup(dir, name)))
+		r = -ENOENT;
+	else if (!r && want_dir && ip->type != FT_DIR)
+		r = -ENOTDIR;
+	else if (!r && !want_dir && ip->type == FT_DIR)
+		r = -EISDIR;
+	else if (!r && want_dir && ip->nentries)
+		r = -ENOTEMPTY;
+	bool dead = false;
+	if (!r) {
+		ramfs_unlink(dir, name);
+		dead = ip->refs == 0;
+	}
+	spin_unlock(&ns_lock);
+	if (dead)
+		ramfs_inode_free(ip);
+	return r;
+}
+
+int vfs_unlink(const char *path) { return remove(path, false); }
+int vfs_rmdir(const char *path) { return remove(path, true); }
+
+/* Rename within the tree, atomically: an existing target of the same kind
+ * (a file, or an empty directory) is replaced. */
+int vfs_rename(const char *from, const char *to)
+{
+	struct inode *odir, *ndir, *src = 0, *dst = 0;
+	char oname[FS_NAME_MAX + 1], nname[FS_NAME_MAX + 1];
+	spin_lock(&ns_lock);
+	int r = walk(from, &odir, oname);
+	if (!r)
+		r = walk(to, &ndir, nname);
+	if (!r && (!oname[0] || is_dots(oname) || !nname[0] || is_dots(nname)))
+		r = -EINVAL;
+	if (!r && !(src = ramfs_lookup(odir, oname)))
+		r = -ENOENT;
+	if (!r)
+		dst = ramfs_lookup(ndir, nname);
+	if (r || src == dst)
+		goto out;
+	for (struct inode *d = ndir; src->type == FT_DIR; d = d->parent) {
+		if (d == src) {
+			r = -EINVAL; /* into its own subtree */
+			goto out;
+		}
+		if (d == root)
+			break;
+	}
+	if (!ndir->nlink)
+		r = -ENOENT;
+	else if (dst && src->type == FT_DIR && dst->type != FT_DIR)
+		r = -ENOTDIR;
+	else if (dst && src->type == FT_DIR && dst->nentries)
+		r = -ENOTEMPTY;
+	else if (dst && src->type != FT_DIR && dst->type == FT_DIR)
+		r = -EISDIR;
+	else if (!dst && ndir != odir && ramfs_dir_full(ndir))
+		r = -ENOSPC;
+	if (r)
+		goto out;
+	if (dst)
+		ramfs_unlink(ndir, nname);
+	ramfs_move(odir, oname, ndir, nname);
+out:;
+	bool dead = !r && dst && dst != src && dst->refs == 0;
+	spin_unlock(&ns_lock);
+	if (dead)
+		ramfs_inode_free(dst);
+	return r;
+}
+
+long vfs_readdir(struct file *f, u64 user_buf, u64 max)
+{
+	struct inode *dir = f->ip;
+	if (!dir || dir->type != FT_DIR)
+		return -ENOTDIR;
+	long n = 0;
+	for (; (u64)n < max; n++) {
+		struct dirent d;
+		spin_lock(&ns_lock);
+		spin_lock(&dir->lock);
+		bool more = ramfs_dir_entry(dir, f->off, &d);
+		f->off += more;
+		spin_unlock(&dir->lock);
+		spin_unlock(&ns_lock);
+		if (!more)
+			break;
+		if (copy_to_user(user_buf + n * sizeof(d), &d, sizeof(d))) {
+			spin_lock(&dir->lock);
+			f->off--;
+			spin_unlock(&dir->lock);
+			return n ? n : -EFAULT;
+		}
+	}
+	return n;
+}
+
+/* mkdir -p of path's directories (boot only). */
+static void make_parents(const char *path)
+{
+	char buf[FS_PATH_MAX];
+	strncpy0(buf, path, sizeof(buf));
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		int r = vfs_mkdir(buf);
+		if (r && r != -EEXIST)
+			panic("vfs: mkdir %s: error %d", buf, r);
+		*p = '/';
+	}
+}
+
+void vfs_init(void)
+{
+	if (ramfs_inode_alloc(FT_DIR, &root))
+		panic("vfs: no memory for the root");
+	root->parent = root;
+	root->nlink = 1; /* named by itself: never removed */
+	root->refs = 1;
+	if (vfs_mkdir("/dev") || vfs_mkdir("/tmp"))
+		panic("vfs: cannot make /dev and /tmp");
+	devdir = ramfs_lookup(root, "dev");
+	devdir->refs = 1; /* kept: relative paths start here */
+	for (u64 i = 0; i < ndevices; i++) {
+		struct inode *ip;
+		if (create(devdir, devices[i].name, FT_DEV, &ip))
+			panic("vfs: cannot make /dev/%s", devices[i].name);
+		ip->dev = devices[i].ops;
+	}
+	u64 bytes = 0;
+	for (u64 i = 0; i < rootfs_files_count; i++) {
+		const struct rootfs_file *rf = &rootfs_files[i];
+		struct file *f;
+		make_parents(rf->path);
+		long r = vfs_open(rf->path, O_WRONLY | O_CREAT | O_EXCL, &f);
+		u64 n = rf->end - rf->start, off = 0;
+		if (!r && (r = ramfs_write(f->ip, (u64)rf->start, n, &off, false, false)) == (long)n)
+			r = 0;
+		if (r)
+			panic("vfs: cannot unpack %s: error %ld", rf->path, r);
+		file_close(f);
+		bytes += n;
+	}
+	kprintf("vfs: ramfs with /dev (%lu devices), /tmp and %lu packed files (%lu bytes)\n", ndevices,
+		rootfs_files_count, bytes);
+}
