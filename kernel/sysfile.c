@@ -8,6 +8,9 @@
 #include "uaccess.h"
 #include "mm.h"
 #include "syscall.h"
+#include "time.h"
+#include "test.h"
+#include "console.h"
 #include "abi/errno.h"
 #include "abi/syscall.h"
 
@@ -188,4 +191,20 @@ long sys_pipe(u64 ufds)
 		return -EFAULT;
 	}
 	return 0;
+}
+
+/* The user suite once over each way in; the kernel's memory afterwards is
+ * what it was before, to the page and the heap byte. */
+KTEST(fs_user_suite_every_path)
+{
+	static const char *const paths[] = { "int80", "syscall", "sysenter", "flexsc" };
+	KEXPECT_EQ(ktest_run_user("utrue", 0), 0); /* warm: first-use allocations */
+	u64 pages = pmm_free_pages(), heap = kmalloc_bytes_in_use();
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		u64 t0 = ktime_ns();
+		KEXPECT_EQ(ktest_run_user("utest_fs", paths[i]), 0);
+		kprintf("    # utest_fs %s: %lu ms\n", paths[i], (ktime_ns() - t0) / 1000000);
+	}
+	KEXPECT_EQ(pmm_free_pages(), pages);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
