@@ -17,6 +17,7 @@
 #include "uaccess.h"
 #include "console.h"
 #include "panic.h"
+#include "test.h"
 #include "abi/errno.h"
 
 /* The tree packed into the kernel image at build time (scripts/rootfs.sh). */
@@ -353,4 +354,115 @@ void vfs_init(void)
 	}
 	kprintf("vfs: ramfs with /dev (%lu devices), /tmp and %lu packed files (%lu bytes)\n", ndevices,
 		rootfs_files_count, bytes);
+}
+
+/* Every packed document has the bytes of scripts/rootfs.sh's rule, and the
+ * sizes span 1 KiB .. 64 KiB. */
+KTEST(vfs_packed_documents_unpacked)
+{
+	u8 *buf = kmalloc(FS_FILE_MAX / 16);
+	u64 docs = 0, smallest = ~0ul, largest = 0;
+	for (u64 i = 0; i < rootfs_files_count; i++) {
+		const struct rootfs_file *rf = &rootfs_files[i];
+		if (strncmp(rf->path, "/www/doc-", 9))
+			continue;
+		u64 n = 0, off = 0;
+		for (const char *p = rf->path + 9; *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (*p - '0');
+		struct file *f;
+		KEXPECT_EQ(vfs_open(rf->path, O_RDONLY, &f), 0);
+		KEXPECT_EQ(ramfs_read(f->ip, (u64)buf, FS_FILE_MAX / 16, &off, false), n);
+		u64 bad = 0;
+		for (u64 j = 0; j < n; j++)
+			bad += buf[j] != (j % 64 == 63 ? '\n' : 'a' + (j * 7 + n / 1024) % 26);
+		KEXPECT_EQ(bad, 0);
+		KEXPECT_EQ(memcmp(buf, rf->start, n), 0);
+		file_close(f);
+		docs++;
+		smallest = MIN(smallest, n);
+		largest = MAX(largest, n);
+	}
+	KEXPECT(docs > 1);
+	KEXPECT_EQ(smallest, 1024);
+	KEXPECT_EQ(largest, 65536);
+	kfree(buf);
+}
+
+/* An unlinked file's pages stay while it is open and come back, with every
+ * heap byte, at the last close. */
+KTEST(vfs_unlinked_open_file_freed_at_last_close)
+{
+	static u8 data[3 * PAGE_SIZE + 100];
+	for (u64 i = 0; i < sizeof(data); i++)
+		data[i] = (u8)(i * 7);
+	u64 pages = pmm_free_pages(), heap = kmalloc_bytes_in_use(), used = ramfs_pages_used();
+	struct file *f, *g;
+	u64 off = 0;
+	KEXPECT_EQ(vfs_open("/tmp/kt-unlinked", O_CREAT | O_EXCL | O_RDWR, &f), 0);
+	KEXPECT_EQ(ramfs_write(f->ip, (u64)data, sizeof(data), &off, false, false), sizeof(data));
+	KEXPECT_EQ(ramfs_pages_used(), used + 4);
+	g = file_dup(f);
+	KEXPECT_EQ(vfs_unlink("/tmp/kt-unlinked"), 0);
+	struct stat st;
+	KEXPECT_EQ(vfs_stat("/tmp/kt-unlinked", &st), -ENOENT);
+	file_close(f);
+	KEXPECT_EQ(ramfs_pages_used(), used + 4); /* g still has it open */
+	static u8 back[sizeof(data)];
+	off = 0;
+	KEXPECT_EQ(ramfs_read(g->ip, (u64)back, sizeof(back), &off, false), sizeof(back));
+	KEXPECT_EQ(memcmp(back, data, sizeof(data)), 0);
+	file_close(g);
+	KEXPECT_EQ(ramfs_pages_used(), used);
+	KEXPECT_EQ(pmm_free_pages(), pages);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
+
+/* Both CPUs change the tree at once, in their own names and in shared ones:
+ * every call succeeds or fails as it may, and nothing is lost or leaked. */
+static int tree_errors;
+
+static void tree_worker(void *arg, int cpu)
+{
+	(void)arg;
+	char file[32], dir[32], moved[48];
+	snprintf(file, sizeof(file), "/tmp/kt-f%d", cpu);
+	snprintf(dir, sizeof(dir), "/tmp/kt-d%d", cpu);
+	snprintf(moved, sizeof(moved), "%s/f", dir);
+	u8 data[300];
+	for (int i = 0; i < 150; i++) {
+		struct file *f;
+		struct stat st;
+		u64 off = 0;
+		memset(data, cpu * 16 + i, sizeof(data));
+		int bad = vfs_open(file, O_CREAT | O_EXCL | O_RDWR, &f) != 0;
+		if (!bad) {
+			bad |= ramfs_write(f->ip, (u64)data, sizeof(data), &off, false, false) != sizeof(data);
+			file_close(f);
+		}
+		bad |= vfs_mkdir(dir) != 0;
+		bad |= vfs_rename(file, moved) != 0;
+		bad |= vfs_stat(moved, &st) != 0 || st.size != sizeof(data);
+		/* Shared: whoever wins, the name ends up with one inode. */
+		if (!vfs_open("/tmp/kt-shared", O_CREAT | O_RDWR, &f))
+			file_close(f);
+		int r = vfs_rename("/tmp/kt-shared", "/tmp/kt-shared2");
+		bad |= r && r != -ENOENT;
+		bad |= vfs_unlink(moved) != 0;
+		bad |= vfs_rmdir(dir) != 0;
+		if (bad)
+			__atomic_add_fetch(&tree_errors, 1, __ATOMIC_RELAXED);
+	}
+}
+
+KTEST_SMP(vfs_tree_changes_on_every_cpu)
+{
+	u64 pages = pmm_free_pages(), heap = kmalloc_bytes_in_use(), inodes = ramfs_inodes_used();
+	tree_errors = 0;
+	ktest_on_each_cpu(tree_worker, 0);
+	KEXPECT_EQ(tree_errors, 0);
+	vfs_unlink("/tmp/kt-shared");
+	KEXPECT_EQ(vfs_unlink("/tmp/kt-shared2"), 0);
+	KEXPECT_EQ(ramfs_inodes_used(), inodes);
+	KEXPECT_EQ(pmm_free_pages(), pages);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
