@@ -938,7 +938,7 @@ static void test_shell(void)
 	HAS("\nhello world\n");
 	HAS("frobnicate: no such command");
 	HAS("  PID  PPID STATE      CPU  PAGES NAME\n");
-	HAS("    1     0 3 sleeping   0     12 init\n");
+	HAS("    1     0 sleeping     0     12 init\n");
 	HAS("prog: exit 3\n");
 	HAS("nosuch: no such program or device\n");
 	HAS("[101] prog\n");
@@ -959,7 +959,7 @@ static void test_shell(void)
 	HAS("\nvia flexsc\n");
 	CHECK(host_strstr(out, "after exit") == NULL);
 	CHECK(host_strstr(out, "wait:") == NULL);
-	CHECK(host_strcmp(shim_spawn_log(), "prog a b\nprog x\nprog\nbench_all -q\n") == 0);
+	CHECK(host_strcmp(shim_spawn_log(), "prog a b\nprog x\nprog\nbench_all bench.format=table -q\n") == 0);
 	CHECK(syscall_path_get() == PATH_SYSCALL);
 #undef HAS
 }
