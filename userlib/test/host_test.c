@@ -246,7 +246,7 @@ static void test_strings(void)
 	CHECK(strtoul("18446744073709551615", NULL, 10) == ULONG_MAX);
 	CHECK(strtoul("12ab", &end, 10) == 12 && host_strcmp(end, "ab") == 0);
 	CHECK(strtol("-0x10", NULL, 0) == -16 && strtol("z", NULL, 36) == 35);
-	CHECK(host_strcmp(strerror(-ENOENT), "no such program or device") == 0);
+	CHECK(host_strcmp(strerror(-ENOENT), "no such file or directory") == 0);
 	CHECK(host_strcmp(strerror(ENOSYS), "no such system call") == 0);
 	CHECK(host_strcmp(strerror(0), "success") == 0);
 	CHECK(host_strcmp(strerror(1000), "unknown error") == 0);
@@ -940,7 +940,7 @@ static void test_shell(void)
 	HAS("  PID  PPID STATE      CPU  PAGES NAME\n");
 	HAS("    1     0 sleeping     0     12 init\n");
 	HAS("prog: exit 3\n");
-	HAS("nosuch: no such program or device\n");
+	HAS("nosuch: no such file or directory\n");
 	HAS("[101] prog\n");
 	HAS("[101] exit 3\n");
 	HAS("prog: exit 3, ");
