@@ -38,8 +38,14 @@ const struct user_program *userprog_find(const char *name)
 	return 0;
 }
 
+/* The console the kernel's children get on 0, 1 and 2: opened once, so it
+ * stays theirs whatever becomes of the name /dev/console. */
+static struct file *console;
+
 void proc_init(void)
 {
+	if (vfs_open("/dev/console", O_RDWR, &console))
+		panic("proc: no /dev/console");
 	kprintf("proc: %lu user programs built in\n", user_programs_count);
 }
 
@@ -144,17 +150,11 @@ int proc_spawn(const char *name, char *const argv[], int argc, struct proc *pare
 	strncpy0(p->name, name, sizeof(p->name));
 	/* A process's children get a copy of its descriptor table (pipes reach
 	 * them so); the kernel's get the console on 0, 1 and 2. */
-	if (parent && parent->thread) {
+	if (parent && parent->thread)
 		fd_inherit(p, parent);
-	} else {
-		for (int fd = 0; fd < 3; fd++) {
-			struct file *f;
-			r = vfs_open("/dev/console", O_RDWR, &f);
-			if (r)
-				goto fail_files;
-			p->files[fd] = f;
-		}
-	}
+	else
+		for (int fd = 0; fd < 3; fd++)
+			p->files[fd] = file_dup(console);
 	spin_lock(&proc_lock);
 	if (nprocs >= MAX_PROCS) {
 		spin_unlock(&proc_lock);
@@ -450,4 +450,12 @@ KTEST(elf_loader_rejects_malformed_images)
 	as_destroy(as);
 	KEXPECT_EQ(pmm_free_pages(), before);
 	kfree(copy);
+}
+
+/* The kernel's children get the console even when its name is gone. */
+KTEST(user_spawn_console_without_its_name)
+{
+	KEXPECT_EQ(vfs_rename("/dev/console", "/dev/kt-console"), 0);
+	KEXPECT_EQ(krun("utrue", "5", 0), 5);
+	KEXPECT_EQ(vfs_rename("/dev/kt-console", "/dev/console"), 0);
 }
