@@ -570,7 +570,14 @@ static void pipe_writers(void)
 	int next[WRITERS] = { 0 }, bad = 0;
 	long total = 0, have = 0;
 	static char rec[REC * 8];
-	for (long r; (r = sys_read(p[0], (long)rec + have, sizeof(rec) - have)) > 0;) {
+	/* Let the writers fill the pipe and block; then reads of 100 bytes, each
+	 * followed (for a while) by a yield to them, leave room for less than a
+	 * record, which a writer must not take. */
+	sys_sleep_ns(20000000);
+	long reads = 0;
+	for (long r; (r = sys_read(p[0], (long)rec + have, 100)) > 0;) {
+		if (reads++ < 200)
+			sys_yield();
 		have += r;
 		long whole = have / REC * REC;
 		for (long off = 0; off < whole; off += REC) {
