@@ -18,6 +18,7 @@
 #include "console.h"
 #include "panic.h"
 #include "test.h"
+#include "arch/x86_64/percpu.h"
 #include "abi/errno.h"
 
 /* The tree packed into the kernel image at build time (scripts/rootfs.sh). */
@@ -463,6 +464,53 @@ KTEST_SMP(vfs_tree_changes_on_every_cpu)
 	vfs_unlink("/tmp/kt-shared");
 	KEXPECT_EQ(vfs_unlink("/tmp/kt-shared2"), 0);
 	KEXPECT_EQ(ramfs_inodes_used(), inodes);
+	KEXPECT_EQ(pmm_free_pages(), pages);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
+
+/* Both CPUs append records to one O_APPEND file at once: every record lands
+ * whole, none overwrites another. */
+#define APPEND_RECS 300
+#define APPEND_REC 50
+
+static void append_worker(void *arg, int cpu)
+{
+	struct file *f = arg;
+	u8 rec[APPEND_REC];
+	for (int i = 0; i < APPEND_RECS; i++) {
+		memset(rec, 'A' + cpu, sizeof(rec));
+		rec[0] = (u8)i;
+		u64 off = 0;
+		if (ramfs_write(f->ip, (u64)rec, sizeof(rec), &off, true, false) != sizeof(rec))
+			__atomic_add_fetch(&tree_errors, 1, __ATOMIC_RELAXED);
+	}
+}
+
+KTEST_SMP(vfs_appends_from_every_cpu)
+{
+	u64 pages = pmm_free_pages(), heap = kmalloc_bytes_in_use();
+	struct file *f;
+	tree_errors = 0;
+	KEXPECT_EQ(vfs_open("/tmp/kt-append", O_CREAT | O_EXCL | O_RDWR | O_APPEND, &f), 0);
+	ktest_on_each_cpu(append_worker, f);
+	KEXPECT_EQ(tree_errors, 0);
+	u64 n = (u64)ncpus * APPEND_RECS * APPEND_REC, off = 0;
+	u8 *buf = kmalloc(n);
+	KEXPECT_EQ(ramfs_read(f->ip, (u64)buf, n + 1, &off, false), n);
+	int next[MAX_CPUS] = { 0 }, bad = 0;
+	for (u64 r = 0; r < n; r += APPEND_REC) {
+		int cpu = buf[r + 1] - 'A';
+		if (cpu < 0 || cpu >= ncpus || buf[r] != (u8)next[cpu]++)
+			bad++;
+		for (int j = 2; j < APPEND_REC; j++)
+			bad += buf[r + j] != buf[r + 1];
+	}
+	KEXPECT_EQ(bad, 0);
+	for (int c = 0; c < ncpus; c++)
+		KEXPECT_EQ(next[c], APPEND_RECS);
+	kfree(buf);
+	file_close(f);
+	KEXPECT_EQ(vfs_unlink("/tmp/kt-append"), 0);
 	KEXPECT_EQ(pmm_free_pages(), pages);
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
