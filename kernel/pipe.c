@@ -26,6 +26,7 @@ struct pipe {
 
 _Static_assert(PIPE_SIZE == PAGE_SIZE, "a pipe's ring is one page");
 
+/* Block until there are bytes or no writer; take up to n of them. */
 static long pipe_read(struct file *f, u64 ubuf, u64 n, u64 *off)
 {
 	(void)off;
@@ -53,6 +54,7 @@ static long pipe_read(struct file *f, u64 ubuf, u64 n, u64 *off)
 	return done ? (long)done : r;
 }
 
+/* Put all n bytes in, blocking while the ring is full. */
 static long pipe_write(struct file *f, u64 ubuf, u64 n, u64 *off)
 {
 	(void)off;
@@ -86,6 +88,7 @@ static long pipe_write(struct file *f, u64 ubuf, u64 n, u64 *off)
 	return done ? (long)done : r;
 }
 
+/* A pipe's stat: its type and the bytes it holds. */
 static void pipe_stat(struct file *f, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -93,6 +96,8 @@ static void pipe_stat(struct file *f, struct stat *st)
 	st->size = READ_ONCE(f->pipe->tail) - READ_ONCE(f->pipe->head);
 }
 
+/* The last close of one end's file: the other end's sleepers see it; the
+ * pipe goes with the last file of both ends. */
 static void pipe_release(struct file *f)
 {
 	struct pipe *p = f->pipe;

@@ -77,6 +77,7 @@ long sys_pwrite(u64 fd, u64 buf, u64 n, u64 off)
 	return rw(fd, buf, n, &o, true);
 }
 
+/* lseek(fd, off, SEEK_*) -> the new offset; regular files and directories only. */
 long sys_lseek(u64 fd, u64 off, u64 whence)
 {
 	struct file *f = fd_get(fd);
@@ -141,6 +142,7 @@ long sys_rename(u64 ufrom, u64 uto)
 	return r ? r : vfs_rename(from, to);
 }
 
+/* readdir(fd, struct dirent *buf, max) -> entries stored, 0 at the end. */
 long sys_readdir(u64 fd, u64 ubuf, u64 max)
 {
 	if (max > FS_DIR_MAX)
@@ -166,6 +168,7 @@ long sys_dup(u64 fd)
 
 long sys_dup2(u64 fd, u64 newfd) { return fd_dup2(fd, newfd); }
 
+/* pipe(int fds[2]): fds[0] the read end, fds[1] the write end. */
 long sys_pipe(u64 ufds)
 {
 	if (!user_range_ok(ufds, 2 * sizeof(int), true))

@@ -103,6 +103,7 @@ void inode_put(struct inode *ip)
 		ramfs_inode_free(ip);
 }
 
+/* What stat reports of ip (ns_lock held). */
 static void fill_stat(struct inode *ip, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -119,6 +120,7 @@ void inode_stat(struct file *f, struct stat *st)
 	spin_unlock(&ns_lock);
 }
 
+/* A regular file's read (pread: off is its own). */
 static long regular_read(struct file *f, u64 buf, u64 n, u64 *off)
 {
 	return ramfs_read(f->ip, buf, n, off, true);
@@ -130,6 +132,7 @@ static long regular_write(struct file *f, u64 buf, u64 n, u64 *off)
 	return ramfs_write(f->ip, buf, n, off, (f->flags & O_APPEND) && off == &f->off, true);
 }
 
+/* A directory is read with readdir only. */
 static long dir_rw(struct file *f, u64 buf, u64 n, u64 *off)
 {
 	(void)f, (void)buf, (void)n, (void)off;

@@ -35,7 +35,8 @@ int vfs_unlink(const char *path);
 int vfs_mkdir(const char *path);
 int vfs_rmdir(const char *path);
 int vfs_rename(const char *from, const char *to);
-/* readdir on an open directory: entries from *index on, at most max. */
+/* Up to max entries of the directory open as f, from its offset on, into
+ * user_buf; the count (0 at the end) or -errno. */
 long vfs_readdir(struct file *f, u64 user_buf, u64 max);
 void inode_put(struct inode *ip);
 void inode_stat(struct file *f, struct stat *st); /* file_ops.stat of inode-backed files */
