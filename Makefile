@@ -102,17 +102,24 @@ $(B)/userprogs.S: $(USER_ELFS) scripts/userprogs.sh
 $(B)/userprogs.o: $(B)/userprogs.S
 	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 
+# The packed file tree (rootfs/ and generated documents), unpacked into
+# the RAM file system at boot.
+$(B)/rootfs.S: $(shell find rootfs -type f) scripts/rootfs.sh | $(SETUP_STAMP)
+	scripts/rootfs.sh rootfs $(B)/rootfs-gen > $@
+$(B)/rootfs.o: $(B)/rootfs.S
+	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
 # Link twice: the second time with the symbol table of the first. Text comes
 # first in the image, so its addresses do not move between the two.
 KLINK = $(LD) -n -nostdlib -z noexecstack --no-warn-rwx-segments -z max-page-size=4096 -T kernel/arch/x86_64/kernel.ld
 $(B)/ksyms0.o: | $(SETUP_STAMP)
 	@mkdir -p $(B) && echo '.section .ksyms, "a"' | $(CC) -Wa,--noexecstack -c -x assembler - -o $@
-$(B)/exless.pass1.elf: $(KERNEL_OBJS) $(B)/userprogs.o $(B)/ksyms0.o kernel/arch/x86_64/kernel.ld
-	$(KLINK) -o $@ $(KERNEL_OBJS) $(B)/userprogs.o $(B)/ksyms0.o
+$(B)/exless.pass1.elf: $(KERNEL_OBJS) $(B)/userprogs.o $(B)/rootfs.o $(B)/ksyms0.o kernel/arch/x86_64/kernel.ld
+	$(KLINK) -o $@ $(KERNEL_OBJS) $(B)/userprogs.o $(B)/rootfs.o $(B)/ksyms0.o
 $(B)/ksyms.o: $(B)/exless.pass1.elf scripts/ksyms.sh
 	scripts/ksyms.sh $< | $(CC) -Wa,--noexecstack -c -x assembler - -o $@
 $(KERNEL_ELF): $(B)/exless.pass1.elf $(B)/ksyms.o
-	$(KLINK) -o $@ $(KERNEL_OBJS) $(B)/userprogs.o $(B)/ksyms.o
+	$(KLINK) -o $@ $(KERNEL_OBJS) $(B)/userprogs.o $(B)/rootfs.o $(B)/ksyms.o
 	@cmp -s <(nm $< | grep -i ' t ') <(nm $@ | grep -i ' t ') || { echo "kernel text moved between links"; exit 1; }
 # QEMU's Multiboot loader takes ELF32 only.
 $(KERNEL_IMG): $(KERNEL_ELF)

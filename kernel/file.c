@@ -1,6 +1,7 @@
-/* Devices and file descriptors. A new stream device is one more entry in
- * devices[], with its read and write. */
+/* Open files, the devices of /dev, and per-process descriptor tables. A
+ * new stream device is one more entry in devices[], with its operations. */
 #include "file.h"
+#include "vfs.h"
 #include "proc.h"
 #include "console.h"
 #include "uaccess.h"
@@ -9,9 +10,9 @@
 #include "abi/errno.h"
 #include "abi/syscall.h"
 
-static long console_dev_read(struct file *f, u64 buf, u64 n)
+static long console_dev_read(struct file *f, u64 buf, u64 n, u64 *off)
 {
-	(void)f;
+	(void)f, (void)off;
 	char tmp[256];
 	long got = console_read(tmp, MIN(n, sizeof(tmp)));
 	if (got > 0 && copy_to_user(buf, tmp, got))
@@ -19,9 +20,9 @@ static long console_dev_read(struct file *f, u64 buf, u64 n)
 	return got;
 }
 
-static long console_dev_write(struct file *f, u64 buf, u64 n)
+static long console_dev_write(struct file *f, u64 buf, u64 n, u64 *off)
 {
-	(void)f;
+	(void)f, (void)off;
 	char tmp[256];
 	for (u64 done = 0; done < n;) {
 		u64 chunk = MIN(n - done, sizeof(tmp));
@@ -33,46 +34,47 @@ static long console_dev_write(struct file *f, u64 buf, u64 n)
 	return (long)n;
 }
 
-static long null_read(struct file *f, u64 buf, u64 n)
+static long null_read(struct file *f, u64 buf, u64 n, u64 *off)
 {
-	(void)f, (void)buf, (void)n;
+	(void)f, (void)buf, (void)n, (void)off;
 	return 0;
 }
 
 /* Like Linux's /dev/null: accepts the bytes without reading them. */
-static long null_write(struct file *f, u64 buf, u64 n)
+static long null_write(struct file *f, u64 buf, u64 n, u64 *off)
 {
-	(void)f, (void)buf;
+	(void)f, (void)buf, (void)off;
 	return (long)n;
 }
 
-static long zero_read(struct file *f, u64 buf, u64 n)
+static long zero_read(struct file *f, u64 buf, u64 n, u64 *off)
 {
-	(void)f;
+	(void)f, (void)off;
 	long r = clear_user(buf, n);
 	return r ? r : (long)n;
 }
 
-static const struct device devices[] = {
-	{ "console", console_dev_read, console_dev_write },
-	{ "null", null_read, null_write },
-	{ "zero", zero_read, null_write },
-};
+static const struct file_ops console_ops = { console_dev_read, console_dev_write, inode_stat, 0, false };
+static const struct file_ops null_ops = { null_read, null_write, inode_stat, 0, false };
+static const struct file_ops zero_ops = { zero_read, null_write, inode_stat, 0, false };
 
-struct file *file_open(const char *name, int mode)
+const struct device devices[] = {
+	{ "console", &console_ops },
+	{ "null", &null_ops },
+	{ "zero", &zero_ops },
+};
+const u64 ndevices = ARRAY_SIZE(devices);
+
+struct file *file_alloc(const struct file_ops *ops, int flags, struct inode *ip)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
-		if (strcmp(devices[i].name, name))
-			continue;
-		struct file *f = kmalloc(sizeof(*f));
-		if (!f)
-			return 0;
-		f->dev = &devices[i];
-		f->mode = mode;
-		f->refs = 1;
-		return f;
-	}
-	return 0;
+	struct file *f = kmalloc(sizeof(*f));
+	if (!f)
+		return 0;
+	f->ops = ops;
+	f->flags = flags;
+	f->ip = ip;
+	f->refs = 1;
+	return f;
 }
 
 struct file *file_dup(struct file *f)
@@ -83,13 +85,18 @@ struct file *file_dup(struct file *f)
 
 void file_close(struct file *f)
 {
-	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		kfree(f);
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (f->ops->release)
+		f->ops->release(f);
+	if (f->ip)
+		inode_put(f->ip);
+	kfree(f);
 }
 
 /* The open file at fd with a reference taken (a syscall thread may use it
  * while the process closes it), or NULL. */
-static struct file *fd_get(u64 fd)
+struct file *fd_get(u64 fd)
 {
 	struct proc *p = current_proc();
 	if (fd >= MAX_FDS)
@@ -100,18 +107,9 @@ static struct file *fd_get(u64 fd)
 	return f;
 }
 
-long sys_open(u64 uname, u64 mode)
+int fd_install(struct file *f)
 {
-	char name[32];
-	long r = strncpy_from_user(name, uname, sizeof(name));
-	if (r < 0)
-		return r;
-	if (mode > O_RDWR)
-		return -EINVAL;
 	struct proc *p = current_proc();
-	struct file *f = file_open(name, (int)mode);
-	if (!f)
-		return -ENOENT;
 	spin_lock(&p->lock);
 	int fd = 0;
 	while (fd < MAX_FDS && p->files[fd])
@@ -119,14 +117,10 @@ long sys_open(u64 uname, u64 mode)
 	if (fd < MAX_FDS)
 		p->files[fd] = f;
 	spin_unlock(&p->lock);
-	if (fd == MAX_FDS) {
-		file_close(f);
-		return -EMFILE;
-	}
-	return fd;
+	return fd < MAX_FDS ? fd : -EMFILE;
 }
 
-long sys_close(u64 fd)
+int fd_close(u64 fd)
 {
 	struct proc *p = current_proc();
 	if (fd >= MAX_FDS)
@@ -141,36 +135,39 @@ long sys_close(u64 fd)
 	return 0;
 }
 
-long sys_read(u64 fd, u64 buf, u64 n)
+int fd_dup2(u64 fd, u64 newfd)
 {
-	struct file *f = fd_get(fd);
-	long r;
-	if (!f || f->mode == O_WRONLY)
-		r = -EBADF;
-	else if ((i64)n < 0)
-		r = -EINVAL;
-	else if (!user_range_ok(buf, n, true))
-		r = -EFAULT;
-	else
-		r = f->dev->read(f, buf, n);
-	if (f)
-		file_close(f);
-	return r;
+	struct proc *p = current_proc();
+	if (fd >= MAX_FDS || newfd >= MAX_FDS)
+		return -EBADF;
+	spin_lock(&p->lock);
+	struct file *f = p->files[fd], *old = 0;
+	if (f && fd != newfd) {
+		old = p->files[newfd];
+		p->files[newfd] = file_dup(f);
+	}
+	spin_unlock(&p->lock);
+	if (old)
+		file_close(old);
+	return f ? (int)newfd : -EBADF;
 }
 
-long sys_write(u64 fd, u64 buf, u64 n)
+void fd_inherit(struct proc *child, struct proc *parent)
 {
-	struct file *f = fd_get(fd);
-	long r;
-	if (!f || f->mode == O_RDONLY)
-		r = -EBADF;
-	else if ((i64)n < 0)
-		r = -EINVAL;
-	else if (!user_range_ok(buf, n, false))
-		r = -EFAULT;
-	else
-		r = f->dev->write(f, buf, n);
-	if (f)
-		file_close(f);
-	return r;
+	spin_lock(&parent->lock);
+	for (int fd = 0; fd < MAX_FDS; fd++)
+		child->files[fd] = parent->files[fd] ? file_dup(parent->files[fd]) : 0;
+	spin_unlock(&parent->lock);
+}
+
+void fd_close_all(struct proc *p)
+{
+	for (int fd = 0; fd < MAX_FDS; fd++) {
+		spin_lock(&p->lock);
+		struct file *f = p->files[fd];
+		p->files[fd] = 0;
+		spin_unlock(&p->lock);
+		if (f)
+			file_close(f);
+	}
 }

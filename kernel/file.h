@@ -1,30 +1,55 @@
-/* Open files over devices: one table of devices, no special cases. */
+/* Open files and per-process descriptor tables. Devices, regular files,
+ * directories and pipes all implement one table of file operations. */
 #ifndef FILE_H
 #define FILE_H
 
 #include "types.h"
+#include "abi/syscall.h"
 
 struct file;
+struct inode;
+struct pipe;
+struct proc;
 
-struct device {
-	const char *name;
-	/* user_buf is a user address already range-checked by the caller. */
-	long (*read)(struct file *f, u64 user_buf, u64 n);
-	long (*write)(struct file *f, u64 user_buf, u64 n);
+struct file_ops {
+	/* user_buf is a user address already range-checked by the caller. off
+	 * is the offset to use and advance (&f->off, or pread's own). */
+	long (*read)(struct file *f, u64 user_buf, u64 n, u64 *off);
+	long (*write)(struct file *f, u64 user_buf, u64 n, u64 *off);
+	void (*stat)(struct file *f, struct stat *st);
+	void (*release)(struct file *f); /* last close; NULL: nothing to do */
+	bool seekable;                   /* lseek, pread, pwrite (else -ESPIPE) */
 };
 
 struct file {
-	const struct device *dev;
-	int mode;       /* O_RDONLY, O_WRONLY, O_RDWR */
+	const struct file_ops *ops;
+	struct inode *ip;     /* files, directories, devices: a reference (NULL for a pipe) */
+	struct pipe *pipe;
+	int flags;            /* O_ACCMODE bits, O_APPEND */
+	u64 off;              /* under ip's lock */
 	int refs;
 };
 
-struct file *file_open(const char *name, int mode); /* NULL: no such device */
+/* A device of /dev: name and operations (file.c). */
+struct device {
+	const char *name;
+	const struct file_ops *ops;
+};
+extern const struct device devices[];
+extern const u64 ndevices;
+
+/* A new open file with one reference, or NULL (no memory). Takes over ip's reference. */
+struct file *file_alloc(const struct file_ops *ops, int flags, struct inode *ip);
 struct file *file_dup(struct file *f);
 void file_close(struct file *f);
-long sys_open(u64 name, u64 mode);
-long sys_close(u64 fd);
-long sys_read(u64 fd, u64 buf, u64 n);
-long sys_write(u64 fd, u64 buf, u64 n);
+
+/* The descriptor table of the current process. */
+struct file *fd_get(u64 fd);           /* with a reference taken, or NULL */
+int fd_install(struct file *f);        /* lowest free fd (takes f's reference) or -EMFILE */
+int fd_close(u64 fd);                  /* 0 or -EBADF */
+int fd_dup2(u64 fd, u64 newfd);        /* newfd or -EBADF */
+/* A child's table: a reference to each of parent's files. */
+void fd_inherit(struct proc *child, struct proc *parent);
+void fd_close_all(struct proc *p);
 
 #endif

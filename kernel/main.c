@@ -9,6 +9,7 @@
 #include "trap.h"
 #include "sched.h"
 #include "proc.h"
+#include "vfs.h"
 #include "smp.h"
 #include "flexsc.h"
 #include "test.h"
@@ -83,6 +84,7 @@ void kmain(u32 magic, u32 mbi)
 	ioapic_init(acpi.ioapic_base, acpi.ioapic_gsi_base);
 	ioapic_route(4, VEC_SERIAL, cpus[0].apic_id);
 	uart_enable_rx_irq();
+	vfs_init();                     /* root, /dev, /tmp, the packed tree */
 	proc_init();
 	flexsc_init();                  /* syscall threads on their cores: needs the APs */
 	struct thread *t = kthread_create("init", init_thread, 0, 0);

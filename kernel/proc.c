@@ -3,6 +3,7 @@
 #include "proc.h"
 #include "elf.h"
 #include "file.h"
+#include "vfs.h"
 #include "flexsc.h"
 #include "mm.h"
 #include "vm.h"
@@ -37,8 +38,14 @@ const struct user_program *userprog_find(const char *name)
 	return 0;
 }
 
+/* The console the kernel's children get on 0, 1 and 2: opened once, so it
+ * stays theirs whatever becomes of the name /dev/console. */
+static struct file *console;
+
 void proc_init(void)
 {
+	if (vfs_open("/dev/console", O_RDWR, &console))
+		panic("proc: no /dev/console");
 	kprintf("proc: %lu user programs built in\n", user_programs_count);
 }
 
@@ -141,11 +148,13 @@ int proc_spawn(const char *name, char *const argv[], int argc, struct proc *pare
 	spin_init(&p->lock, "proc");
 	waitq_init(&p->child_exit);
 	strncpy0(p->name, name, sizeof(p->name));
-	for (int fd = 0; fd < 3; fd++) {
-		p->files[fd] = file_open("console", O_RDWR);
-		if (!p->files[fd])
-			goto fail_files;
-	}
+	/* A process's children get a copy of its descriptor table (pipes reach
+	 * them so); the kernel's get the console on 0, 1 and 2. */
+	if (parent && parent->thread)
+		fd_inherit(p, parent);
+	else
+		for (int fd = 0; fd < 3; fd++)
+			p->files[fd] = file_dup(console);
 	spin_lock(&proc_lock);
 	if (nprocs >= MAX_PROCS) {
 		spin_unlock(&proc_lock);
@@ -161,9 +170,7 @@ int proc_spawn(const char *name, char *const argv[], int argc, struct proc *pare
 	thread_make_runnable(p->thread);
 	return p->pid;
 fail_files:
-	for (int fd = 0; fd < 3; fd++)
-		if (p->files[fd])
-			file_close(p->files[fd]);
+	fd_close_all(p);
 	thread_free(p->thread);
 fail:
 	if (p->as)
@@ -188,12 +195,7 @@ void proc_exit(int status)
 	 * with -EINTR rather than blocking: teardown waits for none of them. */
 	p->killed = true;
 	flexsc_release(p); /* waits for entries syscall threads still run for us */
-	for (int fd = 0; fd < MAX_FDS; fd++) {
-		if (p->files[fd]) {
-			file_close(p->files[fd]);
-			p->files[fd] = 0;
-		}
-	}
+	fd_close_all(p);
 	/* p->as goes first (under proc_lock, for proc_list): a preemption from
 	 * here on loads the kernel tables for us, never the space being freed. */
 	spin_lock(&proc_lock);
@@ -465,4 +467,12 @@ KTEST(elf_loader_rejects_malformed_images)
 	as_destroy(as);
 	KEXPECT_EQ(pmm_free_pages(), before);
 	kfree(copy);
+}
+
+/* The kernel's children get the console even when its name is gone. */
+KTEST(user_spawn_console_without_its_name)
+{
+	KEXPECT_EQ(vfs_rename("/dev/console", "/dev/kt-console"), 0);
+	KEXPECT_EQ(krun("utrue", "5", 0), 5);
+	KEXPECT_EQ(vfs_rename("/dev/kt-console", "/dev/console"), 0);
 }

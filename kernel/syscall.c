@@ -2,7 +2,6 @@
  * int $0x80, syscall, sysenter (through syscall_dispatch) and syscall pages
  * (through syscall_run, from the syscall threads). */
 #include "proc.h"
-#include "file.h"
 #include "flexsc.h"
 #include "mm.h"
 #include "vm.h"

@@ -5,6 +5,24 @@
 /* Look nr up in the table and run it for the current process: its result,
  * or -ENOSYS for an unknown number. */
 long syscall_run(u64 nr, const u64 args[6]);
+/* The file system calls (sysfile.c). */
+long sys_open(u64 path, u64 flags);
+long sys_close(u64 fd);
+long sys_read(u64 fd, u64 buf, u64 n);
+long sys_write(u64 fd, u64 buf, u64 n);
+long sys_pread(u64 fd, u64 buf, u64 n, u64 off);
+long sys_pwrite(u64 fd, u64 buf, u64 n, u64 off);
+long sys_lseek(u64 fd, u64 off, u64 whence);
+long sys_stat(u64 path, u64 st);
+long sys_fstat(u64 fd, u64 st);
+long sys_unlink(u64 path);
+long sys_mkdir(u64 path);
+long sys_rmdir(u64 path);
+long sys_readdir(u64 fd, u64 buf, u64 max);
+long sys_rename(u64 from, u64 to);
+long sys_dup(u64 fd);
+long sys_dup2(u64 fd, u64 newfd);
+long sys_pipe(u64 fds);
 /* The hypervisor's CPUID signature, or "none". */
 void hypervisor_name(char *buf, size_t n);
 #endif

@@ -213,7 +213,7 @@ const char *strerror(int err)
 	static const char *const msg[] = {
 		[0] = "success",
 		[EPERM] = "not allowed",
-		[ENOENT] = "no such program or device",
+		[ENOENT] = "no such file or directory",
 		[ESRCH] = "no such process",
 		[EINTR] = "interrupted",
 		[EIO] = "device error",
@@ -226,10 +226,17 @@ const char *strerror(int err)
 		[EFAULT] = "bad address",
 		[EBUSY] = "resource busy",
 		[EEXIST] = "already exists",
+		[ENOTDIR] = "not a directory",
+		[EISDIR] = "is a directory",
 		[EINVAL] = "invalid argument",
 		[EMFILE] = "too many open files",
+		[EFBIG] = "file too large",
+		[ENOSPC] = "no space left",
+		[ESPIPE] = "not seekable",
+		[EPIPE] = "broken pipe",
 		[ENAMETOOLONG] = "name too long",
 		[ENOSYS] = "no such system call",
+		[ENOTEMPTY] = "directory not empty",
 		[ENOTSUP] = "not supported",
 	};
 

@@ -3,7 +3,7 @@
 #define EXLESS_ABI_ERRNO_H
 
 #define EPERM 1    /* not allowed */
-#define ENOENT 2   /* no such program or device */
+#define ENOENT 2   /* no such program, file or directory */
 #define ESRCH 3    /* no such process */
 #define EINTR 4    /* interrupted */
 #define EIO 5      /* device error */
@@ -16,10 +16,17 @@
 #define EFAULT 14  /* bad user address */
 #define EBUSY 16   /* resource busy */
 #define EEXIST 17  /* already exists */
+#define ENOTDIR 20 /* a path component is not a directory */
+#define EISDIR 21  /* is a directory */
 #define EINVAL 22  /* bad argument */
 #define EMFILE 24  /* too many open files */
+#define EFBIG 27   /* file too large */
+#define ENOSPC 28  /* file system limit reached */
+#define ESPIPE 29  /* not seekable (pipe, device) */
+#define EPIPE 32   /* write to a pipe with no reader */
 #define ENAMETOOLONG 36 /* name too long */
 #define ENOSYS 38  /* no such system call */
+#define ENOTEMPTY 39 /* directory not empty */
 #define ENOTSUP 95 /* not supported on this CPU */
 
 #endif

@@ -29,7 +29,7 @@
 	X(spawn, 6, 2)           /* (name, argv or NULL) -> pid */              \
 	X(wait, 7, 2)            /* (pid or -1, int *status) -> pid */           \
 	X(kill, 8, 1)            /* (pid) */                                     \
-	X(open, 9, 2)            /* (device name, flags) -> fd */                \
+	X(open, 9, 2)            /* (path, O_* flags) -> fd */                   \
 	X(close, 10, 1)          /* (fd) */                                      \
 	X(read, 11, 3)           /* (fd, buf, len) -> bytes */                   \
 	X(write, 12, 3)          /* (fd, buf, len) -> bytes */                   \
@@ -43,7 +43,20 @@
 	X(flexsc_register, 20, 1) /* (npages) -> address of syscall pages */     \
 	X(flexsc_wait, 21, 0)    /* block until an entry of ours is DONE */      \
 	X(flexsc_wake, 22, 0)    /* ring the doorbell of sleeping syscall threads */ \
-	X(poweroff, 23, 1)       /* (status) end the machine: init only */
+	X(poweroff, 23, 1)       /* (status) end the machine: init only */       \
+	X(pread, 24, 4)          /* (fd, buf, len, offset) -> bytes */           \
+	X(pwrite, 25, 4)         /* (fd, buf, len, offset) -> bytes */           \
+	X(lseek, 26, 3)          /* (fd, offset, SEEK_*) -> new offset */        \
+	X(stat, 27, 2)           /* (path, struct stat *) */                     \
+	X(fstat, 28, 2)          /* (fd, struct stat *) */                       \
+	X(unlink, 29, 1)         /* (path) remove a file */                      \
+	X(mkdir, 30, 1)          /* (path) */                                    \
+	X(rmdir, 31, 1)          /* (path) remove an empty directory */          \
+	X(readdir, 32, 3)        /* (fd, struct dirent *, max) -> entries */     \
+	X(rename, 33, 2)         /* (old path, new path) */                      \
+	X(dup, 34, 1)            /* (fd) -> lowest free fd */                    \
+	X(dup2, 35, 2)           /* (fd, newfd) -> newfd */                      \
+	X(pipe, 36, 1)           /* (int fds[2]) read end, write end */
 
 #ifndef __ASSEMBLER__
 enum {
@@ -69,10 +82,47 @@ enum syscall_path {
 	PATH_COUNT,
 };
 
-/* open() flags */
+/* open() flags (Linux's values). A path without a leading '/' names an
+ * entry of /dev: open("null") is open("/dev/null"). */
 #define O_RDONLY 0
 #define O_WRONLY 1
 #define O_RDWR 2
+#define O_ACCMODE 3
+#define O_CREAT 0x40
+#define O_EXCL 0x80
+#define O_TRUNC 0x200
+#define O_APPEND 0x400
+
+/* lseek() whence */
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
+#define FS_PATH_MAX 256    /* bytes of a path, with its NUL */
+#define FS_NAME_MAX 59     /* bytes of one path component */
+/* Limits of the RAM file system: each gives an error, never a panic. */
+#define FS_FILE_MAX (4ul << 20)   /* bytes of one file: -EFBIG beyond */
+#define FS_DIR_MAX 256            /* entries of one directory: -ENOSPC */
+#define FS_MAX_INODES 1024        /* files, directories, devices: -ENOSPC */
+#define FS_MAX_PAGES 8192         /* pages of file data in all (32 MiB): -ENOSPC */
+#define PIPE_SIZE 4096            /* bytes a pipe buffers */
+#define PIPE_ATOMIC 512           /* writes of at most this many bytes are never interleaved */
+
+/* stat.type, dirent.type */
+enum file_type { FT_NONE, FT_FILE, FT_DIR, FT_DEV, FT_PIPE };
+
+struct stat {
+	unsigned int type;    /* enum file_type */
+	unsigned int nlink;   /* directory entries naming it: 1, or 0 once removed */
+	unsigned long ino;    /* inode number (0 for a pipe) */
+	unsigned long size;   /* bytes (a pipe: bytes buffered) */
+};
+
+struct dirent {
+	unsigned long ino;
+	unsigned int type;    /* enum file_type */
+	char name[FS_NAME_MAX + 1];
+};
 
 #define PROC_NAME_MAX 16
 #define SPAWN_MAX_ARGS 16
