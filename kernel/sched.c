@@ -116,10 +116,15 @@ void thread_started(void)
 
 void schedule(void)
 {
+	/* No preemption between choosing this CPU's queue and locking it: one
+	 * in between can move a thread whose affinity just changed to another
+	 * CPU, which would then lock and run this one's queue. */
+	irq_push();
 	struct cpu *c = this_cpu();
 	struct runqueue *rq = this_rq();
 	struct thread *cur = c->current;
 	spin_lock(&rq->lock);
+	irq_pop();
 	bool irq_was_on = c->irq_was_on;
 	rq->need_resched = false;
 	if (cur->state == T_RUNNING) {
