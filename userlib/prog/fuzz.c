@@ -53,6 +53,8 @@
  *   open          "console" becomes "null" on FlexSC (fds are not tracked
  *                 across entries in flight)
  *   read len      at most 1 MiB into the heap (no memory exhaustion)
+ *   shm(14)       becomes shm(0): the unmapped page 14 keeps every range
+ *                 off the stats page (15)
  *   rewrite while BUSY  only null/getpid/unknown numbers and arguments bad
  *                 for every call (negative, kernel, non-canonical)
  * A child whose calls stop moving for 3 s is killed by the parent (the
@@ -61,8 +63,10 @@
  * fuzz.known=off leaves out what issue 8 items 1-10 say crashes the kernel
  * today: DF, AC, NT and TF on sysenter (item 1), NT on syscall (item 2),
  * console reads (1 in 20000 calls when on; item 4 with FlexSC, and a
- * watchdog kill mid-call for items 5/6) and the memory exhaustion then
- * flexsc_register pattern (item 3).
+ * watchdog kill mid-call for items 5/6), the memory exhaustion then
+ * flexsc_register pattern (item 3), and setaffinity masks that move the
+ * process to another CPU (the sched_set_affinity race of the issue's
+ * "found by reading" list: seed 1, sysenter, deadlocked both CPUs).
  */
 #include "../libc.h"
 #include "../sys.h"
@@ -238,20 +242,17 @@ static long mypid;
 static long kids[MAX_KIDS];
 static int nkids;
 static bool console_fd[16] = { true, true, true };
-static unsigned long heap_brk;
+static unsigned long online; /* mask of the CPUs */
+static unsigned long heap_brk, heap_start;
 static struct flexsc_page *sp; /* FlexSC child: its syscall pages */
 static uint16_t posted_nr[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* spawn or not, as posted */
 static int sp_pages;
 
-/* The buffers the kernel may write: a page of padding on each side, so that
- * a straddling write never reaches the child's own state (its children's
- * pids, which decide what it may kill). */
-static struct {
-	_Alignas(4096) char before[4096];
-	char buf[3 * 4096];
-	char after[4096];
-} arena;
-#define buf arena.buf
+/* The buffer the kernel may write: in the heap, a page above its start,
+ * so that no write through it, however long, reaches the child's own state
+ * in .data/.bss (its children's pids decide what it may kill). */
+#define BUF_SIZE (3 * 4096)
+static char *buf;
 static char *stack_area; /* a buffer on the child's own stack */
 static const char rodata_buf[64] = "read-only";
 static const char name_utrue[] = "utrue", name_unknown[] = "nosuchprogram", name_empty[] = "",
@@ -274,8 +275,8 @@ static unsigned long spawn_name(void)
 	case 3:
 		return below(2) ? (unsigned long)name_empty : (unsigned long)name_long;
 	case 4: /* "utr" at the very end of the buffer, unterminated string into the next page */
-		memcpy(buf + sizeof(buf) - 3, "utr", 3);
-		return (unsigned long)buf + sizeof(buf) - 3;
+		memcpy(buf + BUF_SIZE - 3, "utr", 3);
+		return (unsigned long)buf + BUF_SIZE - 3;
 	default:
 		return bad[below(sizeof(bad) / sizeof(bad[0]))];
 	}
@@ -285,8 +286,15 @@ static bool spawn_name_ok(unsigned long p)
 {
 	/* Every pointer spawn_name returns names utrue, nothing, or faults. */
 	return p == (unsigned long)name_utrue || p == (unsigned long)name_unknown || p == (unsigned long)name_empty ||
-	       p == (unsigned long)name_long || p == (unsigned long)buf + sizeof(buf) - 3 || p < 0x1000 ||
+	       p == (unsigned long)name_long || p == (unsigned long)buf + BUF_SIZE - 3 || p < 0x1000 ||
 	       p >= USER_TOP || p == USER_TOP - 8 || p == SYSPAGE;
+}
+
+/* A random value that may be used as an address, moved off the child's
+ * code, data and bss (a write there could unsettle its filters). */
+static unsigned long not_ours(unsigned long v)
+{
+	return v >= 0x400000 && v < heap_start ? v + (1ul << 32) : v;
 }
 
 static unsigned long any_value(void)
@@ -311,7 +319,7 @@ static unsigned long any_value(void)
 	case 3:
 		return addrs[below(sizeof(addrs) / sizeof(addrs[0]))];
 	case 4: /* own buffer: valid, at a page boundary, or straddling its end */
-		return (unsigned long)buf + (below(2) ? below(sizeof(buf)) : 4096 * below(4) - below(16));
+		return (unsigned long)buf + (below(2) ? below(BUF_SIZE) : 4096 * below(4) - below(16));
 	case 5: /* heap end: the next page is not part of the heap */
 		return heap_brk - below(32);
 	case 6:
@@ -322,9 +330,9 @@ static unsigned long any_value(void)
 		default: return SHM_BASE + 4096 * below(2);
 		}
 	case 7:
-		return rnd();
+		return not_ours(rnd());
 	case 8:
-		return rnd() & 0xffffffff;
+		return not_ours(rnd() & 0xffffffff);
 	default:
 		return (unsigned long)-(long)below(64);
 	}
@@ -447,6 +455,14 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc)
 	case SYS_write:
 		if (a[0] < 16 && (console_fd[a[0]] || (flexsc && a[0] < 3)) && a[2] > 8)
 			a[2] = one_in(16) ? a[2] & 7 : 0;
+		return nr;
+	case SYS_shm:
+		if (a[0] == STATS_KEY - 1)
+			a[0] = 0; /* a hole below the stats page */
+		return nr;
+	case SYS_setaffinity:
+		if (!known_on && (a[1] & online))
+			a[1] |= online; /* never a move to another CPU */
 		return nr;
 	case SYS_open:
 		if (flexsc && a[0] == (unsigned long)dev_console)
@@ -753,7 +769,12 @@ static int child(int argc, char **argv)
 	mypid = syscall_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	char stack_buf[8192];
 	stack_area = stack_buf;
+	heap_start = syscall_syscall(SYS_brk, 0, 0, 0, 0, 0, 0);
+	buf = (char *)syscall_syscall(SYS_sbrk, 2 * 4096 + BUF_SIZE, 0, 0, 0, 0, 0) + 4096;
 	heap_brk = syscall_syscall(SYS_brk, 0, 0, 0, 0, 0, 0);
+	struct sysinfo si;
+	syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0);
+	online = si.ncpus >= 64 ? ~0ul : (1ul << si.ncpus) - 1;
 	for (int i = 0; i < 19; i++)
 		argv_many[i] = (char *)name_utrue;
 	if (path == PATH_FLEXSC) {
