@@ -14,7 +14,7 @@
  * by an exit() it drew, or by the parent's watchdog), until the path has
  * made its calls. Children count their calls in a shared page (shm key 15);
  * the parent polls them with ps() and reaps zombies with wait(). At the end
- * it waits until it is the only process, compares sysinfo.free_pages with
+ * it waits until no process younger than itself is left, compares sysinfo.free_pages with
  * the value before the first child (the 16 shm pages are allocated first: they
  * live as long as the kernel) and prints a summary; any leak, register or
  * flag mismatch, or a child it could not spawn makes the run fail. It powers
@@ -58,15 +58,19 @@
  *   rewrite while BUSY  only null/getpid/unknown numbers and arguments bad
  *                 for every call (negative, kernel, non-canonical)
  * A child whose calls stop moving for 3 s is killed by the parent (the
- * watchdog; counted apart).
+ * watchdog; counted apart): e.g. a flexsc_wait() that sleeps on a BUSY
+ * status the child's own calls wrote into its syscall page.
  *
  * fuzz.known=off leaves out what issue 8 items 1-10 say crashes the kernel
  * today: DF, AC, NT and TF on sysenter (item 1), NT on syscall (item 2),
  * console reads (1 in 20000 calls when on; item 4 with FlexSC, and a
  * watchdog kill mid-call for items 5/6), the memory exhaustion then
  * flexsc_register pattern (item 3), and setaffinity masks that move the
- * process to another CPU (the sched_set_affinity race of the issue's
- * "found by reading" list: seed 1, sysenter, deadlocked both CPUs).
+ * process to another CPU (sched_set_affinity, next to the race on the
+ * issue's reading list: between its thread_make_runnable() and schedule()
+ * the other CPU takes the thread and marks it running, schedule() then
+ * requeues it here and keeps running it, and the other CPU spins on its
+ * on_cpu with its run-queue lock held: both CPUs deadlock; seed 1, any path).
  */
 #include "../libc.h"
 #include "../sys.h"
@@ -605,8 +609,6 @@ static unsigned long bad_for_all(void)
 	static const unsigned long v[] = { -1ul, 0x8000000000000000ul, DIRECT_MAP, KERNEL_IMAGE, 0xdead000000000000ul };
 	return v[below(5)];
 }
-
-enum post_kind { POST_CALL, POST_GARBAGE };
 
 /* Posts one random entry at index i; returns whether the kernel may run it. */
 static bool post_one(int i)
