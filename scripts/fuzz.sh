@@ -17,11 +17,12 @@ usage: scripts/fuzz.sh [options]
   --smp N --mem SIZE --accel A --cpu MODEL   as for scripts/qemu.sh (default 2 CPUs)
   --timeout SEC    give up after SEC seconds (default: from the number of calls)
   --log FILE       console log (default build/fuzz/fuzz-<seed>.log)
+  --kernel FILE    kernel image (default build/exless.img)
   --append STR     more kernel command line (e.g. fuzz.trace=1)
 USAGE
 }
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
-calls=1000000 seed= paths=int80,syscall,sysenter,flexsc known=on smp=2 mem=512M accel=auto cpu= timeout= log= append=
+kernel=build/exless.img calls=1000000 seed= paths=int80,syscall,sysenter,flexsc known=on smp=2 mem=512M accel=auto cpu= timeout= log= append=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--calls) calls=${2-}; shift ;;
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--cpu) cpu=${2-}; shift ;;
 	--timeout) timeout=${2-}; shift ;;
 	--log) log=${2-}; shift ;;
+	--kernel) kernel=${2-}; shift ;;
 	--append) append=${2-}; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; die "unknown option '$1'" ;;
@@ -55,7 +57,7 @@ mkdir -p build/fuzz
 [ -z "$log" ] && log=build/fuzz/fuzz-$seed.log
 
 echo "fuzz: seed $seed, $calls calls per path ($paths), known hazards $known, $smp CPUs, timeout ${timeout}s, log $log"
-args=(--smp "$smp" --mem "$mem" --accel "$accel" --timeout "$timeout"
+args=(--kernel "$kernel" --smp "$smp" --mem "$mem" --accel "$accel" --timeout "$timeout"
 	--append "init=fuzz fuzz.calls=$calls fuzz.seed=$seed fuzz.paths=$paths fuzz.known=$known $append")
 [ -n "$cpu" ] && args+=(--cpu "$cpu")
 start=$(date +%s)
@@ -76,7 +78,8 @@ grep -aq '^fuzz: FAIL' "$log" && problems+=("the fuzzer reported failure")
 grep -aq '^fuzz: PASS' "$log" || [ ${#problems[@]} -gt 0 ] || problems+=("no PASS line")
 
 # The fuzzer's own lines, then the kernel's kill reasons, addresses folded.
-grep -a '^fuzz: \(summary\|path \|int80\|syscall\|sysenter\|flexsc\|free pages\|MISMATCH\|watchdog\)' "$log" | tr -d '\r'
+grep -a '^fuzz: \(MISMATCH\|watchdog\)' "$log" | tr -d '\r' | head -n 20
+grep -a '^fuzz: \(summary\|path \|int80\|syscall\|sysenter\|flexsc\|free pages\)' "$log" | tr -d '\r'
 echo "fuzz: processes killed by the kernel, by reason:"
 grep -ao '\] killed: .*' "$log" | tr -d '\r' | sed -E 's/^\] killed: //; s/0x[0-9a-f]+/ADDR/g' |
 	sort | uniq -c | sort -rn | sed 's/^/fuzz:   /'

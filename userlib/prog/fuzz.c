@@ -913,7 +913,7 @@ static int parent(void)
 		bool busy = false;
 		unsigned long now = syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0);
 		for (int p = 0; p < PATH_COUNT; p++) {
-			if (!want[p] || pid[p] || stats[p].calls >= calls)
+			if (!want[p] || pid[p] || stats[p].calls >= calls || stats[p].mismatches)
 				continue;
 			busy = true;
 			char a_path[4], a_seed[20], a_quota[24], a_slot[4];
@@ -982,8 +982,8 @@ static int parent(void)
 			ps_->calls += made;
 			ps_->garbage += s->garbage;
 			if (s->mismatch)
-				ps_->mismatches++;
-			if (s->done && status == 0)
+				ps_->mismatches++; /* and the path stops: the seed replays it */
+			else if (s->done && status == 0)
 				ps_->finished++;
 			else if (watchdogged[p])
 				ps_->watchdog++;
