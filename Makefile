@@ -2,7 +2,8 @@
 #   make            build build/exless.img (installs missing tools first)
 #   make run        boot it under QEMU, serial console on this terminal
 #   make gdb        boot it paused, with gdb attached at the first instruction
-#   make test       the in-kernel suite on 1 CPU and on 2, plus host tests
+#   make test       the in-kernel suite on 1 CPU and on 2, a short fuzz run, host tests
+#   make fuzz       the random-syscall fuzzer (FUZZ_CALLS, FUZZ_SEED, FUZZ_PATHS, FUZZ_KNOWN)
 #   make bench      see bench.mk
 # Overridable: SMP, MEM, ACCEL (auto|kvm|tcg|icount), APPEND, CPU.
 
@@ -12,6 +13,11 @@ ACCEL ?= auto
 APPEND ?=
 CPU ?=
 TEST_SMP ?= 1 2
+TEST_FUZZ_CALLS ?= 20000
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?=
+FUZZ_PATHS ?= int80,syscall,sysenter,flexsc
+FUZZ_KNOWN ?= on
 
 CC := gcc
 LD := ld
@@ -46,7 +52,7 @@ SETUP_STAMP := $(B)/.setup-done
 
 QEMU := scripts/qemu.sh --kernel $(KERNEL_IMG) --smp $(SMP) --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)")
 
-.PHONY: all run gdb test clean setup
+.PHONY: all run gdb test fuzz clean setup
 # Keep the objects of user programs that pattern rules chain through.
 .SECONDARY: $(USERLIB_OBJS) $(BENCH_LIB_OBJS) $(patsubst %,$(B)/userlib/prog/%.o,$(USER_PROGS)) $(patsubst %,$(B)/bench/exless/%.o,$(BENCH_PROGS)) $(B)/bench/suite.o
 all: $(KERNEL_IMG)
@@ -135,7 +141,12 @@ gdb: $(KERNEL_IMG)
 	  qemu_pid=$$!; sleep 1; gdb -q -x $(B)/gdbinit; kill $$qemu_pid 2>/dev/null; wait
 
 test: $(KERNEL_IMG)
-	@scripts/test.sh --smp "$(TEST_SMP)" --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)") --append "$(APPEND)"
+	@scripts/test.sh --smp "$(TEST_SMP)" --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)") --append "$(APPEND)" \
+	  --fuzz-calls "$(TEST_FUZZ_CALLS)"
+
+fuzz: $(KERNEL_IMG)
+	@scripts/fuzz.sh --calls "$(FUZZ_CALLS)" $(if $(FUZZ_SEED),--seed "$(FUZZ_SEED)") --paths "$(FUZZ_PATHS)" \
+	  --known "$(FUZZ_KNOWN)" --smp "$(SMP)" --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)") --append "$(APPEND)"
 
 clean:
 	rm -rf $(B)

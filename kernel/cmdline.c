@@ -104,6 +104,8 @@ static bool parse_word(const char *w, size_t n, struct boot_options *o)
 		append_bench_arg(o, w, n);
 		return true;
 	}
+	if (klen > 5 && !strncmp(w, "fuzz.", 5) && eq && vlen)
+		return true; /* the fuzzer reads its options from sysinfo.cmdline */
 	if (word_is(w, klen, "flexsc.cores") && eq) {
 		o->flexsc_cpus_set = true;
 		return parse_cpu_list(val, vlen, &o->flexsc_cpus);
@@ -142,7 +144,7 @@ int cmdline_parse(const char *s, struct boot_options *o)
 KTEST(cmdline_good_options)
 {
 	struct boot_options o;
-	KEXPECT_EQ(cmdline_parse("test=pmm flexsc.cores=1-2,5 flexsc.poll_us=50 bench.iters=10 init=foo", &o), 0);
+	KEXPECT_EQ(cmdline_parse("test=pmm flexsc.cores=1-2,5 flexsc.poll_us=50 bench.iters=10 init=foo fuzz.calls=5", &o), 0);
 	KEXPECT(o.test);
 	KEXPECT(!strcmp(o.test_filter, "pmm"));
 	KEXPECT_EQ(o.flexsc_cpus, 0x26);
@@ -159,7 +161,7 @@ KTEST(cmdline_bad_options)
 	static const char *const bad[] = {
 		"bogus", "flexsc.cores=", "flexsc.cores=x", "flexsc.cores=3-1", "flexsc.cores=1,",
 		"flexsc.cores=64", "flexsc.poll_us=-1", "flexsc.poll_us=99999999999999999999", "test=",
-		"init=", "init=waytoolongprogramname", "bench.iters",
+		"init=", "init=waytoolongprogramname", "bench.iters", "fuzz.calls", "fuzz.=1",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		KEXPECT_EQ(cmdline_parse(bad[i], &o), 1);

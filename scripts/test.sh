@@ -1,9 +1,10 @@
 #!/bin/bash
 # make test: boot the kernel with `test` on each CPU count, check its KTAP
-# output, run the host-side unit tests, and end with "N passed, N failed".
+# output, run a short fuzz (scripts/fuzz.sh, 2 CPUs, known hazards off, seed 1),
+# run the host-side unit tests, and end with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240
+smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240 fuzz_calls=20000
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smp_list=$2; shift ;;
@@ -12,6 +13,7 @@ while [ $# -gt 0 ]; do
 	--cpu) cpu=$2; shift ;;
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
+	--fuzz-calls) fuzz_calls=$2; shift ;; # calls per path; 0 skips the fuzz run
 	*) echo "test.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -19,6 +21,7 @@ done
 for n in $smp_list; do
 	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: TEST_SMP must list CPU counts, not '$n'" >&2; exit 2; }
 done
+[[ "$fuzz_calls" =~ ^[0-9]+$ ]] || { echo "test.sh: TEST_FUZZ_CALLS must be a whole number (0 skips), not '$fuzz_calls'" >&2; exit 2; }
 mkdir -p build/test
 total_pass=0 total_fail=0
 count() { # add the counts from a summary line "label: N passed, N failed..."
@@ -40,6 +43,16 @@ for n in $smp_list; do
 	python3 scripts/ktap.py "$log" "smp$n" "$status" | tee build/test/summary-smp$n.txt
 	count build/test/summary-smp$n.txt
 done
+if [ "$fuzz_calls" -gt 0 ]; then
+	echo "== fuzz, 2 CPUs, $fuzz_calls calls per path"
+	fargs=(--calls "$fuzz_calls" --seed 1 --known off --smp 2 --mem "$mem" --accel "$accel" --log build/test/fuzz.log)
+	[ -n "$cpu" ] && fargs+=(--cpu "$cpu")
+	scripts/fuzz.sh "${fargs[@]}" >build/test/fuzz.out 2>&1
+	grep -E '^fuzz: (seed|FAIL|wall)' build/test/fuzz.out
+	grep -q '^fuzz: 1 passed' build/test/fuzz.out || cat build/test/fuzz.out
+	tail -n 1 build/test/fuzz.out >build/test/summary-fuzz.txt
+	count build/test/summary-fuzz.txt
+fi
 if [ -x userlib/test/run.sh ]; then
 	echo "== userlib host tests"
 	userlib/test/run.sh >build/test/userlib.log 2>&1

@@ -1,0 +1,1063 @@
+/*
+ * fuzz: random system calls on every path (syzkaller's simplest mode).
+ *
+ * Run as init (`init=fuzz`, see `make fuzz`), options from the kernel
+ * command line:
+ *   fuzz.calls=N     calls per path (default 1000000)
+ *   fuzz.seed=N      seed of everything (default 1); printed, so a run replays
+ *   fuzz.paths=LIST  comma list of int80,syscall,sysenter,flexsc (default all)
+ *   fuzz.known=on|off  off: leave out the hazards of issue 8's known bugs (below)
+ *   fuzz.trace=1     children print each call before making it (replay aid)
+ *
+ * The parent runs one child per path at a time and respawns it when it dies
+ * (killed by the kernel for a fault or a TF single-step, by its own kill(),
+ * by an exit() it drew, or by the parent's watchdog), until the path has
+ * made its calls. Children count their calls in a shared page (shm key 15);
+ * the parent polls them with ps() and reaps zombies with wait(). At the end
+ * it waits until no process younger than itself is left, compares sysinfo.free_pages with
+ * the value before the first child (the 16 shm pages are allocated first: they
+ * live as long as the kernel) and prints a summary; any leak, register or
+ * flag mismatch, or a child it could not spawn makes the run fail. It powers
+ * the machine off with the result.
+ *
+ * A trapping child sets every register before each call: arguments drawn
+ * from interesting values (0, -1, small ints, INT/LONG edges, page
+ * boundaries, its own buffers valid or straddling an unmapped page, read-only
+ * data, code, its stack, its syscall page, the NULL page, kernel and
+ * non-canonical addresses), junk in every other register, random RFLAGS
+ * (arithmetic bits, DF, AC, NT, ID, rarely TF: the child then dies of #DB),
+ * and on sysenter now and then a bad return rip or rsp. After the call it
+ * checks that the kernel left every register the path preserves unchanged
+ * (int $0x80: all but rax; syscall: all but rax, rcx = return rip, r11 = the
+ * flags; sysenter: all but rax, rcx = rsp, rdx = r11 = return rip) and the
+ * flags on int $0x80 and syscall.
+ * A FlexSC child registers 1..16 pages and writes entries straight into
+ * them: random numbers (u16), nargs 0..6 or out of range, garbage statuses,
+ * user-written BUSY/DONE, skipped or bogus submit_seq bumps and doorbells,
+ * batches of 1..16, entries rewritten while BUSY, and exits with entries in
+ * flight.
+ *
+ * Filtered, so that the fuzzer survives its own calls (applied to the call
+ * the kernel will actually see: the 16-bit number and the nargs cut of a
+ * FlexSC entry):
+ *   exit          only 1 call in 3000 (a child dies, the parent respawns)
+ *   kill(pid)     only its own pid (1 in 2000), its spawned children, or
+ *                 pid <= 0 (as the kernel's int): never the parent or a sibling
+ *   spawn         names from a fixed pool (utrue, unknown, empty, too long,
+ *                 bad pointers): no spawn bomb, no shell; at most 8 children
+ *                 not yet reaped
+ *   sleep_ns      capped at 2 ms
+ *   read          never from a console fd (it blocks forever); tracked
+ *                 exactly on the trapping paths, fds 0-2 always on FlexSC
+ *   write         at most 8 bytes to a console fd (1 in 16), else 0
+ *   open          "console" becomes "null" on FlexSC (fds are not tracked
+ *                 across entries in flight)
+ *   read len      at most 1 MiB into the heap (no memory exhaustion)
+ *   shm(14)       becomes shm(0): the unmapped page 14 keeps every range
+ *                 off the stats page (15)
+ *   rewrite while BUSY  only null/getpid/unknown numbers and arguments bad
+ *                 for every call (negative, kernel, non-canonical)
+ * A child whose calls stop moving for 3 s is killed by the parent (the
+ * watchdog; counted apart): e.g. a flexsc_wait() that sleeps on a BUSY
+ * status the child's own calls wrote into its syscall page.
+ *
+ * fuzz.known=off leaves out what issue 8 items 1-10 say crashes the kernel
+ * today: DF, AC, NT and TF on sysenter (item 1), NT on syscall (item 2),
+ * console reads (1 in 20000 calls when on; item 4 with FlexSC, and a
+ * watchdog kill mid-call for items 5/6), the memory exhaustion then
+ * flexsc_register pattern (item 3), and setaffinity masks that move the
+ * process to another CPU (sched_set_affinity, next to the race on the
+ * issue's reading list: between its thread_make_runnable() and schedule()
+ * the other CPU takes the thread and marks it running, schedule() then
+ * requeues it here and keeps running it, and the other CPU spins on its
+ * on_cpu with its run-queue lock held: both CPUs deadlock; seed 1, any path).
+ */
+#include "../libc.h"
+#include "../sys.h"
+#include "../flexsc.h"
+
+#define STATS_KEY 15
+#define MAX_KIDS 8
+#define WATCHDOG_NS 3000000000l
+#define STATUS_MISMATCH 94
+
+#define KERNEL_IMAGE 0xFFFFFFFF80000000ul
+#define DIRECT_MAP 0xFFFF800000000000ul
+#define SYSPAGE 0x00007F0000000000ul
+#define SHM_BASE 0x00007E0000000000ul
+#define USER_TOP 0x00007FFFFFFFF000ul
+
+/* RFLAGS bits ring 3 may set with popfq. */
+#define F_CF 0x1ul
+#define F_TF 0x100ul
+#define F_DF 0x400ul
+#define F_NT 0x4000ul
+#define F_AC 0x40000ul
+#define F_ID 0x200000ul
+#define F_ARITH 0x8d5ul
+#define F_BASE 0x202ul
+
+/* One child slot of the shared stats page. */
+struct slot {
+	volatile unsigned long calls;    /* calls made (the one in progress too) */
+	volatile unsigned long garbage;  /* FlexSC entries posted with a bad status */
+	volatile long last_nr;           /* the call in progress */
+	volatile int done;               /* finished its quota */
+	volatile int mismatch;           /* found a register or flag the kernel changed */
+};
+
+static struct slot *slots;
+
+/* ---- the random source: splitmix64, one stream per child ---- */
+
+static unsigned long rng_state;
+
+static unsigned long rnd(void)
+{
+	unsigned long z = (rng_state += 0x9e3779b97f4a7c15ul);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ul;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebul;
+	return z ^ (z >> 31);
+}
+
+static unsigned long below(unsigned long n)
+{
+	return rnd() % n;
+}
+
+static bool one_in(unsigned long n)
+{
+	return below(n) == 0;
+}
+
+/* ---- the raw trap: every register in, every register out ---- */
+
+/* Register slots of fuzz_trap's array (numbers: the asm below uses them). */
+#define R_RAX 0
+#define R_RBX 1
+#define R_RCX 2
+#define R_RDX 3
+#define R_RSI 4
+#define R_RDI 5
+#define R_RBP 6
+#define R_R8 7
+#define R_R9 8
+#define R_R10 9
+#define R_R11 10
+#define R_R12 11
+#define R_R13 12
+#define R_R14 13
+#define R_R15 14
+#define R_FLAGS 15
+#define R_COUNT 16
+static const char *const reg_names[R_COUNT] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8",
+						"r9", "r10", "r11", "r12", "r13", "r14", "r15", "rflags" };
+
+/* Set by C before fuzz_trap: the gate to jump to, and whether sysenter gets
+ * the real rsp and return rip (else rcx and r11 as given). */
+unsigned long trap_gate, trap_sysenter_own;
+unsigned long trap_regs, trap_rsp;
+void fuzz_trap(unsigned long *regs);
+extern char gate_int80[], gate_syscall[], gate_sysenter[], trap_back[], syscall_ret[];
+
+#define S_(x) #x
+#define S(x) S_(x)
+#define OFF(r) S(r) "*8"
+/*
+ * fuzz_trap(regs): rdi = u64 regs[R_COUNT], in and out.
+ * Loads every register and RFLAGS from regs, traps through trap_gate, and
+ * stores every register and RFLAGS back; callee-saved registers and rsp are
+ * restored from its own frame, DF/AC/NT/TF cleared, before it returns.
+ */
+__asm__(
+	"	.text\n"
+	"	.global fuzz_trap, gate_int80, gate_syscall, gate_sysenter, trap_back, syscall_ret\n"
+	"fuzz_trap:\n"
+	"	pushq %rbx\n	pushq %rbp\n	pushq %r12\n	pushq %r13\n	pushq %r14\n	pushq %r15\n"
+	"	movq %rdi, trap_regs(%rip)\n"
+	"	movq %rsp, trap_rsp(%rip)\n"
+	"	cmpq $0, trap_sysenter_own(%rip)\n"
+	"	je 1f\n"
+	"	movq %rsp, " OFF(R_RCX) "(%rdi)\n"
+	"	leaq trap_back(%rip), %rax\n"
+	"	movq %rax, " OFF(R_R11) "(%rdi)\n"
+	"1:	movq " OFF(R_RAX) "(%rdi), %rax\n"
+	"	movq " OFF(R_RBX) "(%rdi), %rbx\n"
+	"	movq " OFF(R_RCX) "(%rdi), %rcx\n"
+	"	movq " OFF(R_RDX) "(%rdi), %rdx\n"
+	"	movq " OFF(R_RSI) "(%rdi), %rsi\n"
+	"	movq " OFF(R_RBP) "(%rdi), %rbp\n"
+	"	movq " OFF(R_R8) "(%rdi), %r8\n"
+	"	movq " OFF(R_R9) "(%rdi), %r9\n"
+	"	movq " OFF(R_R10) "(%rdi), %r10\n"
+	"	movq " OFF(R_R11) "(%rdi), %r11\n"
+	"	movq " OFF(R_R12) "(%rdi), %r12\n"
+	"	movq " OFF(R_R13) "(%rdi), %r13\n"
+	"	movq " OFF(R_R14) "(%rdi), %r14\n"
+	"	movq " OFF(R_R15) "(%rdi), %r15\n"
+	"	pushq " OFF(R_FLAGS) "(%rdi)\n"
+	"	movq " OFF(R_RDI) "(%rdi), %rdi\n"
+	"	jmp *trap_gate(%rip)\n"
+	/* popfq right before the trap: TF single-steps the trap, not a jmp. */
+	"gate_int80:\n"
+	"	popfq\n"
+	"	int $0x80\n"
+	"	jmp trap_back\n"
+	"gate_syscall:\n"
+	"	popfq\n"
+	"	syscall\n"
+	"syscall_ret:\n"
+	"	jmp trap_back\n"
+	"gate_sysenter:\n"
+	"	popfq\n"
+	"	sysenter\n"
+	"trap_back:\n"
+	"	pushfq\n"
+	"	pushq %rdi\n"
+	"	movq trap_regs(%rip), %rdi\n"
+	"	popq " OFF(R_RDI) "(%rdi)\n"
+	"	popq " OFF(R_FLAGS) "(%rdi)\n"
+	"	movq %rax, " OFF(R_RAX) "(%rdi)\n"
+	"	movq %rbx, " OFF(R_RBX) "(%rdi)\n"
+	"	movq %rcx, " OFF(R_RCX) "(%rdi)\n"
+	"	movq %rdx, " OFF(R_RDX) "(%rdi)\n"
+	"	movq %rsi, " OFF(R_RSI) "(%rdi)\n"
+	"	movq %rbp, " OFF(R_RBP) "(%rdi)\n"
+	"	movq %r8, " OFF(R_R8) "(%rdi)\n"
+	"	movq %r9, " OFF(R_R9) "(%rdi)\n"
+	"	movq %r10, " OFF(R_R10) "(%rdi)\n"
+	"	movq %r11, " OFF(R_R11) "(%rdi)\n"
+	"	movq %r12, " OFF(R_R12) "(%rdi)\n"
+	"	movq %r13, " OFF(R_R13) "(%rdi)\n"
+	"	movq %r14, " OFF(R_R14) "(%rdi)\n"
+	"	movq %r15, " OFF(R_R15) "(%rdi)\n"
+	"	movq trap_rsp(%rip), %rsp\n"
+	"	pushq $0x202\n"
+	"	popfq\n"
+	"	popq %r15\n	popq %r14\n	popq %r13\n	popq %r12\n	popq %rbp\n	popq %rbx\n"
+	"	ret\n");
+
+/* ---- the child's state ---- */
+
+static enum syscall_path path;
+static bool known_on, trace;
+static struct slot *me;
+static long mypid;
+static long kids[MAX_KIDS];
+static int nkids;
+static bool console_fd[16] = { true, true, true };
+static unsigned long online; /* mask of the CPUs */
+static unsigned long heap_brk, heap_start;
+static struct flexsc_page *sp; /* FlexSC child: its syscall pages */
+static uint16_t posted_nr[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* spawn or not, as posted */
+static int sp_pages;
+
+/* The buffer the kernel may write: in the heap, a page above its start,
+ * so that no write through it, however long, reaches the child's own state
+ * in .data/.bss (its children's pids decide what it may kill). */
+#define BUF_SIZE (3 * 4096)
+static char *buf;
+static char *stack_area; /* a buffer on the child's own stack */
+static const char rodata_buf[64] = "read-only";
+static const char name_utrue[] = "utrue", name_unknown[] = "nosuchprogram", name_empty[] = "",
+		  name_long[] = "aprogramnamefartoolongforthekernel";
+static const char dev_console[] = "console", dev_null[] = "null", dev_zero[] = "zero", dev_bad[] = "nosuchdevice";
+static char *argv_ok[3] = { (char *)name_utrue, "3", 0 };
+static char *argv_many[20];
+
+/* The name pointers spawn may get: nothing else can name a program. */
+static unsigned long spawn_name(void)
+{
+	static const unsigned long bad[] = { 0, 8, KERNEL_IMAGE + 0x100000, DIRECT_MAP, 0x0000800000000000ul,
+					     USER_TOP - 8, SYSPAGE };
+	switch (below(6)) {
+	case 0:
+	case 1:
+		return (unsigned long)name_utrue;
+	case 2:
+		return (unsigned long)name_unknown;
+	case 3:
+		return below(2) ? (unsigned long)name_empty : (unsigned long)name_long;
+	case 4: /* "utr" at the very end of the buffer, unterminated string into the next page */
+		memcpy(buf + BUF_SIZE - 3, "utr", 3);
+		return (unsigned long)buf + BUF_SIZE - 3;
+	default:
+		return bad[below(sizeof(bad) / sizeof(bad[0]))];
+	}
+}
+
+static bool spawn_name_ok(unsigned long p)
+{
+	/* Every pointer spawn_name returns names utrue, nothing, or faults. */
+	return p == (unsigned long)name_utrue || p == (unsigned long)name_unknown || p == (unsigned long)name_empty ||
+	       p == (unsigned long)name_long || p == (unsigned long)buf + BUF_SIZE - 3 || p < 0x1000 ||
+	       p >= USER_TOP || p == USER_TOP - 8 || p == SYSPAGE;
+}
+
+/* A random value that may be used as an address, moved off the child's
+ * code, data and bss (a write there could unsettle its filters). */
+static unsigned long not_ours(unsigned long v)
+{
+	return v >= 0x400000 && v < heap_start ? v + (1ul << 32) : v;
+}
+
+static unsigned long any_value(void)
+{
+	static const unsigned long edges[] = {
+		0, 1, 2, 3, 4, 7, 8, 15, 16, 63, 64, 255, 256, 4095, 4096, 4097, 65536,
+		-1ul, -2ul, -4096ul, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ul, 0x7fffffffffffffff,
+		0x8000000000000000ul, 1ul << 40, 1ul << 47, 0x3ff,
+	};
+	static const unsigned long addrs[] = {
+		0, 8, 0xff0, 0x1000, 0x3ff000, 0x400000, 0x600000, USER_TOP - 16, USER_TOP - 1, USER_TOP,
+		0x00007ffffffffff0ul, 0x0000800000000000ul, 0x8000000000000000ul, 0xdead000000000000ul,
+		DIRECT_MAP, DIRECT_MAP + 0x100000, KERNEL_IMAGE, KERNEL_IMAGE + 0x100000, 0xfffffffffffff000ul,
+		SYSPAGE, SYSPAGE + 64, SYSPAGE + 4096 - 8, SHM_BASE,
+	};
+	switch (below(10)) {
+	case 0:
+	case 1:
+		return edges[below(sizeof(edges) / sizeof(edges[0]))];
+	case 2:
+		return below(64);
+	case 3:
+		return addrs[below(sizeof(addrs) / sizeof(addrs[0]))];
+	case 4: /* own buffer: valid, at a page boundary, or straddling its end */
+		return (unsigned long)buf + (below(2) ? below(BUF_SIZE) : 4096 * below(4) - below(16));
+	case 5: /* heap end: the next page is not part of the heap */
+		return heap_brk - below(32);
+	case 6:
+		switch (below(4)) {
+		case 0: return (unsigned long)rodata_buf;
+		case 1: return (unsigned long)&any_value; /* code */
+		case 2: return (unsigned long)stack_area + below(4096); /* own stack */
+		default: return SHM_BASE + 4096 * below(2);
+		}
+	case 7:
+		return not_ours(rnd());
+	case 8:
+		return not_ours(rnd() & 0xffffffff);
+	default:
+		return (unsigned long)-(long)below(64);
+	}
+}
+
+/* An fd: mostly one that exists, else anything. */
+static unsigned long any_fd(void)
+{
+	return below(4) ? below(8) : any_value();
+}
+
+/* An address of our own that the kernel may write (mostly) or anything. */
+static unsigned long any_buf(void)
+{
+	return below(3) ? (unsigned long)buf + below(4096) : any_value();
+}
+
+static unsigned long any_len(void)
+{
+	return below(3) ? below(512) : any_value();
+}
+
+/* Arguments shaped for call nr half the time, anything the other half. */
+static void gen_args(unsigned long nr, unsigned long a[6])
+{
+	for (int i = 0; i < 6; i++)
+		a[i] = any_value();
+	if (below(2))
+		return;
+	switch (nr) {
+	case SYS_exit: a[0] = below(4) ? below(256) : any_value(); break;
+	case SYS_setaffinity: a[0] = below(2) ? 0 : (unsigned long)mypid; a[1] = below(4) ? below(8) : any_value(); break;
+	case SYS_spawn:
+		a[0] = spawn_name();
+		a[1] = below(3) ? 0 : below(2) ? (unsigned long)argv_ok : below(2) ? (unsigned long)argv_many : any_value();
+		break;
+	case SYS_wait: a[0] = below(2) ? -1ul : nkids ? (unsigned long)kids[below(nkids)] : 0; a[1] = any_buf(); break;
+	case SYS_kill: a[0] = nkids && below(2) ? (unsigned long)kids[below(nkids)] : any_value(); break;
+	case SYS_open:
+		switch (below(5)) {
+		case 0: a[0] = (unsigned long)dev_console; break;
+		case 1: a[0] = (unsigned long)dev_null; break;
+		case 2: a[0] = (unsigned long)dev_zero; break;
+		case 3: a[0] = (unsigned long)dev_bad; break;
+		default: break;
+		}
+		a[1] = below(4) ? below(3) : any_value();
+		break;
+	case SYS_close: a[0] = any_fd(); break;
+	case SYS_read:
+	case SYS_write: a[0] = any_fd(); a[1] = any_buf(); a[2] = any_len(); break;
+	case SYS_brk: a[0] = below(3) ? heap_brk + below(3) * 4096 - below(2) * 8192 : any_value(); break;
+	case SYS_sbrk: a[0] = below(3) ? below(3) * 4096 : any_value(); break;
+	case SYS_sleep_ns: a[0] = below(1000000); break;
+	case SYS_ps: a[0] = any_buf(); a[1] = below(4) ? below(8) : any_value(); break;
+	case SYS_sysinfo: a[0] = below(2) ? (unsigned long)buf : any_buf(); break;
+	case SYS_shm: a[0] = below(4) ? below(15) : any_value(); break;
+	case SYS_flexsc_register: a[0] = below(18); break;
+	default: break;
+	}
+}
+
+static unsigned long any_nr(void)
+{
+	static const unsigned long odd[] = { SYS_COUNT, SYS_COUNT + 1, 0x3ff, 0x400, 0xffff, 0x10000, 0x10000 + SYS_null,
+					     0x100000000ul, -1ul, 0x8000000000000000ul, 1000 };
+	unsigned long r = below(100);
+	if (r < 85)
+		return below(SYS_COUNT);
+	if (r < 90)
+		return 0x3ff; /* SYS_FLOOR */
+	return below(4) ? odd[below(sizeof(odd) / sizeof(odd[0]))] : rnd();
+}
+
+static bool is_kid(long pid)
+{
+	for (int i = 0; i < nkids; i++)
+		if (kids[i] == pid)
+			return true;
+	return false;
+}
+
+static void kid_gone(long pid)
+{
+	for (int i = 0; i < nkids; i++)
+		if (kids[i] == pid) {
+			kids[i] = kids[--nkids];
+			return;
+		}
+}
+
+/* Makes call nr(a) safe for the fuzzer itself (see the header): the kernel
+ * will see number nr and arguments a exactly. Returns the (maybe new) nr. */
+static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc)
+{
+	switch (nr) {
+	case SYS_exit:
+		return one_in(3000) ? nr : SYS_null;
+	case SYS_kill: {
+		int t = (int)a[0];
+		if (t <= 0 || is_kid(t) || (t == mypid && one_in(2000)))
+			return nr;
+		a[0] = -1ul;
+		return nr;
+	}
+	case SYS_spawn:
+		if (!spawn_name_ok(a[0]) || nkids >= MAX_KIDS)
+			a[0] = (unsigned long)name_unknown;
+		return nr;
+	case SYS_sleep_ns:
+		if ((long)a[0] > 2000000)
+			a[0] %= 2000000;
+		return nr;
+	case SYS_read:
+		if (a[0] < 16 && (console_fd[a[0]] || (flexsc && a[0] < 3)) && !(known_on && one_in(20000)))
+			a[0] = 99;
+		if (a[2] > (1ul << 20) && a[1] >= 0x600000 && a[1] < SHM_BASE)
+			a[2] &= (1ul << 20) - 1;
+		return nr;
+	case SYS_write:
+		if (a[0] < 16 && (console_fd[a[0]] || (flexsc && a[0] < 3)) && a[2] > 8)
+			a[2] = one_in(16) ? a[2] & 7 : 0;
+		return nr;
+	case SYS_shm:
+		if (a[0] == STATS_KEY - 1)
+			a[0] = 0; /* a hole below the stats page */
+		return nr;
+	case SYS_setaffinity:
+		if (!known_on && (a[1] & online))
+			a[1] |= online; /* never a move to another CPU */
+		return nr;
+	case SYS_open:
+		if (flexsc && a[0] == (unsigned long)dev_console)
+			a[0] = (unsigned long)dev_null;
+		return nr;
+	default:
+		return nr;
+	}
+}
+
+/* What a successful call changed that the child tracks. */
+static void track(unsigned long nr, const unsigned long a[6], long ret)
+{
+	switch (nr) {
+	case SYS_spawn:
+		if (ret > 0 && nkids < MAX_KIDS)
+			kids[nkids++] = ret;
+		break;
+	case SYS_wait:
+		if (ret > 0)
+			kid_gone(ret);
+		break;
+	case SYS_open:
+		if (ret >= 0 && ret < 16)
+			console_fd[ret] = a[0] == (unsigned long)dev_console;
+		break;
+	case SYS_close:
+		if (ret == 0 && a[0] < 16)
+			console_fd[a[0]] = false;
+		break;
+	case SYS_brk:
+	case SYS_sbrk:
+		heap_brk = syscall_syscall(SYS_brk, 0, 0, 0, 0, 0, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+static unsigned long any_flags(void)
+{
+	unsigned long f = F_BASE | (rnd() & F_ARITH);
+	if (one_in(4)) f |= F_DF;
+	if (one_in(8)) f |= F_AC;
+	if (one_in(8)) f |= F_NT;
+	if (one_in(4)) f |= F_ID;
+	if (one_in(5000)) f |= F_TF;
+	if (!known_on && path == PATH_SYSENTER)
+		f &= ~(F_DF | F_AC | F_NT | F_TF);
+	if (!known_on && path == PATH_SYSCALL)
+		f &= ~F_NT;
+	return f;
+}
+
+static void mismatch(unsigned long nr, const char *what, unsigned long want, unsigned long got)
+{
+	printf("fuzz: MISMATCH path %s call %lu: %s is 0x%lx, want 0x%lx\n", syscall_path_name(path), nr, what, got,
+	       want);
+	me->mismatch = 1;
+}
+
+/* One call over a trapping path, with every register set and checked; a
+ * mismatch ends the child (status STATUS_MISMATCH, the slot says so). */
+static void trap_once(void)
+{
+	unsigned long nr = any_nr(), a[6], in[R_COUNT], out[R_COUNT];
+	gen_args(nr, a);
+	nr = sanitize(nr, a, false);
+	for (int i = 0; i < R_COUNT; i++)
+		in[i] = any_value();
+	in[R_RAX] = nr;
+	in[R_RDI] = a[0], in[R_RSI] = a[1], in[R_RDX] = a[2], in[R_R10] = a[3], in[R_R8] = a[4], in[R_R9] = a[5];
+	in[R_FLAGS] = any_flags();
+	trap_sysenter_own = path == PATH_SYSENTER;
+	if (path == PATH_SYSENTER && one_in(1000)) {
+		/* A bad way back: rip or rsp unmapped, kernel or non-canonical
+		 * (never our own code: a wild jump could make any call). */
+		static const unsigned long bad[] = { 0, 0x1000, KERNEL_IMAGE, DIRECT_MAP, 0x0000800000000000ul,
+						     0xdead000000000000ul, USER_TOP };
+		trap_sysenter_own = 0;
+		in[R_R11] = bad[below(7)];
+		in[R_RCX] = below(2) ? bad[below(7)] : (unsigned long)buf + 4096;
+		if (below(2))
+			in[R_R11] = (unsigned long)trap_back;
+	}
+	trap_gate = path == PATH_INT80 ? (unsigned long)gate_int80
+		    : path == PATH_SYSCALL ? (unsigned long)gate_syscall : (unsigned long)gate_sysenter;
+	memcpy(out, in, sizeof(in));
+	if (trace)
+		printf("fuzz[%ld]: %s nr %lu (0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx) flags 0x%lx\n", mypid,
+		       syscall_path_name(path), nr, a[0], a[1], a[2], a[3], a[4], a[5], in[R_FLAGS]);
+	me->last_nr = nr;
+	me->calls++;
+	fuzz_trap(out);
+	long ret = out[R_RAX];
+	for (int i = 1; i < R_FLAGS; i++) {
+		unsigned long want = in[i];
+		if (path == PATH_SYSCALL && i == R_RCX)
+			want = (unsigned long)syscall_ret;
+		else if (path == PATH_SYSCALL && i == R_R11)
+			want = in[R_FLAGS];
+		else if (path == PATH_SYSENTER && (i == R_RCX || i == R_R11 || i == R_RDX))
+			continue; /* rsp and rip in, rip out: checked below */
+		if (out[i] != want)
+			mismatch(nr, reg_names[i], want, out[i]);
+	}
+	if (path == PATH_SYSENTER && trap_sysenter_own) {
+		/* fuzz_trap passed rsp in rcx and trap_back in r11. */
+		if (out[R_RDX] != (unsigned long)trap_back)
+			mismatch(nr, "rdx", (unsigned long)trap_back, out[R_RDX]);
+		if (out[R_R11] != (unsigned long)trap_back)
+			mismatch(nr, "r11", (unsigned long)trap_back, out[R_R11]);
+		if (out[R_RCX] != trap_rsp)
+			mismatch(nr, "rcx", trap_rsp, out[R_RCX]);
+	}
+	if (path != PATH_SYSENTER && out[R_FLAGS] != in[R_FLAGS])
+		mismatch(nr, "rflags", in[R_FLAGS], out[R_FLAGS]);
+	if (me->mismatch)
+		exit(STATUS_MISMATCH);
+	track(nr, a, ret);
+}
+
+/* ---- FlexSC: entries written straight into the pages ---- */
+
+static struct flexsc_entry *entry_at(int i)
+{
+	return &sp[i / FLEXSC_ENTRIES_PER_PAGE].entry[i % FLEXSC_ENTRIES_PER_PAGE];
+}
+
+static const uint8_t nargs_of[SYS_COUNT] = {
+#define NARGS(name, nr, nargs) [nr] = nargs,
+	EXLESS_SYSCALLS(NARGS)
+#undef NARGS
+};
+
+/* Arguments bad for every call: negative as i64 and as int, never a pid or
+ * a name: what an entry may be rewritten to while BUSY. */
+static unsigned long bad_for_all(void)
+{
+	static const unsigned long v[] = { -1ul, 0x8000000000000000ul, DIRECT_MAP, KERNEL_IMAGE, 0xdead000000000000ul };
+	return v[below(5)];
+}
+
+/* Posts one random entry at index i; returns whether the kernel may run it. */
+static bool post_one(int i)
+{
+	struct flexsc_entry *e = entry_at(i);
+	unsigned long nr = any_nr(), a[6];
+	uint16_t sysnum = (uint16_t)nr;
+	gen_args(sysnum, a);
+	unsigned int nargs = sysnum < SYS_COUNT ? nargs_of[sysnum] : 6;
+	if (one_in(4))
+		nargs = 6;
+	if (one_in(20))
+		nargs = below(7);
+	if (one_in(50))
+		nargs = 7 + below(65529);
+	/* The call the kernel will see: arguments past nargs are zero. */
+	unsigned long eff[6];
+	for (int k = 0; k < 6; k++)
+		eff[k] = nargs <= 6 && k < (int)nargs ? a[k] : 0;
+	if (nargs <= 6) {
+		sysnum = (uint16_t)sanitize(sysnum, eff, true);
+		for (int k = 0; k < (int)nargs; k++)
+			a[k] = eff[k];
+	}
+	posted_nr[i] = sysnum == SYS_spawn && nargs <= 6 && nkids < MAX_KIDS ? SYS_spawn : SYS_null;
+	if (posted_nr[i] == SYS_spawn)
+		kids[nkids++] = 0; /* a place for it: the pid is known when reaped */
+	e->sysnum = sysnum;
+	e->nargs = nargs;
+	for (int k = 0; k < 6; k++)
+		e->args[k] = a[k];
+	e->ret = rnd();
+	me->last_nr = sysnum;
+	me->calls++;
+	if (trace)
+		printf("fuzz[%ld]: flexsc entry %d nr %u nargs %u (0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx)\n", mypid, i,
+		       sysnum, nargs, a[0], a[1], a[2], a[3], a[4], a[5]);
+	bool runs = true;
+	if (one_in(100)) {
+		uint32_t st = one_in(3) ? FLEXSC_BUSY : one_in(2) ? FLEXSC_DONE : 4 + (uint32_t)below(0xfffffffbu);
+		__atomic_store_n(&e->status, st, __ATOMIC_RELEASE);
+		me->garbage++;
+		runs = false;
+	} else {
+		__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+	}
+	/* The submission counter is only a hint: now and then skip it or lie. */
+	unsigned long seq = sp[0].header.submit_seq;
+	__atomic_store_n(&sp[0].header.submit_seq, one_in(20) ? seq : one_in(20) ? rnd() : seq + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&sp[0].header.need_wakeup, __ATOMIC_RELAXED) && !one_in(10))
+		syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
+	if (runs && one_in(50)) {
+		/* Rewrite it while the kernel runs it. */
+		for (int spin = 0; spin < 20000; spin++)
+			if (__atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == FLEXSC_BUSY) {
+				e->sysnum = below(3) ? (below(2) ? SYS_null : SYS_getpid) : SYS_COUNT + below(100);
+				e->nargs = below(7);
+				for (int k = 0; k < 6; k++)
+					e->args[k] = bad_for_all();
+				break;
+			}
+	}
+	return runs;
+}
+
+/* Waits for entry i to be DONE (sleeping in flexsc_wait when spinning does
+ * not do it), records what it did, frees it. */
+static void reap_one(int i)
+{
+	struct flexsc_entry *e = entry_at(i);
+	for (;;) {
+		uint32_t st = 0;
+		for (int spin = 0; spin < 2000; spin++) {
+			st = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+			if (st != FLEXSC_SUBMITTED && st != FLEXSC_BUSY)
+				break;
+		}
+		if (st == FLEXSC_DONE)
+			break;
+		if (st != FLEXSC_SUBMITTED && st != FLEXSC_BUSY) {
+			/* A call wrote into the page (read into its own
+			 * syscall page): the entry is no longer ours to wait on. */
+			if (posted_nr[i] == SYS_spawn)
+				kid_gone(0);
+			__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+			return;
+		}
+		syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
+	}
+	long ret = e->ret;
+	unsigned long a[6];
+	for (int k = 0; k < 6; k++)
+		a[k] = k < e->nargs ? e->args[k] : 0;
+	if (posted_nr[i] == SYS_spawn) {
+		kid_gone(0);
+		if (ret > 0 && nkids < MAX_KIDS)
+			kids[nkids++] = ret;
+	} else if (e->sysnum == SYS_wait || e->sysnum == SYS_brk || e->sysnum == SYS_sbrk) {
+		track(e->sysnum, a, ret);
+	}
+	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+}
+
+/* One batch: post 1..16 entries, then reap them (now and then not: the
+ * child goes on, or exits, with entries in flight). */
+static void flexsc_batch_once(unsigned long quota)
+{
+	int n = sp_pages * FLEXSC_ENTRIES_PER_PAGE, k = 1 + below(16);
+	int idx[16];
+	bool runs[16];
+	int posted = 0;
+	for (int j = 0; j < k && me->calls < quota; j++) {
+		int i = below(n);
+		for (int t = 0; t < n && __atomic_load_n(&entry_at(i)->status, __ATOMIC_ACQUIRE) != FLEXSC_FREE; t++)
+			i = (i + 1) % n;
+		if (__atomic_load_n(&entry_at(i)->status, __ATOMIC_ACQUIRE) != FLEXSC_FREE)
+			break;
+		idx[posted] = i;
+		runs[posted++] = post_one(i);
+	}
+	if (me->calls >= quota && one_in(4))
+		return; /* exit with these in flight */
+	for (int j = 0; j < posted; j++) {
+		if (runs[j])
+			reap_one(idx[j]);
+		else
+			__atomic_store_n(&entry_at(idx[j])->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	}
+}
+
+/* The known=on memory-exhaustion pattern: fill the heap, then register. */
+static void exhaust_then_register(void)
+{
+	long old = syscall_syscall(SYS_sbrk, 64l << 20, 0, 0, 0, 0, 0);
+	if (old > 0) {
+		long fd = syscall_syscall(SYS_open, (long)dev_zero, O_RDONLY, 0, 0, 0, 0);
+		syscall_syscall(SYS_read, fd, old, 64l << 20, 0, 0, 0);
+		syscall_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+	}
+	syscall_syscall(SYS_flexsc_register, 16, 0, 0, 0, 0, 0);
+	heap_brk = syscall_syscall(SYS_brk, 0, 0, 0, 0, 0, 0);
+}
+
+static int child(int argc, char **argv)
+{
+	if (argc < 8)
+		return 100;
+	path = (enum syscall_path)atoi(argv[2]);
+	rng_state = strtoul(argv[3], 0, 16);
+	unsigned long quota = strtoul(argv[4], 0, 10);
+	int slot = atoi(argv[5]);
+	known_on = argv[6][0] == '1';
+	trace = argv[7][0] == '1';
+	long st = syscall_syscall(SYS_shm, STATS_KEY, 0, 0, 0, 0, 0);
+	if (st < 0 || slot < 0 || slot >= PATH_COUNT)
+		return 101;
+	slots = (struct slot *)st;
+	me = &slots[slot];
+	mypid = syscall_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	char stack_buf[8192];
+	stack_area = stack_buf;
+	heap_start = syscall_syscall(SYS_brk, 0, 0, 0, 0, 0, 0);
+	buf = (char *)syscall_syscall(SYS_sbrk, 2 * 4096 + BUF_SIZE, 0, 0, 0, 0, 0) + 4096;
+	heap_brk = syscall_syscall(SYS_brk, 0, 0, 0, 0, 0, 0);
+	struct sysinfo si;
+	syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0);
+	online = si.ncpus >= 64 ? ~0ul : (1ul << si.ncpus) - 1;
+	for (int i = 0; i < 19; i++)
+		argv_many[i] = (char *)name_utrue;
+	if (path == PATH_FLEXSC) {
+		sp_pages = 1 + below(FLEXSC_MAX_PAGES);
+		long r = syscall_syscall(SYS_flexsc_register, sp_pages, 0, 0, 0, 0, 0);
+		if (r < 0)
+			return 102;
+		sp = (struct flexsc_page *)r;
+	}
+	while (me->calls < quota) {
+		if (known_on && one_in(path == PATH_FLEXSC ? 5000 : 100000))
+			exhaust_then_register();
+		if (path == PATH_FLEXSC)
+			flexsc_batch_once(quota);
+		else
+			trap_once();
+	}
+	me->done = 1;
+	return 0;
+}
+
+/* ---- the parent ---- */
+
+struct path_stats {
+	unsigned long calls, children, finished, killed_kernel, killed_self, watchdog, exited, mismatches, garbage;
+};
+
+static const char *cmdline_opt(const char *cmdline, const char *key, char *out, int max)
+{
+	int klen = strlen(key);
+	for (const char *s = cmdline; *s;) {
+		while (*s == ' ')
+			s++;
+		int n = 0;
+		while (s[n] && s[n] != ' ')
+			n++;
+		if (n > klen && !strncmp(s, key, klen) && s[klen] == '=') {
+			int vlen = n - klen - 1;
+			if (vlen >= max)
+				vlen = max - 1;
+			memcpy(out, s + klen + 1, vlen);
+			out[vlen] = 0;
+			return out;
+		}
+		s += n;
+	}
+	return 0;
+}
+
+static bool parse_ulong(const char *s, unsigned long *v)
+{
+	char *end;
+	if (!*s || *s == '-')
+		return false;
+	*v = strtoul(s, &end, 10);
+	return !*end;
+}
+
+__attribute__((noreturn)) static void finish(bool ok)
+{
+	printf("fuzz: %s\n", ok ? "PASS" : "FAIL");
+	printf_flush();
+	syscall_syscall(SYS_poweroff, ok ? 0 : 1, 0, 0, 0, 0, 0);
+	exit(ok ? 0 : 1);
+}
+
+static unsigned long free_pages(void)
+{
+	struct sysinfo si;
+	syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0);
+	return si.free_pages;
+}
+
+static int parent(void)
+{
+	static struct sysinfo si;
+	static struct proc_info ps[256];
+	char v[128];
+	unsigned long calls = 1000000, seed = 1;
+	bool want[PATH_COUNT] = { true, true, true, true }, known = true, tr = false;
+	syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0);
+	if (cmdline_opt(si.cmdline, "fuzz.calls", v, sizeof(v)) && (!parse_ulong(v, &calls) || !calls)) {
+		printf("fuzz: fuzz.calls must be a positive integer, not '%s'\n", v);
+		finish(false);
+	}
+	if (cmdline_opt(si.cmdline, "fuzz.seed", v, sizeof(v)) && !parse_ulong(v, &seed)) {
+		printf("fuzz: fuzz.seed must be a non-negative integer, not '%s'\n", v);
+		finish(false);
+	}
+	if (cmdline_opt(si.cmdline, "fuzz.known", v, sizeof(v))) {
+		if (strcmp(v, "on") && strcmp(v, "off")) {
+			printf("fuzz: fuzz.known must be on or off, not '%s'\n", v);
+			finish(false);
+		}
+		known = !strcmp(v, "on");
+	}
+	if (cmdline_opt(si.cmdline, "fuzz.trace", v, sizeof(v)))
+		tr = !strcmp(v, "1");
+	if (cmdline_opt(si.cmdline, "fuzz.paths", v, sizeof(v))) {
+		char *save, *tok;
+		for (int p = 0; p < PATH_COUNT; p++)
+			want[p] = false;
+		for (tok = strtok_r(v, ",", &save); tok; tok = strtok_r(0, ",", &save)) {
+			int p = 0;
+			while (p < PATH_COUNT && strcmp(tok, syscall_path_name(p)))
+				p++;
+			if (p == PATH_COUNT) {
+				printf("fuzz: fuzz.paths lists int80,syscall,sysenter,flexsc; not '%s'\n", tok);
+				finish(false);
+			}
+			want[p] = true;
+		}
+	}
+	if (want[PATH_SYSENTER] && !si.sysenter_ok) {
+		printf("fuzz: sysenter unsupported on this CPU (%s): path skipped\n", si.cpu_vendor);
+		want[PATH_SYSENTER] = false;
+	}
+	printf("fuzz: seed %lu, %lu calls per path, known hazards %s, %u CPUs, syscall cores 0x%lx\n", seed, calls,
+	       known ? "on" : "off", si.ncpus, si.flexsc_cpus);
+	/* The shared pages live as long as the kernel: take them all now. */
+	for (int k = 0; k < 16; k++)
+		syscall_syscall(SYS_shm, k, 0, 0, 0, 0, 0);
+	slots = (struct slot *)syscall_syscall(SYS_shm, STATS_KEY, 0, 0, 0, 0, 0);
+	unsigned long before = free_pages();
+	printf("fuzz: free pages before: %lu\n", before);
+
+	struct path_stats stats[PATH_COUNT] = { 0 };
+	long pid[PATH_COUNT] = { 0 }, gen[PATH_COUNT] = { 0 }, quota[PATH_COUNT] = { 0 };
+	unsigned long last_calls[PATH_COUNT] = { 0 }, last_move[PATH_COUNT] = { 0 };
+	int zero_runs[PATH_COUNT] = { 0 };
+	bool watchdogged[PATH_COUNT] = { false }, ok = true;
+	unsigned long spawn_fail_since = 0, next_report = 0, t0 = syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0);
+	for (;;) {
+		bool busy = false;
+		unsigned long now = syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0);
+		for (int p = 0; p < PATH_COUNT; p++) {
+			if (!want[p] || pid[p] || stats[p].calls >= calls || stats[p].mismatches)
+				continue;
+			busy = true;
+			char a_path[4], a_seed[20], a_quota[24], a_slot[4];
+			unsigned long cs = seed * 0x9e3779b97f4a7c15ul ^ ((unsigned long)p << 56) ^ (unsigned long)gen[p];
+			snprintf(a_path, sizeof(a_path), "%d", p);
+			snprintf(a_seed, sizeof(a_seed), "%lx", cs);
+			quota[p] = calls - stats[p].calls;
+			snprintf(a_quota, sizeof(a_quota), "%ld", quota[p]);
+			snprintf(a_slot, sizeof(a_slot), "%d", p);
+			char *args[] = { "fuzz", "child", a_path, a_seed, a_quota, a_slot, known ? "1" : "0",
+					 tr ? "1" : "0", 0 };
+			memset((void *)&slots[p], 0, sizeof(slots[p]));
+			long r = syscall_syscall(SYS_spawn, (long)"fuzz", (long)args, 0, 0, 0, 0);
+			if (r < 0) {
+				if (!spawn_fail_since)
+					spawn_fail_since = now;
+				if (now - spawn_fail_since > 10000000000ul) {
+					printf("fuzz: cannot spawn a child for 10 s: error %ld\n", r);
+					ok = false;
+					goto out;
+				}
+				continue;
+			}
+			spawn_fail_since = 0;
+			if (tr)
+				printf("fuzz: path %s child %ld pid %ld seed %s quota %ld\n", syscall_path_name(p), gen[p],
+				       r, a_seed, quota[p]);
+			pid[p] = r;
+			gen[p]++;
+			stats[p].children++;
+			last_calls[p] = 0;
+			last_move[p] = now;
+			watchdogged[p] = false;
+		}
+		for (int p = 0; p < PATH_COUNT; p++)
+			busy |= pid[p] != 0;
+		if (!busy)
+			break;
+		syscall_syscall(SYS_sleep_ns, 5000000, 0, 0, 0, 0, 0);
+		now = syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0);
+		long n = syscall_syscall(SYS_ps, (long)ps, 256, 0, 0, 0, 0);
+		for (int p = 0; p < PATH_COUNT; p++) {
+			if (!pid[p])
+				continue;
+			bool zombie = false;
+			for (long i = 0; i < n; i++)
+				if (ps[i].pid == pid[p] && ps[i].state == 4 /* P_ZOMBIE */)
+					zombie = true;
+			struct slot *s = &slots[p];
+			if (!zombie) {
+				if (s->calls != last_calls[p]) {
+					last_calls[p] = s->calls;
+					last_move[p] = now;
+				} else if (!watchdogged[p] && now - last_move[p] > WATCHDOG_NS) {
+					printf("fuzz: watchdog: path %s pid %ld stuck in call %ld for 3 s: killed\n",
+					       syscall_path_name(p), pid[p], s->last_nr);
+					syscall_syscall(SYS_kill, pid[p], 0, 0, 0, 0, 0);
+					watchdogged[p] = true;
+				}
+				continue;
+			}
+			int status = 0;
+			syscall_syscall(SYS_wait, pid[p], (long)&status, 0, 0, 0, 0);
+			struct path_stats *ps_ = &stats[p];
+			unsigned long made = s->calls < (unsigned long)quota[p] ? s->calls : (unsigned long)quota[p];
+			ps_->calls += made;
+			ps_->garbage += s->garbage;
+			if (s->mismatch)
+				ps_->mismatches++; /* and the path stops: the seed replays it */
+			else if (s->done && status == 0)
+				ps_->finished++;
+			else if (watchdogged[p])
+				ps_->watchdog++;
+			else if (status == -1 && s->last_nr == SYS_kill)
+				ps_->killed_self++;
+			else if (status == -1)
+				ps_->killed_kernel++;
+			else
+				ps_->exited++;
+			zero_runs[p] = s->calls ? 0 : zero_runs[p] + 1;
+			if (zero_runs[p] == 100) {
+				printf("fuzz: path %s: 100 children in a row made no call (last status %d)\n",
+				       syscall_path_name(p), status);
+				ok = false;
+				goto out;
+			}
+			pid[p] = 0;
+		}
+		unsigned long total = 0, want_total = 0;
+		for (int p = 0; p < PATH_COUNT; p++)
+			if (want[p])
+				total += stats[p].calls, want_total += calls;
+		while (total * 10 >= next_report * want_total && next_report <= 10) {
+			printf("fuzz: %lu%% (%lu calls, %lu s)\n", next_report * 10, total,
+			       (now - t0) / 1000000000ul);
+			next_report++;
+		}
+	}
+out:
+	/* Orphaned grandchildren end on their own: wait until no process
+	 * younger than us is left (at most 10 s). */
+	long self = syscall_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	for (int i = 0; i < 2000; i++) {
+		long n = syscall_syscall(SYS_ps, (long)ps, 256, 0, 0, 0, 0), younger = 0;
+		for (long j = 0; j < n; j++)
+			younger += ps[j].pid > self;
+		if (!younger)
+			break;
+		int status;
+		for (int p = 0; p < PATH_COUNT; p++)
+			if (pid[p]) {
+				syscall_syscall(SYS_kill, pid[p], 0, 0, 0, 0, 0);
+				syscall_syscall(SYS_wait, pid[p], (long)&status, 0, 0, 0, 0);
+				pid[p] = 0;
+			}
+		syscall_syscall(SYS_sleep_ns, 5000000, 0, 0, 0, 0, 0);
+	}
+	unsigned long after = free_pages(),
+		      secs = (syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0) - t0) / 1000000000ul;
+	printf("fuzz: summary, seed %lu, %lu s\n", seed, secs);
+	printf("fuzz: %-9s %9s %8s %8s %8s %8s %8s %8s %8s %8s\n", "path", "calls", "children", "finished",
+	       "k-kernel", "k-self", "watchdog", "exit()", "garbage", "mismatch");
+	for (int p = 0; p < PATH_COUNT; p++) {
+		struct path_stats *s = &stats[p];
+		if (!want[p])
+			continue;
+		printf("fuzz: %-9s %9lu %8lu %8lu %8lu %8lu %8lu %8lu %8lu %8lu\n", syscall_path_name(p), s->calls,
+		       s->children, s->finished, s->killed_kernel, s->killed_self, s->watchdog, s->exited, s->garbage,
+		       s->mismatches);
+		if (s->mismatches)
+			ok = false;
+		if (s->calls < calls)
+			ok = false;
+	}
+	printf("fuzz: free pages before %lu after %lu%s\n", before, after,
+	       before == after ? "" : ": LEAK (or not yet freed)");
+	if (before != after)
+		ok = false;
+	finish(ok);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "child"))
+		return child(argc, argv);
+	return parent();
+}
