@@ -47,9 +47,13 @@
  *                 bad pointers): no spawn bomb, no shell; at most 8 children
  *                 not yet reaped
  *   sleep_ns      capped at 2 ms
- *   read          never from a console fd (it blocks forever); tracked
- *                 exactly on the trapping paths, fds 0-2 always on FlexSC
- *   write         at most 8 bytes to a console fd (1 in 16), else 0
+ *   read, pread   never from a console fd or a pipe end (they block
+ *                 forever); tracked through open/dup/dup2/pipe on the
+ *                 trapping paths, fds 0-2 always on FlexSC
+ *   write, pwrite at most 8 bytes to a console fd or pipe end (1 in 16), else 0
+ *   paths         open, mkdir, rmdir, unlink and rename get a path under
+ *                 /fuzz (or a faulting pointer); open of the bad device name
+ *                 never creates it. The parent empties /fuzz at the end
  *   open          "console" becomes "null" on FlexSC (fds are not tracked
  *                 across entries in flight)
  *   read len      at most 1 MiB into the heap (no memory exhaustion)
@@ -245,7 +249,7 @@ static struct slot *me;
 static long mypid;
 static long kids[MAX_KIDS];
 static int nkids;
-static bool console_fd[16] = { true, true, true };
+static bool blocking_fd[16] = { true, true, true }; /* a console or pipe end: reads may block */
 static unsigned long online; /* mask of the CPUs */
 static unsigned long heap_brk, heap_start;
 static struct flexsc_page *sp; /* FlexSC child: its syscall pages */
@@ -262,6 +266,12 @@ static const char rodata_buf[64] = "read-only";
 static const char name_utrue[] = "utrue", name_unknown[] = "nosuchprogram", name_empty[] = "",
 		  name_long[] = "aprogramnamefartoolongforthekernel";
 static const char dev_console[] = "console", dev_null[] = "null", dev_zero[] = "zero", dev_bad[] = "nosuchdevice";
+/* The paths a call that can change the file tree may get, all under FUZZ_DIR,
+ * which the parent empties at the end: the rest of the tree (the devices, the
+ * documents) stays as it was, so free pages can be compared. */
+#define FUZZ_DIR "/fuzz"
+static const char *const fs_pool[] = { FUZZ_DIR "/a", FUZZ_DIR "/b", FUZZ_DIR "/d", FUZZ_DIR "/d/x",
+				       FUZZ_DIR "/a/x" };
 static char *argv_ok[3] = { (char *)name_utrue, "3", 0 };
 static char *argv_many[20];
 
@@ -284,6 +294,23 @@ static unsigned long spawn_name(void)
 	default:
 		return bad[below(sizeof(bad) / sizeof(bad[0]))];
 	}
+}
+
+/* A path under FUZZ_DIR, or one that faults. */
+static unsigned long fs_path(void)
+{
+	static const unsigned long bad[] = { 0, 8, KERNEL_IMAGE + 0x100000, 0x0000800000000000ul, USER_TOP - 8 };
+	if (below(8))
+		return (unsigned long)fs_pool[below(sizeof(fs_pool) / sizeof(fs_pool[0]))];
+	return bad[below(sizeof(bad) / sizeof(bad[0]))];
+}
+
+static bool fs_path_ok(unsigned long p)
+{
+	for (unsigned i = 0; i < sizeof(fs_pool) / sizeof(fs_pool[0]); i++)
+		if (p == (unsigned long)fs_pool[i])
+			return true;
+	return p < 0x1000 || p >= USER_TOP - 8;
 }
 
 static bool spawn_name_ok(unsigned long p)
@@ -381,10 +408,23 @@ static void gen_args(unsigned long nr, unsigned long a[6])
 		case 1: a[0] = (unsigned long)dev_null; break;
 		case 2: a[0] = (unsigned long)dev_zero; break;
 		case 3: a[0] = (unsigned long)dev_bad; break;
-		default: break;
+		default: a[0] = fs_path(); break;
 		}
-		a[1] = below(4) ? below(3) : any_value();
+		a[1] = below(4) ? below(3) | (below(2) ? O_CREAT : 0) | (below(4) ? 0 : O_TRUNC) : any_value();
 		break;
+	case SYS_mkdir:
+	case SYS_rmdir:
+	case SYS_unlink: a[0] = fs_path(); break;
+	case SYS_rename: a[0] = fs_path(); a[1] = fs_path(); break;
+	case SYS_stat: a[0] = below(2) ? fs_path() : any_value(); a[1] = any_buf(); break;
+	case SYS_fstat: a[0] = any_fd(); a[1] = any_buf(); break;
+	case SYS_pread:
+	case SYS_pwrite: a[0] = any_fd(); a[1] = any_buf(); a[2] = any_len(); a[3] = below(2) ? below(8192) : any_value(); break;
+	case SYS_lseek: a[0] = any_fd(); a[1] = below(2) ? below(8192) : any_value(); a[2] = below(4); break;
+	case SYS_readdir: a[0] = any_fd(); a[1] = any_buf(); a[2] = below(4) ? below(8) : any_value(); break;
+	case SYS_dup: a[0] = any_fd(); break;
+	case SYS_dup2: a[0] = any_fd(); a[1] = any_fd(); break;
+	case SYS_pipe: a[0] = any_buf(); break;
 	case SYS_close: a[0] = any_fd(); break;
 	case SYS_read:
 	case SYS_write: a[0] = any_fd(); a[1] = any_buf(); a[2] = any_len(); break;
@@ -451,13 +491,15 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc)
 			a[0] %= 2000000;
 		return nr;
 	case SYS_read:
-		if (a[0] < 16 && (console_fd[a[0]] || (flexsc && a[0] < 3)) && !(known_on && one_in(20000)))
+	case SYS_pread:
+		if (a[0] < 16 && (blocking_fd[a[0]] || (flexsc && a[0] < 3)) && !(known_on && one_in(20000)))
 			a[0] = 99;
 		if (a[2] > (1ul << 20) && a[1] >= 0x600000 && a[1] < SHM_BASE)
 			a[2] &= (1ul << 20) - 1;
 		return nr;
 	case SYS_write:
-		if (a[0] < 16 && (console_fd[a[0]] || (flexsc && a[0] < 3)) && a[2] > 8)
+	case SYS_pwrite:
+		if (a[0] < 16 && (blocking_fd[a[0]] || (flexsc && a[0] < 3)) && a[2] > 8)
 			a[2] = one_in(16) ? a[2] & 7 : 0;
 		return nr;
 	case SYS_shm:
@@ -471,6 +513,23 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc)
 	case SYS_open:
 		if (flexsc && a[0] == (unsigned long)dev_console)
 			a[0] = (unsigned long)dev_null;
+		else if (a[0] == (unsigned long)dev_bad)
+			a[1] &= ~(unsigned long)O_CREAT; /* no file in /dev */
+		else if (a[0] != (unsigned long)dev_console && a[0] != (unsigned long)dev_null &&
+			 a[0] != (unsigned long)dev_zero && !fs_path_ok(a[0]))
+			a[0] = fs_path();
+		return nr;
+	case SYS_mkdir:
+	case SYS_rmdir:
+	case SYS_unlink:
+		if (!fs_path_ok(a[0]))
+			a[0] = fs_path();
+		return nr;
+	case SYS_rename:
+		if (!fs_path_ok(a[0]))
+			a[0] = fs_path();
+		if (!fs_path_ok(a[1]))
+			a[1] = fs_path();
 		return nr;
 	default:
 		return nr;
@@ -491,11 +550,27 @@ static void track(unsigned long nr, const unsigned long a[6], long ret)
 		break;
 	case SYS_open:
 		if (ret >= 0 && ret < 16)
-			console_fd[ret] = a[0] == (unsigned long)dev_console;
+			blocking_fd[ret] = a[0] == (unsigned long)dev_console;
 		break;
 	case SYS_close:
 		if (ret == 0 && a[0] < 16)
-			console_fd[a[0]] = false;
+			blocking_fd[a[0]] = false;
+		break;
+	case SYS_dup:
+		if (ret >= 0 && ret < 16)
+			blocking_fd[ret] = a[0] < 16 && blocking_fd[a[0]];
+		break;
+	case SYS_dup2:
+		if (ret >= 0 && ret < 16)
+			blocking_fd[ret] = a[0] < 16 && blocking_fd[a[0]];
+		break;
+	case SYS_pipe: /* both ends may block us as a console read does */
+		if (ret == 0)
+			for (int i = 0; i < 2; i++) {
+				int fd = ((const int *)a[0])[i];
+				if (fd >= 0 && fd < 16)
+					blocking_fd[fd] = true;
+			}
 		break;
 	case SYS_brk:
 	case SYS_sbrk:
@@ -562,28 +637,34 @@ static void trap_once(void)
 	me->calls++;
 	fuzz_trap(out);
 	long ret = out[R_RAX];
+	/* The kernel gives back the user's own flags but NT (README, "the
+	 * RFLAGS rule"); the floor, answered before any state is saved, gives
+	 * them all back. */
+	unsigned long want_flags = nr == SYS_FLOOR ? in[R_FLAGS] : in[R_FLAGS] & ~F_NT;
 	for (int i = 1; i < R_FLAGS; i++) {
 		unsigned long want = in[i];
 		if (path == PATH_SYSCALL && i == R_RCX)
 			want = (unsigned long)syscall_ret;
 		else if (path == PATH_SYSCALL && i == R_R11)
-			want = in[R_FLAGS];
+			want = want_flags;
 		else if (path == PATH_SYSENTER && (i == R_RCX || i == R_R11 || i == R_RDX))
 			continue; /* rsp and rip in, rip out: checked below */
 		if (out[i] != want)
 			mismatch(nr, reg_names[i], want, out[i]);
 	}
 	if (path == PATH_SYSENTER && trap_sysenter_own) {
-		/* fuzz_trap passed rsp in rcx and trap_back in r11. */
-		if (out[R_RDX] != (unsigned long)trap_back)
+		/* fuzz_trap passed rsp in rcx and trap_back in r11. sysexitq
+		 * returns the rip in rdx; the iretq exit (flags sysexitq cannot
+		 * restore, a bad rsp) gives back the caller's own rdx. */
+		if (out[R_RDX] != (unsigned long)trap_back && out[R_RDX] != in[R_RDX])
 			mismatch(nr, "rdx", (unsigned long)trap_back, out[R_RDX]);
 		if (out[R_R11] != (unsigned long)trap_back)
 			mismatch(nr, "r11", (unsigned long)trap_back, out[R_R11]);
 		if (out[R_RCX] != trap_rsp)
 			mismatch(nr, "rcx", trap_rsp, out[R_RCX]);
 	}
-	if (path != PATH_SYSENTER && out[R_FLAGS] != in[R_FLAGS])
-		mismatch(nr, "rflags", in[R_FLAGS], out[R_FLAGS]);
+	if (path != PATH_SYSENTER && out[R_FLAGS] != want_flags)
+		mismatch(nr, "rflags", want_flags, out[R_FLAGS]);
 	if (me->mismatch)
 		exit(STATUS_MISMATCH);
 	track(nr, a, ret);
@@ -843,6 +924,33 @@ __attribute__((noreturn)) static void finish(bool ok)
 	exit(ok ? 0 : 1);
 }
 
+/* Removes everything below directory path (the children's files). */
+static void empty_dir(const char *path)
+{
+	char child[FS_PATH_MAX];
+	struct dirent ents[4];
+	for (;;) {
+		long fd = syscall_syscall(SYS_open, (long)path, O_RDONLY, 0, 0, 0, 0), n, removed = 0;
+		if (fd < 0)
+			return;
+		while ((n = syscall_syscall(SYS_readdir, fd, (long)ents, 4, 0, 0, 0)) > 0)
+			for (long i = 0; i < n; i++) {
+				if (!strcmp(ents[i].name, ".") || !strcmp(ents[i].name, ".."))
+					continue;
+				snprintf(child, sizeof(child), "%s/%s", path, ents[i].name);
+				if (ents[i].type == FT_DIR) {
+					empty_dir(child);
+					removed += syscall_syscall(SYS_rmdir, (long)child, 0, 0, 0, 0, 0) == 0;
+				} else {
+					removed += syscall_syscall(SYS_unlink, (long)child, 0, 0, 0, 0, 0) == 0;
+				}
+			}
+		syscall_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+		if (!removed)
+			return; /* readdir walks by index: go again until nothing is left */
+	}
+}
+
 static unsigned long free_pages(void)
 {
 	struct sysinfo si;
@@ -900,6 +1008,7 @@ static int parent(void)
 	for (int k = 0; k < 16; k++)
 		syscall_syscall(SYS_shm, k, 0, 0, 0, 0, 0);
 	slots = (struct slot *)syscall_syscall(SYS_shm, STATS_KEY, 0, 0, 0, 0, 0);
+	syscall_syscall(SYS_mkdir, (long)FUZZ_DIR, 0, 0, 0, 0, 0);
 	unsigned long before = free_pages();
 	printf("fuzz: free pages before: %lu\n", before);
 
@@ -1031,6 +1140,7 @@ out:
 			}
 		syscall_syscall(SYS_sleep_ns, 5000000, 0, 0, 0, 0, 0);
 	}
+	empty_dir(FUZZ_DIR);
 	unsigned long after = free_pages(),
 		      secs = (syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0) - t0) / 1000000000ul;
 	printf("fuzz: summary, seed %lu, %lu s\n", seed, secs);
