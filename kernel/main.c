@@ -16,6 +16,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/pic.h"
 #include "arch/x86_64/tsc.h"
 
 static void serial_irq(struct trapframe *tf)
@@ -60,6 +61,7 @@ void kmain(u32 magic, u32 mbi)
 	cpu_init(&cpus[0]);             /* GDT, TSS, GS base: spinlocks need this_cpu() */
 	idt_init();
 	idt_load();                     /* exceptions reported from here on */
+	pic_disable();                  /* the 8259 off the exception vectors, masked */
 	paddr_t reserved_end = multiboot_parse(magic, mbi); /* RAM map, cmdline */
 	kprintf("exless: booting, cmdline '%s'\n", cmdline);
 	cmdline_parse(cmdline, &boot_opts);
