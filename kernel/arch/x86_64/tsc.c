@@ -71,8 +71,8 @@ static u64 tsc_from_hypervisor(void)
 	return (u64)a * 1000;
 }
 
-/* TSC cycles while PIT channel 2 counts ms milliseconds; 0 if the PIT has
- * not finished within limit cycles (a missing or stuck PIT). */
+/* TSC cycles while PIT channel 2 counts ms milliseconds; 0 if that took
+ * more than limit cycles (a missing or stuck PIT). */
 static u64 tsc_pit_cycles(u32 ms, u64 limit)
 {
 	u16 count = (u16)(PIT_HZ * ms / 1000);
@@ -81,16 +81,11 @@ static u64 tsc_pit_cycles(u32 ms, u64 limit)
 	outb(0x42, count & 0xFF);
 	outb(0x42, count >> 8);
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on: the count starts */
-	u64 t0 = rdtsc_serialized(), t1;
-	while (!(inb(0x61) & 0x20)) {
-		if (rdtsc_serialized() - t0 > limit) {
-			outb(0x61, inb(0x61) & ~0x03);
-			return 0;
-		}
-	}
-	t1 = rdtsc_serialized();
+	u64 t0 = rdtsc_serialized(), t = t0;
+	while (!(inb(0x61) & 0x20) && t - t0 <= limit)
+		t = rdtsc_serialized();
 	outb(0x61, inb(0x61) & ~0x03);
-	return t1 - t0;
+	return t - t0 <= limit ? t - t0 : 0;
 }
 
 static u64 tsc_from_pit(void)
@@ -142,7 +137,8 @@ void tsc_delay_us(u64 us)
 		cpu_relax();
 }
 
-static u64 tsc_samples[MAX_CPUS][2];
+#define TSC_ROUNDS 5
+static u64 tsc_samples[TSC_ROUNDS][MAX_CPUS];
 static volatile int tsc_go;
 
 static void tsc_check(void *arg, int cpu)
@@ -160,11 +156,14 @@ static void tsc_check(void *arg, int cpu)
 		rdtscp(&aux);
 	if ((int)aux != cpu)
 		ktest_fail(__FILE__, __LINE__, "TSC_AUX %u on CPU %d", aux, cpu);
-	/* A rendezvous: each CPU reads the TSC right after the flag flips. */
-	__atomic_add_fetch(&tsc_go, 1, __ATOMIC_ACQ_REL);
-	while (__atomic_load_n(&tsc_go, __ATOMIC_ACQUIRE) < ncpus)
-		cpu_relax();
-	tsc_samples[cpu][0] = rdtsc_serialized();
+	/* Rendezvous: each CPU reads the TSC right after the count reaches the
+	 * round's target. */
+	for (int r = 0; r < TSC_ROUNDS; r++) {
+		__atomic_add_fetch(&tsc_go, 1, __ATOMIC_ACQ_REL);
+		while (__atomic_load_n(&tsc_go, __ATOMIC_ACQUIRE) < ncpus * (r + 1))
+			cpu_relax();
+		tsc_samples[r][cpu] = rdtsc_serialized();
+	}
 }
 
 KTEST(tsc_monotonic_and_consistent)
@@ -172,25 +171,32 @@ KTEST(tsc_monotonic_and_consistent)
 	KEXPECT(tsc_hz > 10000000);
 	tsc_go = 0;
 	ktest_on_each_cpu(tsc_check, 0);
-	u64 lo = ~0ul, hi = 0;
-	for (int c = 0; c < ncpus; c++) {
-		lo = MIN(lo, tsc_samples[c][0]);
-		hi = MAX(hi, tsc_samples[c][0]);
+	/* After a shared rendezvous, readings differ by far less than 10 ms. The
+	 * best of several rounds: a host may deschedule a vCPU in any one. */
+	u64 best = ~0ul;
+	for (int r = 0; r < TSC_ROUNDS; r++) {
+		u64 lo = ~0ul, hi = 0;
+		for (int c = 0; c < ncpus; c++) {
+			lo = MIN(lo, tsc_samples[r][c]);
+			hi = MAX(hi, tsc_samples[r][c]);
+		}
+		best = MIN(best, hi - lo);
 	}
-	/* After a shared rendezvous, readings differ by far less than 10 ms. */
-	KEXPECT(hi - lo < tsc_hz / 100);
+	if (best >= tsc_hz / 100)
+		ktest_fail(__FILE__, __LINE__, "TSCs %lu cycles apart after a rendezvous", best);
 }
 
 KTEST(tsc_pit_calibration_bounded)
 {
-	/* 1 ms of TSC is too short for 10 ms of PIT: the wait must give up. */
+	/* 1 ms of TSC is too short for 50 ms of PIT: the wait gives up, long
+	 * before the PIT would have finished. */
 	u64 t0 = rdtsc_serialized();
-	KEXPECT_EQ(tsc_pit_cycles(10, tsc_hz / 1000), 0);
+	KEXPECT_EQ(tsc_pit_cycles(50, tsc_hz / 1000), 0);
 	u64 spent = rdtsc_serialized() - t0;
-	if (spent > tsc_hz / 200)
+	if (spent > tsc_hz / 25)
 		ktest_fail(__FILE__, __LINE__, "gave up after %lu cycles, limit %lu", spent, tsc_hz / 1000);
-	/* Given time, 10 ms of PIT take about 10 ms of TSC (generous: TCG). */
+	/* Given time, 10 ms of PIT take at least 10 ms of TSC (less a margin). */
 	u64 c = tsc_pit_cycles(10, tsc_hz);
-	if (c < tsc_hz / 100 / 4 || c > tsc_hz / 100 * 4)
+	if (c < tsc_hz / 100 * 9 / 10)
 		ktest_fail(__FILE__, __LINE__, "10 ms of PIT took %lu TSC cycles at %lu Hz", c, tsc_hz);
 }
