@@ -3,6 +3,8 @@
 #   make run        boot it under QEMU, serial console on this terminal
 #   make gdb        boot it paused, with gdb attached at the first instruction
 #   make test       the in-kernel suite on 1 CPU and on 2, plus host tests
+#   make test-cpus  the suite under several CPU models and through SeaBIOS
+#   make test-bochs the suite under Bochs (Skylake-X model), booted by GRUB: slow
 #   make bench      see bench.mk
 # Overridable: SMP, MEM, ACCEL (auto|kvm|tcg|icount), APPEND, CPU.
 
@@ -46,7 +48,7 @@ SETUP_STAMP := $(B)/.setup-done
 
 QEMU := scripts/qemu.sh --kernel $(KERNEL_IMG) --smp $(SMP) --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)")
 
-.PHONY: all run gdb test clean setup
+.PHONY: all run gdb test test-cpus test-bochs clean setup
 # Keep the objects of user programs that pattern rules chain through.
 .SECONDARY: $(USERLIB_OBJS) $(BENCH_LIB_OBJS) $(patsubst %,$(B)/userlib/prog/%.o,$(USER_PROGS)) $(patsubst %,$(B)/bench/exless/%.o,$(BENCH_PROGS)) $(B)/bench/suite.o
 all: $(KERNEL_IMG)
@@ -129,6 +131,12 @@ gdb: $(KERNEL_IMG)
 
 test: $(KERNEL_IMG)
 	@scripts/test.sh --smp "$(TEST_SMP)" --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)") --append "$(APPEND)"
+
+test-cpus: $(KERNEL_IMG)
+	@scripts/test-cpus.sh
+
+test-bochs: $(KERNEL_IMG)
+	@scripts/test-bochs.sh --kernel $(KERNEL_IMG)
 
 clean:
 	rm -rf $(B)
