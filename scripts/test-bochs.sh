@@ -11,19 +11,21 @@ set -u
 cd "$(dirname "$0")/.."
 usage() {
 	cat <<'USAGE'
-usage: scripts/test-bochs.sh [--kernel FILE] [--smp N] [--model M] [--append STR] [--timeout SEC]
+usage: scripts/test-bochs.sh [--kernel FILE] [--smp N] [--mem MIB] [--model M] [--append STR] [--timeout SEC]
   --kernel FILE   kernel (default build/exless.img)
   --smp N         CPUs (default 2)
+  --mem MIB       guest memory in MiB (default 128: the memory-exhaustion tests scale with it)
   --model M       Bochs cpu model (default corei7_skylake_x; bochs --help cpu lists them)
-  --append STR    more kernel options after "test" (e.g. test=tsc)
+  --append STR    kernel options (default "test"; e.g. "test=lapic" for a subset)
   --timeout SEC   give up after SEC seconds (default 3600)
 USAGE
 }
-kernel=build/exless.img smp=2 model=corei7_skylake_x append=test timeout=3600
+kernel=build/exless.img smp=2 mem=128 model=corei7_skylake_x append=test timeout=3600
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:-}; shift ;;
 	--smp) smp=${2:-}; shift ;;
+	--mem) mem=${2:-}; shift ;;
 	--model) model=${2:-}; shift ;;
 	--append) append=${2:-}; shift ;;
 	--timeout) timeout=${2:-}; shift ;;
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
 done
 die() { echo "test-bochs.sh: $*" >&2; exit 2; }
 [[ "$smp" =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive integer, not '$smp'"
+[[ "$mem" =~ ^[1-9][0-9]*$ ]] || die "--mem must be MiB as a positive integer, not '$mem'"
 [[ "$timeout" =~ ^[1-9][0-9]*$ ]] || die "--timeout must be whole seconds, not '$timeout'"
 [[ "$model" =~ ^[a-z0-9_]+$ ]] || die "--model must be a Bochs cpu model name, not '$model'"
 [ -f "$kernel" ] || die "no kernel at '$kernel' (run make first)"
@@ -59,7 +62,7 @@ grub-mkrescue -o "$dir/exless.iso" "$dir/iso" >"$dir/grub-mkrescue.log" 2>&1 ||
 # The rfb display needs no X server; timeout=0: do not wait for a viewer.
 cat >"$dir/bochsrc" <<RC
 cpu: model=$model, count=$smp, ips=100000000
-memory: guest=512, host=512
+memory: guest=$mem, host=$mem
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path=exless.iso, status=inserted
