@@ -72,6 +72,7 @@ void kmain(u32 magic, u32 mbi)
 	tsc_init();                     /* before any delay */
 	kprintf("tsc: %lu Hz (%s)\n", tsc_hz, tsc_hz_source);
 	acpi_init();                    /* CPUs and IOAPIC, through the direct map */
+	ioapic_init(acpi.ioapic_base, acpi.ioapic_gsi_base); /* every pin masked */
 	cpu_setup(0);                   /* LAPIC, syscall MSRs of the BSP */
 	kprintf("cpu: %s %s, %s, sysenter %s\n", cpu_vendor, cpu_model,
 		lapic_is_x2apic() ? "x2APIC" : "xAPIC",
@@ -82,7 +83,6 @@ void kmain(u32 magic, u32 mbi)
 	irq_register(VEC_IPI_WAKE, ipi_wake);
 	lapic_timer_start(TIMER_HZ);    /* calibrated against the TSC on the BSP */
 	smp_boot_aps();                 /* the APs reuse the BSP's timer calibration */
-	ioapic_init(acpi.ioapic_base, acpi.ioapic_gsi_base);
 	ioapic_route(4, VEC_SERIAL, cpus[0].apic_id);
 	uart_enable_rx_irq();
 	proc_init();
