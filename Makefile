@@ -4,6 +4,8 @@
 #   make gdb        boot it paused, with gdb attached at the first instruction
 #   make test       the in-kernel suite on 1 CPU and on 2, a short fuzz run, host tests
 #   make fuzz       the random-syscall fuzzer (FUZZ_CALLS, FUZZ_SEED, FUZZ_PATHS, FUZZ_KNOWN)
+#   make test-cpus  the suite under several CPU models and through SeaBIOS
+#   make test-bochs the suite under Bochs (Skylake-X model), booted by GRUB: slow
 #   make bench      see bench.mk
 # Overridable: SMP, MEM, ACCEL (auto|kvm|tcg|icount), APPEND, CPU.
 
@@ -52,7 +54,7 @@ SETUP_STAMP := $(B)/.setup-done
 
 QEMU := scripts/qemu.sh --kernel $(KERNEL_IMG) --smp $(SMP) --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)")
 
-.PHONY: all run gdb test fuzz clean setup
+.PHONY: all run gdb test test-cpus test-bochs fuzz clean setup
 # Keep the objects of user programs that pattern rules chain through.
 .SECONDARY: $(USERLIB_OBJS) $(BENCH_LIB_OBJS) $(patsubst %,$(B)/userlib/prog/%.o,$(USER_PROGS)) $(patsubst %,$(B)/bench/exless/%.o,$(BENCH_PROGS)) $(B)/bench/suite.o
 all: $(KERNEL_IMG)
@@ -147,6 +149,12 @@ test: $(KERNEL_IMG)
 fuzz: $(KERNEL_IMG)
 	@scripts/fuzz.sh --calls "$(FUZZ_CALLS)" $(if $(FUZZ_SEED),--seed "$(FUZZ_SEED)") --paths "$(FUZZ_PATHS)" \
 	  --known "$(FUZZ_KNOWN)" --smp "$(SMP)" --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)") --append "$(APPEND)"
+
+test-cpus: $(KERNEL_IMG)
+	@scripts/test-cpus.sh
+
+test-bochs: $(KERNEL_IMG)
+	@scripts/test-bochs.sh --kernel $(KERNEL_IMG)
 
 clean:
 	rm -rf $(B)

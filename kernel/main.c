@@ -17,6 +17,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/pic.h"
 #include "arch/x86_64/tsc.h"
 
 static void serial_irq(struct trapframe *tf)
@@ -61,6 +62,7 @@ void kmain(u32 magic, u32 mbi)
 	cpu_init(&cpus[0]);             /* GDT, TSS, GS base: spinlocks need this_cpu() */
 	idt_init();
 	idt_load();                     /* exceptions reported from here on */
+	pic_disable();                  /* the 8259 off the exception vectors, masked */
 	paddr_t reserved_end = multiboot_parse(magic, mbi); /* RAM map, cmdline */
 	kprintf("exless: booting, cmdline '%s'\n", cmdline);
 	cmdline_parse(cmdline, &boot_opts);
@@ -71,6 +73,7 @@ void kmain(u32 magic, u32 mbi)
 	tsc_init();                     /* before any delay */
 	kprintf("tsc: %lu Hz (%s)\n", tsc_hz, tsc_hz_source);
 	acpi_init();                    /* CPUs and IOAPIC, through the direct map */
+	ioapic_init(acpi.ioapic_base, acpi.ioapic_gsi_base); /* every pin masked */
 	cpu_setup(0);                   /* LAPIC, syscall MSRs of the BSP */
 	kprintf("cpu: %s %s, %s, sysenter %s\n", cpu_vendor, cpu_model,
 		lapic_is_x2apic() ? "x2APIC" : "xAPIC",
@@ -81,7 +84,6 @@ void kmain(u32 magic, u32 mbi)
 	irq_register(VEC_IPI_WAKE, ipi_wake);
 	lapic_timer_start(TIMER_HZ);    /* calibrated against the TSC on the BSP */
 	smp_boot_aps();                 /* the APs reuse the BSP's timer calibration */
-	ioapic_init(acpi.ioapic_base, acpi.ioapic_gsi_base);
 	ioapic_route(4, VEC_SERIAL, cpus[0].apic_id);
 	uart_enable_rx_irq();
 	vfs_init();                     /* root, /dev, /tmp, the packed tree */

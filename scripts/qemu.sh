@@ -16,6 +16,7 @@ usage: scripts/qemu.sh [options] [-- extra qemu args]
   --accel A         auto | kvm | tcg | icount | sim (default auto); sim is icount
                     plus a TCG plugin (--plugin), for make bench ACCEL=sim
   --cpu MODEL       -cpu value (default: host for kvm, max,vendor=GenuineIntel for TCG)
+  --firmware F      qboot | seabios (default qboot where installed, else QEMU's default, SeaBIOS)
   --append STR      kernel command line
   --timeout SEC     kill the guest after SEC seconds (exit 124)
   --log FILE        also copy the serial output to FILE
@@ -25,7 +26,7 @@ usage: scripts/qemu.sh [options] [-- extra qemu args]
   --print-accel     print the accelerator that would be used (kvm|tcg|tcg-icount|tcg-sim) and exit
 USAGE
 }
-kernel=build/exless.img initrd= smp=2 mem=512M accel=auto cpu= append= timeout=0 log= interactive=0 gdb=0 print=0
+kernel=build/exless.img initrd= smp=2 mem=512M accel=auto cpu= firmware= append= timeout=0 log= interactive=0 gdb=0 print=0
 plugin=
 extra=()
 die() { echo "qemu.sh: $*" >&2; exit 2; }
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=${2:?}; shift ;;
 	--accel) accel=${2:?}; shift ;;
 	--cpu) cpu=${2:?}; shift ;;
+	--firmware) firmware=${2:?}; shift ;;
 	--append) append=${2-}; shift ;;
 	--timeout) timeout=${2:?}; shift ;;
 	--log) log=${2:?}; shift ;;
@@ -53,6 +55,13 @@ done
 [[ "$smp" =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive integer, not '$smp'"
 [[ "$mem" =~ ^[1-9][0-9]*[MG]?$ ]] || die "--mem must look like 512M or 2G, not '$mem'"
 [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout must be whole seconds, not '$timeout'"
+qboot=/usr/share/qemu/qboot.rom
+case "$firmware" in
+'') [ -e "$qboot" ] && firmware=qboot || firmware=seabios ;;
+qboot) [ -e "$qboot" ] || die "--firmware qboot: no $qboot (install qemu-system-data)" ;;
+seabios) ;;
+*) die "--firmware must be qboot or seabios, not '$firmware'" ;;
+esac
 
 hw_virt() { grep -qwE 'vmx|svm' /proc/cpuinfo; }
 kvm_usable() { [ -r /dev/kvm ] && [ -w /dev/kvm ] && hw_virt; }
@@ -77,7 +86,8 @@ fi
 
 args=(-machine q35 -m "$mem" -smp "$smp" -kernel "$kernel" -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
-[ -e /usr/share/qemu/qboot.rom ] && args+=(-bios /usr/share/qemu/qboot.rom)
+# SeaBIOS is what QEMU loads without -bios; its option ROM boots -kernel.
+[ "$firmware" = qboot ] && args+=(-bios "$qboot")
 case "$accel" in
 kvm) args+=(-accel kvm -cpu "${cpu:-host,-arch-capabilities}") ;;
 tcg) args+=(-accel tcg,thread=multi -cpu "${cpu:-max,vendor=GenuineIntel}") ;;
@@ -87,7 +97,7 @@ esac
 [ -n "$initrd" ] && args+=(-initrd "$initrd")
 [ -n "$append" ] && args+=(-append "$append")
 if [ "$gdb" = 1 ]; then args+=(-s -S); fi
-echo "qemu.sh: accel=$(case "$accel" in icount|sim) echo "tcg-$accel" ;; *) echo "$accel" ;; esac) ($why), smp=$smp, mem=$mem" >&2
+echo "qemu.sh: accel=$(case "$accel" in icount|sim) echo "tcg-$accel" ;; *) echo "$accel" ;; esac) ($why), smp=$smp, mem=$mem, firmware=$firmware" >&2
 
 if [ "$interactive" = 1 ]; then
 	args+=(-serial mon:stdio)

@@ -6,6 +6,8 @@
  *   eax   0x2BADB002 (boot loader magic)
  *   ebx   physical address of the multiboot_info structure
  *   esp   undefined: we set our own
+ * The APs come through trampoline.S into boot_enter_long_mode with ebp = 1;
+ * the BSP clears ebp, which is how boot_high tells them apart.
  *
  * We build boot page tables that map the first 1 GiB twice (identity, and at
  * KERNEL_VMA for the higher-half kernel), enter long mode, jump high and call
@@ -27,6 +29,7 @@
 	.global _start
 _start:
 	cli
+	xorl %ebp, %ebp                 /* the BSP's mark for boot_high */
 	movl %eax, %edi                 /* kmain arg 1: magic */
 	movl %ebx, %esi                 /* kmain arg 2: multiboot info (phys) */
 
@@ -48,7 +51,7 @@ _start:
 	movl $boot_pdpt + 3, boot_pml4 + 511 * 8 /* pml4[511] higher half */
 
 	.global boot_enter_long_mode
-boot_enter_long_mode:                   /* the APs join here (edi, esi unused) */
+boot_enter_long_mode:                   /* the APs join here (ebp = 1; edi, esi unused) */
 	movl %cr4, %eax
 	orl $(1 << 5), %eax             /* PAE */
 	movl %eax, %cr4
@@ -97,22 +100,32 @@ boot_pd:	.skip 4096
 	.text
 	.code64
 boot_high:
-	/* The AP path sets ap_boot_stack before INIT-SIPI; the BSP's is 0. */
-	movq ap_boot_stack(%rip), %rsp
-	testq %rsp, %rsp
-	jnz 2f
+	testl %ebp, %ebp
+	jnz ap_high
 	leaq boot_stack_top(%rip), %rsp
 	movl %esi, %esi
 	movl %edi, %edi
-	xorl %ebp, %ebp
 	call kmain
 1:	hlt
 	jmp 1b
-2:	movq ap_boot_cr3(%rip), %rax   /* the stack is in the direct map */
+
+	/* An AP: claim the stack the BSP offers, at most once. A late AP whose
+	 * offer was withdrawn finds 0 and parks; one that ap_main turns away
+	 * returns here and parks on its stack, which the BSP never frees. */
+ap_high:
+	movq ap_boot_cr3(%rip), %rax    /* the stacks are in the direct map */
 	movq %rax, %cr3
+	xorl %eax, %eax
+	xchgq %rax, ap_boot_stack(%rip)
+	testq %rax, %rax
+	jz ap_park
+	movq %rax, %rsp
 	xorl %ebp, %ebp
 	call ap_main
-	jmp 1b
+ap_park:
+	cli
+	hlt
+	jmp ap_park
 
 	.bss
 	.align 16

@@ -2,7 +2,8 @@
  * AP entry: copied to AP_TRAMPOLINE (a page below 1 MiB) and started there by
  * the STARTUP IPI in 16-bit real mode with cs = AP_TRAMPOLINE >> 4, ip = 0.
  * It enters 32-bit protected mode and joins the BSP's path into long mode
- * (boot.S: boot_enter_long_mode), which ends in ap_main on ap_boot_stack.
+ * (boot.S: boot_enter_long_mode) with ebp = 1, which ends in ap_main on the
+ * stack it claims from ap_boot_stack.
  */
 #include "layout.h"
 
@@ -28,6 +29,7 @@ tr_32:
 	movw %ax, %ds
 	movw %ax, %es
 	movw %ax, %ss
+	movl $1, %ebp                   /* boot_high: this is an AP */
 	movl $boot_enter_long_mode, %eax
 	jmp *%eax
 
