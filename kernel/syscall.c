@@ -151,6 +151,8 @@ static long sys_sysinfo(u64 ubuf)
 		.sysenter_ok = sysenter_ok,
 		.flexsc_cpus = flexsc_cpu_mask(),
 		.free_pages = pmm_free_pages(),
+		.heap_bytes = kmalloc_bytes_in_use(),
+		.slab_pages = kmalloc_slab_pages(),
 	};
 	strncpy0(si.cpu_vendor, cpu_vendor, sizeof(si.cpu_vendor));
 	strncpy0(si.cpu_model, cpu_model, sizeof(si.cpu_model));

@@ -147,6 +147,8 @@ struct sysinfo {
 	unsigned int sysenter_ok;     /* sysenter/sysexit usable in long mode */
 	unsigned long flexsc_cpus;    /* mask of CPUs running syscall threads */
 	unsigned long free_pages;
+	unsigned long heap_bytes;     /* kmalloc'd bytes in use */
+	unsigned long slab_pages;     /* pages the heap holds as slabs (their placement varies) */
 	char cpu_vendor[16];
 	char cpu_model[52];
 	char hypervisor[16];

@@ -14,9 +14,10 @@
  * by an exit() it drew, or by the parent's watchdog), until the path has
  * made its calls. Children count their calls in a shared page (shm key 15);
  * the parent polls them with ps() and reaps zombies with wait(). At the end
- * it waits until no process younger than itself is left, compares sysinfo.free_pages with
- * the value before the first child (the 16 shm pages are allocated first: they
- * live as long as the kernel) and prints a summary; any leak, register or
+ * it waits until no process younger than itself is left, empties /fuzz,
+ * compares the kernel's heap bytes and free-plus-slab pages (sysinfo) with
+ * their values before the first child (the 16 shm pages are allocated first:
+ * they live as long as the kernel) and prints a summary; any leak, register or
  * flag mismatch, or a child it could not spawn makes the run fail. It powers
  * the machine off with the result.
  *
@@ -299,7 +300,7 @@ static unsigned long spawn_name(void)
 /* A path under FUZZ_DIR, or one that faults. */
 static unsigned long fs_path(void)
 {
-	static const unsigned long bad[] = { 0, 8, KERNEL_IMAGE + 0x100000, 0x0000800000000000ul, USER_TOP - 8 };
+	static const unsigned long bad[] = { 0, 8, KERNEL_IMAGE + 0x100000, 0x0000800000000000ul, -1ul };
 	if (below(8))
 		return (unsigned long)fs_pool[below(sizeof(fs_pool) / sizeof(fs_pool[0]))];
 	return bad[below(sizeof(bad) / sizeof(bad[0]))];
@@ -310,7 +311,7 @@ static bool fs_path_ok(unsigned long p)
 	for (unsigned i = 0; i < sizeof(fs_pool) / sizeof(fs_pool[0]); i++)
 		if (p == (unsigned long)fs_pool[i])
 			return true;
-	return p < 0x1000 || p >= USER_TOP - 8;
+	return p < 0x1000 || p >= USER_TOP; /* (just below USER_TOP: argv strings) */
 }
 
 static bool spawn_name_ok(unsigned long p)
@@ -924,6 +925,26 @@ __attribute__((noreturn)) static void finish(bool ok)
 	exit(ok ? 0 : 1);
 }
 
+/* Prints the tree below directory path: what a leak may be hiding in. */
+static void list_tree(const char *path)
+{
+	char child[FS_PATH_MAX];
+	struct dirent ents[4];
+	long fd = syscall_syscall(SYS_open, (long)path, O_RDONLY, 0, 0, 0, 0), n;
+	if (fd < 0)
+		return;
+	while ((n = syscall_syscall(SYS_readdir, fd, (long)ents, 4, 0, 0, 0)) > 0)
+		for (long i = 0; i < n; i++) {
+			struct stat st;
+			snprintf(child, sizeof(child), "%s%s%s", path, strcmp(path, "/") ? "/" : "", ents[i].name);
+			if (syscall_syscall(SYS_stat, (long)child, (long)&st, 0, 0, 0, 0) == 0)
+				printf("fuzz:   %s (type %u, %lu bytes)\n", child, st.type, st.size);
+			if (ents[i].type == FT_DIR)
+				list_tree(child);
+		}
+	syscall_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
 /* Removes everything below directory path (the children's files). */
 static void empty_dir(const char *path)
 {
@@ -951,11 +972,23 @@ static void empty_dir(const char *path)
 	}
 }
 
-static unsigned long free_pages(void)
+/* The kernel's memory, as sysinfo tells it. */
+struct mem {
+	unsigned long free_pages, heap_bytes, slab_pages;
+};
+
+static struct mem mem_now(void)
 {
 	struct sysinfo si;
 	syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0);
-	return si.free_pages;
+	return (struct mem){ si.free_pages, si.heap_bytes, si.slab_pages };
+}
+
+/* Nothing leaked: the heap holds the same bytes, and the pages are back but
+ * for slabs, whose placement can keep a page (with other objects) or not. */
+static bool mem_same(struct mem a, struct mem b)
+{
+	return a.heap_bytes == b.heap_bytes && a.free_pages + a.slab_pages == b.free_pages + b.slab_pages;
 }
 
 static int parent(void)
@@ -1009,8 +1042,8 @@ static int parent(void)
 		syscall_syscall(SYS_shm, k, 0, 0, 0, 0, 0);
 	slots = (struct slot *)syscall_syscall(SYS_shm, STATS_KEY, 0, 0, 0, 0, 0);
 	syscall_syscall(SYS_mkdir, (long)FUZZ_DIR, 0, 0, 0, 0, 0);
-	unsigned long before = free_pages();
-	printf("fuzz: free pages before: %lu\n", before);
+	struct mem before = mem_now();
+	printf("fuzz: free pages before: %lu\n", before.free_pages);
 
 	struct path_stats stats[PATH_COUNT] = { 0 };
 	long pid[PATH_COUNT] = { 0 }, gen[PATH_COUNT] = { 0 }, quota[PATH_COUNT] = { 0 };
@@ -1141,7 +1174,14 @@ out:
 		syscall_syscall(SYS_sleep_ns, 5000000, 0, 0, 0, 0, 0);
 	}
 	empty_dir(FUZZ_DIR);
-	unsigned long after = free_pages(),
+	/* What the last exits free can lag a little (a dead thread goes at its
+	 * CPU's next switch): look again for up to a second. */
+	struct mem after = mem_now();
+	for (int i = 0; i < 20 && !mem_same(before, after); i++) {
+		syscall_syscall(SYS_sleep_ns, 50000000, 0, 0, 0, 0, 0);
+		after = mem_now();
+	}
+	unsigned long
 		      secs = (syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0) - t0) / 1000000000ul;
 	printf("fuzz: summary, seed %lu, %lu s\n", seed, secs);
 	printf("fuzz: %-9s %9s %8s %8s %8s %8s %8s %8s %8s %8s\n", "path", "calls", "children", "finished",
@@ -1158,10 +1198,15 @@ out:
 		if (s->calls < calls)
 			ok = false;
 	}
-	printf("fuzz: free pages before %lu after %lu%s\n", before, after,
-	       before == after ? "" : ": LEAK (or not yet freed)");
-	if (before != after)
+	bool same = mem_same(before, after);
+	printf("fuzz: free pages before %lu after %lu, slab pages %lu / %lu, heap bytes %lu / %lu%s\n",
+	       before.free_pages, after.free_pages, before.slab_pages, after.slab_pages, before.heap_bytes,
+	       after.heap_bytes, same ? "" : ": LEAK (or not yet freed)");
+	if (!same) {
+		printf("fuzz: the file tree now:\n");
+		list_tree("/");
 		ok = false;
+	}
 	finish(ok);
 }
 
