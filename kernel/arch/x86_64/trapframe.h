@@ -12,13 +12,24 @@
  *   +128     | error code |  (0 where the CPU pushes none)
  *   +120     | vector     |  (VEC_SYSCALL / VEC_SYSENTER for those paths)
  *   +112     | rax        |
- *    ...     | rbx .. r14 |
- *   +0       | r15        |  <- struct trapframe *
- *            +------------+
+ *   +104     | rcx        |
+ *   +96      | r11        |
+ *   +48..+88 | rdi rsi rdx r10 r8 r9 |  the argument registers, rdi highest
+ *   +0..+40  | rbx rbp r12 r13 r14 r15 |  callee-saved: full frames only
+ *            +------------+  <- struct trapframe *
+ *
+ * A system call's fast path saves the frame from ss down to r9 and nothing
+ * below (TF_R9 is its lowest slot): the C code it calls keeps the
+ * callee-saved registers itself, and no fast-path call ever reads them from
+ * the frame. Interrupts, exceptions and the slow system-call path save the
+ * whole frame.
  */
 #ifndef ARCH_TRAPFRAME_H
 #define ARCH_TRAPFRAME_H
 
+#define TF_R9 48
+#define TF_R11 96
+#define TF_RCX 104
 #define TF_RAX 112
 #define TF_VECTOR 120
 #define TF_RIP 136
@@ -35,12 +46,16 @@
 #include "../../types.h"
 
 struct trapframe {
-	u64 r15, r14, r13, r12, r11, r10, r9, r8;
-	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 r15, r14, r13, r12, rbp, rbx;
+	u64 r9, r8, r10, rdx, rsi, rdi;
+	u64 r11, rcx, rax;
 	u64 vector, error;
 	u64 rip, cs, rflags, rsp, ss;
 };
 
+_Static_assert(offsetof(struct trapframe, r9) == TF_R9, "asm offset");
+_Static_assert(offsetof(struct trapframe, r11) == TF_R11, "asm offset");
+_Static_assert(offsetof(struct trapframe, rcx) == TF_RCX, "asm offset");
 _Static_assert(offsetof(struct trapframe, rax) == TF_RAX, "asm offset");
 _Static_assert(offsetof(struct trapframe, vector) == TF_VECTOR, "asm offset");
 _Static_assert(offsetof(struct trapframe, rip) == TF_RIP, "asm offset");
@@ -48,6 +63,16 @@ _Static_assert(offsetof(struct trapframe, cs) == TF_CS, "asm offset");
 _Static_assert(offsetof(struct trapframe, rflags) == TF_RFLAGS, "asm offset");
 _Static_assert(offsetof(struct trapframe, rsp) == TF_RSP, "asm offset");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE, "asm offset");
+
+/* What switch_stack (entry.S) keeps on a switched-out kernel stack, from the
+ * saved stack pointer up: its pushes in reverse, then its return address.
+ * kthread_create builds one for a new thread's first switch. */
+struct switch_frame {
+	u64 r15, r14, r13, r12, rbx, rbp;
+	u64 rflags;
+	u64 rip;
+};
+_Static_assert(sizeof(struct switch_frame) == 64, "switch_stack pushes 7, then its return address");
 
 static inline bool tf_from_user(const struct trapframe *tf) { return (tf->cs & 3) == 3; }
 #endif
