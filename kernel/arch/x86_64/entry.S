@@ -259,8 +259,8 @@ entry_int80:
 	xorl %eax, %eax
 	iretq
 1:	swapgs                  /* a DPL-3 gate the kernel never uses: from ring 3 */
-	cld
-	ASM_CLAC
+	pushq $RFLAGS_FIXED
+	popfq                           /* DF and AC clear (IF, TF, NT already are) */
 	subq $(TF_RIP-TF_RAX), %rsp     /* error, vector, rax: unused here */
 	pushq %rcx                      /* tf->rcx */
 	pushq %r11                      /* tf->r11 */
@@ -292,13 +292,11 @@ entry_syscall:
 	sysretq
 1:	swapgs
 	movq %rsp, %gs:CPU_OFF_USER_RSP
-	movq %gs:CPU_OFF_KSTACK_TOP, %rsp
-	pushq $USER_SS                  /* tf->ss */
+	movq %gs:CPU_OFF_ENTRY_SP, %rsp /* tf->ss unused here */
 	pushq %gs:CPU_OFF_USER_RSP      /* tf->rsp */
 	pushq %r11                      /* tf->rflags */
-	pushq $USER_CS                  /* tf->cs */
-	pushq %rcx                      /* tf->rip */
-	subq $(TF_RIP-TF_R11), %rsp     /* error, vector, rax, rcx, r11: unused here */
+	movq %rcx, TF_RIP-TF_RFLAGS(%rsp) /* tf->rip; IF is off: nothing else uses the stack */
+	subq $(TF_RFLAGS-TF_R11), %rsp  /* cs, error, vector, rax, rcx, r11: unused here */
 	PUSH_ARGS
 	SYSCALL_FAST
 	movq TF_RIP-TF_R11(%rsp), %rcx          /* canonical */
@@ -318,8 +316,8 @@ entry_syscall:
 entry_syscall_compat:
 	swapgs
 	movq %rsp, %gs:CPU_OFF_USER_RSP
-	movq %gs:CPU_OFF_KSTACK_TOP, %rsp
-	pushq $USER_SS                  /* tf->ss */
+	movq %gs:CPU_OFF_ENTRY_SP, %rsp
+	movq $USER_SS, (%rsp)          /* tf->ss */
 	pushq %gs:CPU_OFF_USER_RSP      /* tf->rsp */
 	pushq %r11                      /* tf->rflags */
 	pushq $(GDT_UCODE32 | 3)        /* tf->cs */
@@ -362,22 +360,20 @@ sysenter_floor:                         /* isr_1: stepped, it goes to the full p
 sysenter_floor_full:
 	movl $SYS_FLOOR, %eax           /* the full path sorts it out */
 1:	swapgs
-	movq %gs:CPU_OFF_KSTACK_TOP, %rsp
-	pushq $USER_SS                  /* tf->ss */
+	movq %gs:CPU_OFF_ENTRY_SP, %rsp /* tf->ss: set by the slow path only */
 	pushq %rcx                      /* tf->rsp */
 	pushfq                          /* tf->rflags: the user's own, IF clear */
 	pushq $RFLAGS_FIXED
 	popfq                           /* DF, TF, AC, NT clear from here on */
 	.global sysenter_tf_end
 sysenter_tf_end:
-	pushq $USER_CS                  /* tf->cs */
-	pushq %r11                      /* tf->rip */
-	testq $~(RFLAGS_ARITH | RFLAGS_FIXED), TF_RFLAGS-TF_RIP(%rsp)
+	movq %r11, TF_RIP-TF_RFLAGS(%rsp) /* tf->rip; IF is off: nothing else uses the stack */
+	testq $~(RFLAGS_ARITH | RFLAGS_FIXED), (%rsp)
 	jnz sysenter_slow               /* flags sysexitq cannot give back */
 	orq %r11, %rcx
 	shrq $47, %rcx                  /* rcx = 0 iff rip and rsp are user addresses */
 	jnz sysenter_slow
-	subq $(TF_RIP-TF_R11), %rsp     /* error, vector, rax, rcx, r11: unused here */
+	subq $(TF_RFLAGS-TF_R11), %rsp  /* cs, error, vector, rax, rcx, r11: unused here */
 	PUSH_ARGS
 	SYSCALL_FAST
 	movq TF_RIP-TF_R11(%rsp), %rdx  /* canonical, checked */
@@ -387,6 +383,9 @@ sysenter_tf_end:
 	sti
 	sysexitq
 sysenter_slow:
+	movq $USER_SS, TF_SS-TF_RFLAGS(%rsp)   /* tf->ss */
+	movq $USER_CS, TF_CS-TF_RFLAGS(%rsp)   /* tf->cs */
+	subq $(TF_RFLAGS-TF_RIP), %rsp
 	movq TF_RSP-TF_RIP(%rsp), %rcx  /* the user's rcx, for the full frame */
 	SYSCALL_SLOW VEC_SYSENTER
 

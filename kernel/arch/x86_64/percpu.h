@@ -4,7 +4,7 @@
 
 #define CPU_OFF_SELF 0
 #define CPU_OFF_USER_RSP 8
-#define CPU_OFF_KSTACK_TOP 16
+#define CPU_OFF_ENTRY_SP 16
 #define CPU_OFF_CURRENT 24
 #define CPU_OFF_WORK 32     /* resched and killed, tested as one 16-bit word */
 
@@ -33,7 +33,8 @@ struct tss {
 struct cpu {
 	struct cpu *self;          /* gs:0  */
 	u64 user_rsp;              /* gs:8  syscall entry parks the user rsp here */
-	u64 kstack_top;            /* gs:16 top of the running thread's kernel stack */
+	u64 entry_sp;              /* gs:16 the running thread's kernel stack top less the ss
+	                            * slot: where syscall and sysenter push the user rsp */
 	struct thread *current;    /* gs:24 */
 	/* The work word: work owed before a system call returns to ring 3,
 	 * tested whole by the fast paths (entry.S). */
@@ -53,7 +54,7 @@ struct cpu {
 
 _Static_assert(offsetof(struct cpu, self) == CPU_OFF_SELF, "asm offset");
 _Static_assert(offsetof(struct cpu, user_rsp) == CPU_OFF_USER_RSP, "asm offset");
-_Static_assert(offsetof(struct cpu, kstack_top) == CPU_OFF_KSTACK_TOP, "asm offset");
+_Static_assert(offsetof(struct cpu, entry_sp) == CPU_OFF_ENTRY_SP, "asm offset");
 _Static_assert(offsetof(struct cpu, current) == CPU_OFF_CURRENT, "asm offset");
 _Static_assert(offsetof(struct cpu, resched) == CPU_OFF_WORK, "asm offset");
 _Static_assert(offsetof(struct cpu, killed) == CPU_OFF_WORK + 1, "the work word is two bytes");

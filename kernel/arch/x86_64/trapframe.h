@@ -36,6 +36,7 @@
 #define TF_CS 144
 #define TF_RFLAGS 152
 #define TF_RSP 160
+#define TF_SS 168
 #define TF_SIZE 176
 
 #define VEC_SYSCALL 0x100   /* pseudo-vectors naming the fast paths */
@@ -62,6 +63,7 @@ _Static_assert(offsetof(struct trapframe, rip) == TF_RIP, "asm offset");
 _Static_assert(offsetof(struct trapframe, cs) == TF_CS, "asm offset");
 _Static_assert(offsetof(struct trapframe, rflags) == TF_RFLAGS, "asm offset");
 _Static_assert(offsetof(struct trapframe, rsp) == TF_RSP, "asm offset");
+_Static_assert(offsetof(struct trapframe, ss) == TF_SS, "asm offset");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE, "asm offset");
 
 /* What switch_stack (entry.S) keeps on a switched-out kernel stack, from the
