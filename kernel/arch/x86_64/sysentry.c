@@ -232,6 +232,13 @@ KTEST(entry_registers_and_flags_every_path)
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
 
+KTEST(entry_kill_ends_a_sleeping_caller_on_its_way_out)
+{
+	u64 heap = kmalloc_bytes_in_use(); /* (its shm page stays, as every shm page does) */
+	KEXPECT_EQ(ktest_run_user("uentry", "killwait"), 0);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
+
 KTEST(entry_hostile_tricks_kill_only_the_offender)
 {
 	static const struct {
