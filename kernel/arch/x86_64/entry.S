@@ -10,31 +10,17 @@
 #include "../../abi/syscall.h"
 #include "../../abi/errno.h"
 
-/* The argument registers, the fast paths' whole save below rcx/r11. */
-.macro PUSH_ARGS
+/* Every register, below vector and error (trapframe.h). */
+.macro PUSH_REGS
+	pushq %rax      /* tf->rax */
+	pushq %rcx      /* tf->rcx */
+	pushq %r11      /* tf->r11 */
 	pushq %rdi      /* tf->rdi */
 	pushq %rsi      /* tf->rsi */
 	pushq %rdx      /* tf->rdx */
 	pushq %r10      /* tf->r10 */
 	pushq %r8       /* tf->r8  */
 	pushq %r9       /* tf->r9  */
-.endm
-
-.macro POP_ARGS
-	popq %r9
-	popq %r8
-	popq %r10
-	popq %rdx
-	popq %rsi
-	popq %rdi
-.endm
-
-/* Every register, below vector and error (trapframe.h). */
-.macro PUSH_REGS
-	pushq %rax      /* tf->rax */
-	pushq %rcx      /* tf->rcx */
-	pushq %r11      /* tf->r11 */
-	PUSH_ARGS
 	pushq %rbx      /* tf->rbx */
 	pushq %rbp      /* tf->rbp */
 	pushq %r12      /* tf->r12 */
@@ -50,7 +36,12 @@
 	popq %r12
 	popq %rbp
 	popq %rbx
-	POP_ARGS
+	popq %r9
+	popq %r8
+	popq %r10
+	popq %rdx
+	popq %rsi
+	popq %rdi
 	popq %r11
 	popq %rcx
 	popq %rax
@@ -207,14 +198,15 @@ paranoid_common:
 
 /*
  * The shared body. On entry: interrupts off, DF and AC clear, the frame
- * built from ss down to r9 (rsp = tf + TF_R9), rax the number, the
- * arguments in rdi rsi rdx r10 r8 r9. On exit: interrupts off, rax the
- * result, the argument registers restored, rsp = tf + TF_R11. rcx and r11
- * hold kernel values: each exit sets them. The callee-saved registers are
- * the user's: the C code keeps them.
+ * built from ss down to rax (rsp = tf + TF_RAX; only rip, rflags and rsp
+ * are read), rax the number, the arguments in rdi rsi rdx r10 r8 r9. On
+ * exit: interrupts off, rax the result, rdi rsi r8 r9 r10 zero, rsp
+ * unchanged. rcx, rdx and r11 hold kernel values: each exit sets them. The
+ * callee-saved registers are the user's: the C code keeps them. Nothing
+ * else is saved: the argument registers come back zero, not restored.
  */
 .macro SYSCALL_FAST
-	andq $(RFLAGS_USER | RFLAGS_IF | RFLAGS_FIXED), TF_RFLAGS-TF_R9(%rsp)
+	andq $(RFLAGS_USER | RFLAGS_IF | RFLAGS_FIXED), TF_RFLAGS-TF_RAX(%rsp)
 	sti
 	cmpq syscall_count(%rip), %rax
 	jae 2f
@@ -223,14 +215,18 @@ paranoid_common:
 3:	cli
 	cmpw $0, %gs:CPU_OFF_WORK       /* the one test of exit work */
 	jnz 4f
-	POP_ARGS
+	xorl %edi, %edi
+	xorl %esi, %esi
+	xorl %r8d, %r8d
+	xorl %r9d, %r9d
+	xorl %r10d, %r10d
 	.subsection 1
 syscall_cold_\@:                       /* a name for backtraces */
 2:	movq $-ENOSYS, %rax
 	jmp 3b
-4:	movq %rax, TF_RAX-TF_R9(%rsp)
+4:	movq %rax, (%rsp)               /* tf->rax */
 	call syscall_work               /* interrupts on inside, off again after */
-	movq TF_RAX-TF_R9(%rsp), %rax
+	movq (%rsp), %rax
 	jmp 3b
 	.subsection 0
 .endm
@@ -249,7 +245,8 @@ syscall_cold_\@:                       /* a name for backtraces */
  * int $0x80 through a DPL-3 gate.
  * Registers on entry: rax number, rdi rsi rdx r10 r8 r9 arguments;
  * the CPU has pushed the iretq frame on tss.rsp0 and cleared IF, TF, NT
- * (not DF, AC). Everything but rax is kept.
+ * (not DF, AC). The argument registers, rcx and r11 come back zero from
+ * the fast exit (kept from the slow one); the rest is kept.
  */
 	.align 16
 	.global entry_int80
@@ -262,12 +259,10 @@ entry_int80:
 	pushq $RFLAGS_FIXED
 	popfq                           /* DF and AC clear (IF, TF, NT already are) */
 	subq $(TF_RIP-TF_RAX), %rsp     /* error, vector, rax: unused here */
-	pushq %rcx                      /* tf->rcx */
-	pushq %r11                      /* tf->r11 */
-	PUSH_ARGS
 	SYSCALL_FAST
-	popq %r11
-	popq %rcx
+	xorl %edx, %edx
+	xorl %ecx, %ecx
+	xorl %r11d, %r11d
 	addq $(TF_RIP-TF_RAX), %rsp
 	swapgs
 	iretq
@@ -281,7 +276,8 @@ entry_int80:
  *   rcx        user rip to return to (canonical: the top user page is never mapped)
  *   r11        user rflags
  *   rsp        still the user stack: nothing may touch it before the switch
- * Returns in rax; rcx and r11 are clobbered (the return rip and rflags).
+ * Returns in rax; rcx and r11 are clobbered (the return rip and rflags),
+ * the other argument registers come back zero from the fast exit.
  */
 	.align 16
 	.global entry_syscall
@@ -296,12 +292,12 @@ entry_syscall:
 	pushq %gs:CPU_OFF_USER_RSP      /* tf->rsp */
 	pushq %r11                      /* tf->rflags */
 	movq %rcx, TF_RIP-TF_RFLAGS(%rsp) /* tf->rip; IF is off: nothing else uses the stack */
-	subq $(TF_RFLAGS-TF_R11), %rsp  /* cs, error, vector, rax, rcx, r11: unused here */
-	PUSH_ARGS
+	subq $(TF_RFLAGS-TF_RAX), %rsp  /* cs, error, vector, rax: unused here */
 	SYSCALL_FAST
-	movq TF_RIP-TF_R11(%rsp), %rcx          /* canonical */
-	movq TF_RFLAGS-TF_R11(%rsp), %r11       /* sanitised */
-	movq TF_RSP-TF_R11(%rsp), %rsp          /* from here no stack */
+	xorl %edx, %edx
+	movq TF_RIP-TF_RAX(%rsp), %rcx          /* canonical */
+	movq TF_RFLAGS-TF_RAX(%rsp), %r11       /* sanitised */
+	movq TF_RSP-TF_RAX(%rsp), %rsp          /* from here no stack */
 	swapgs
 	sysretq
 
@@ -334,7 +330,8 @@ entry_syscall_compat:
  *   r11        user rip to return to
  *   rsp        SYSENTER_ESP, a per-CPU scratch stack (isr_1 uses it)
  * sysexitq returns to rdx with rsp = rcx, so rdx is clobbered as well as
- * rcx, r11 and the arithmetic flags; r11 comes back as the return rip.
+ * rcx, r11 and the arithmetic flags; r11 comes back as the return rip, the
+ * other argument registers zero from the fast exit.
  * sysexitq #GPs in ring 0 on a non-canonical rdx or rcx (Intel): the floor
  * checks both; the full path takes a call with either non-canonical, or
  * with flags sysexitq would not give back (DF, AC, ID, TF, NT), to
@@ -373,11 +370,10 @@ sysenter_tf_end:
 	orq %r11, %rcx
 	shrq $47, %rcx                  /* rcx = 0 iff rip and rsp are user addresses */
 	jnz sysenter_slow
-	subq $(TF_RFLAGS-TF_R11), %rsp  /* cs, error, vector, rax, rcx, r11: unused here */
-	PUSH_ARGS
+	subq $(TF_RFLAGS-TF_RAX), %rsp  /* cs, error, vector, rax: unused here */
 	SYSCALL_FAST
-	movq TF_RIP-TF_R11(%rsp), %rdx  /* canonical, checked */
-	movq TF_RSP-TF_R11(%rsp), %rcx  /* canonical, checked */
+	movq TF_RIP-TF_RAX(%rsp), %rdx  /* canonical, checked */
+	movq TF_RSP-TF_RAX(%rsp), %rcx  /* canonical, checked */
 	movq %rdx, %r11
 	swapgs
 	sti

@@ -18,18 +18,14 @@
  *   +0..+40  | rbx rbp r12 r13 r14 r15 |  callee-saved: full frames only
  *            +------------+  <- struct trapframe *
  *
- * A system call's fast path saves the frame from ss down to r9 and nothing
- * below (TF_R9 is its lowest slot): the C code it calls keeps the
- * callee-saved registers itself, and no fast-path call ever reads them from
- * the frame. Interrupts, exceptions and the slow system-call path save the
- * whole frame.
+ * A system call's fast path keeps only the slots from ss down to rax and
+ * fills only rip, rflags and rsp: the C code it calls keeps the callee-saved
+ * registers itself, and the argument registers come back zero. Interrupts,
+ * exceptions and the slow system-call path save the whole frame.
  */
 #ifndef ARCH_TRAPFRAME_H
 #define ARCH_TRAPFRAME_H
 
-#define TF_R9 48
-#define TF_R11 96
-#define TF_RCX 104
 #define TF_RAX 112
 #define TF_VECTOR 120
 #define TF_RIP 136
@@ -54,9 +50,6 @@ struct trapframe {
 	u64 rip, cs, rflags, rsp, ss;
 };
 
-_Static_assert(offsetof(struct trapframe, r9) == TF_R9, "asm offset");
-_Static_assert(offsetof(struct trapframe, r11) == TF_R11, "asm offset");
-_Static_assert(offsetof(struct trapframe, rcx) == TF_RCX, "asm offset");
 _Static_assert(offsetof(struct trapframe, rax) == TF_RAX, "asm offset");
 _Static_assert(offsetof(struct trapframe, vector) == TF_VECTOR, "asm offset");
 _Static_assert(offsetof(struct trapframe, rip) == TF_RIP, "asm offset");
