@@ -242,6 +242,7 @@ void proc_kill_self(const char *fmt, ...)
 	va_end(ap);
 	kprintf("[pid %d %s] killed: %s\n", p->pid, p->name, msg);
 	p->killed = true;
+	sched_note_kill();
 }
 
 int proc_kill(int pid)
@@ -258,6 +259,7 @@ int proc_kill(int pid)
 		return -ESRCH;
 	}
 	t->killed = true;
+	sched_note_kill();
 	struct thread *th = t->thread;
 	int cpu = th->cpu;
 	thread_interrupt(th);

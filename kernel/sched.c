@@ -25,7 +25,6 @@ struct runqueue {
 	struct list ready;
 	struct thread *idle;
 	struct thread *switch_prev; /* the thread this CPU is switching away from */
-	volatile bool need_resched;
 	u64 nready;
 };
 
@@ -83,7 +82,7 @@ static void enqueue_on(struct thread *t)
 	struct runqueue *rq = &rqs[t->cpu];
 	spin_lock(&rq->lock);
 	enqueue(rq, t);
-	rq->need_resched = true;
+	cpus[t->cpu].resched = true;
 	int target = t->cpu;
 	spin_unlock(&rq->lock);
 	if (target != this_cpu()->id)
@@ -95,6 +94,13 @@ static void finish_switch(void)
 {
 	struct runqueue *rq = this_rq();
 	struct thread *prev = rq->switch_prev;
+	struct cpu *c = this_cpu();
+	/* The killed byte of the work word, for the thread switched to: cleared,
+	 * then set again if its process was killed (see sched_note_kill). */
+	c->killed = false;
+	mfence();
+	if (c->current->proc && c->current->proc->killed)
+		c->killed = true;
 	bool free_prev = prev->state == T_DEAD && (!prev->user || prev->reap_on_switch);
 	bool moved = prev->state == T_RUNNABLE && prev->cpu != this_cpu()->id;
 	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
@@ -126,7 +132,7 @@ void schedule(void)
 	spin_lock(&rq->lock);
 	irq_pop();
 	bool irq_was_on = c->irq_was_on;
-	rq->need_resched = false;
+	c->resched = false;
 	if (cur->state == T_RUNNING) {
 		cur->state = T_RUNNABLE;
 		if (cur->cpu == c->id)
@@ -143,7 +149,7 @@ void schedule(void)
 		cpu_relax();
 	next->on_cpu = true;
 	c->current = next;
-	c->kstack_top = next->kstack_top;
+	c->entry_sp = next->kstack_top - 8;
 	c->tss.rsp0 = next->kstack_top;
 	as_switch(next->proc ? next->proc->as : next->as);
 	/* User code may use SSE and AVX and load its own data selectors; the
@@ -172,7 +178,14 @@ void sched_yield(void)
 
 bool sched_need_resched(void)
 {
-	return this_rq()->need_resched;
+	return this_cpu()->resched;
+}
+
+void sched_note_kill(void)
+{
+	mfence(); /* the caller's store of killed before ours */
+	for (int i = 0; i < MAX_CPUS; i++)
+		cpus[i].killed = true;
 }
 
 void thread_make_runnable(struct thread *t)
@@ -183,7 +196,7 @@ void thread_make_runnable(struct thread *t)
 	if (t->state == T_SLEEPING) {
 		t->state = T_RUNNABLE;
 		enqueue(rq, t);
-		rq->need_resched = true;
+		cpus[t->cpu].resched = true;
 		woke = true;
 	}
 	int target = t->cpu;
@@ -213,7 +226,7 @@ void sched_tick(void)
 	c->ticks++;
 	wake_expired_timers();
 	if (READ_ONCE(rq->nready) && (c->current == rq->idle || c->ticks >= c->current->slice_end))
-		rq->need_resched = true;
+		c->resched = true;
 }
 
 /* Each CPU ends up here once it is set up; the loop is its idle thread. */
@@ -244,16 +257,13 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, i
 	}
 	t->kstack_top = (u64)t->kstack + KSTACK_SIZE;
 	/* Room for a trapframe above the switch frame, for user threads. */
-	u64 *sp = (u64 *)(t->kstack_top - TF_SIZE);
-	*--sp = (u64)thread_entry; /* return address of switch_stack */
-	*--sp = RFLAGS_FIXED;      /* rflags: interrupts off until thread_started */
-	*--sp = 0;                 /* rbp */
-	*--sp = 0;                 /* rbx */
-	*--sp = (u64)fn;           /* r12 */
-	*--sp = (u64)arg;          /* r13 */
-	*--sp = 0;                 /* r14 */
-	*--sp = 0;                 /* r15 */
-	t->saved_rsp = (u64)sp;
+	struct switch_frame *sf = (struct switch_frame *)(t->kstack_top - TF_SIZE) - 1;
+	memset(sf, 0, sizeof(*sf));
+	sf->rip = (u64)thread_entry; /* switch_stack returns there */
+	sf->rflags = RFLAGS_FIXED;   /* interrupts off until thread_started */
+	sf->r12 = (u64)fn;           /* thread_entry's function and argument */
+	sf->r13 = (u64)arg;
+	t->saved_rsp = (u64)sf;
 	fpu_init_state(t->fpu);
 	memset(t->useg, 0, sizeof(t->useg));
 	t->cpu = cpu < 0 ? this_cpu()->id : cpu;

@@ -54,6 +54,9 @@ void schedule(void);            /* give up the CPU: state already set */
 void sched_yield(void);         /* stay runnable, let others go first */
 void sched_tick(void);          /* timer interrupt */
 bool sched_need_resched(void);
+/* After storing a process's killed flag: set the killed byte of every CPU's
+ * work word, so a fast system-call exit on whichever CPU runs it looks. */
+void sched_note_kill(void);
 int sched_set_affinity(struct thread *t, u64 mask);
 void __noreturn thread_exit(void); /* the current kernel thread ends */
 void thread_free(struct thread *t); /* a dead thread's stack and struct */

@@ -197,15 +197,12 @@ static long sys_poweroff(u64 status)
 	machine_exit(status == 0);
 }
 
-/* Every handler takes up to six u64s; one with fewer simply ignores the
- * extra argument registers (SysV calling convention). */
-typedef long (*syscall_fn)(u64, u64, u64, u64, u64, u64);
-
-static const syscall_fn syscall_table[SYS_COUNT] = {
+const syscall_fn syscall_table[SYS_COUNT] = {
 #define SYSCALL_ENTRY(name, nr, nargs) [nr] = (syscall_fn)(void (*)(void))sys_##name,
 	EXLESS_SYSCALLS(SYSCALL_ENTRY)
 #undef SYSCALL_ENTRY
 };
+const u64 syscall_count = SYS_COUNT;
 
 long syscall_run(u64 nr, const u64 a[6])
 {

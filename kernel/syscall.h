@@ -5,6 +5,13 @@
 /* Look nr up in the table and run it for the current process: its result,
  * or -ENOSYS for an unknown number. */
 long syscall_run(u64 nr, const u64 args[6]);
+/* Every handler takes up to six u64s; one with fewer simply ignores the
+ * extra argument registers (SysV calling convention). */
+typedef long (*syscall_fn)(u64, u64, u64, u64, u64, u64);
+/* The table the fast paths call straight from entry.S: syscall_count
+ * entries, none NULL (the numbers are dense; a KTEST checks). */
+extern const syscall_fn syscall_table[];
+extern const u64 syscall_count;
 /* The file system calls (sysfile.c). */
 long sys_open(u64 path, u64 flags);
 long sys_close(u64 fd);

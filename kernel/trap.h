@@ -22,8 +22,10 @@ void trap(struct trapframe *tf);
 /* C dispatcher shared by int $0x80, syscall and sysenter (from
  * syscall_entry): runs the call in tf, result in tf->rax, then the return work. */
 void syscall_dispatch(struct trapframe *tf);
-/* The C side of every system call entry (sysentry.c): true for a fast exit. */
-bool syscall_entry(struct trapframe *tf);
+/* The slow path of every system call entry (sysentry.c), left by iretq. */
+void syscall_entry(struct trapframe *tf);
+/* A fast system call's exit work, flagged in the CPU's work word. */
+void syscall_work(void);
 /* NMI, #DF, #MC, with the kernel GS base whatever they interrupted. */
 void trap_paranoid(struct trapframe *tf);
 /* Work owed before going back to ring 3: preemption, a pending kill. */

@@ -10,10 +10,13 @@
  *   result      rax (negative errno on failure, see abi/errno.h)
  *
  * Registers each way in clobbers besides rax (documented at each entry stub):
- *   int $0x80          none
+ *   int $0x80          rcx, r11 (zero)
  *   syscall/sysretq    rcx (return rip), r11 (rflags)
  *   sysenter/sysexitq  rcx (user rsp in), r11 (return rip in), rdx on return,
  *                      arithmetic flags
+ * and on every path the argument registers rdi rsi rdx r10 r8 r9 come back
+ * either as they were or zero (the kernel does not save them on its fast
+ * path). Everything else is kept.
  */
 #ifndef EXLESS_ABI_SYSCALL_H
 #define EXLESS_ABI_SYSCALL_H

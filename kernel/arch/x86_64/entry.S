@@ -8,19 +8,21 @@
 #include "percpu.h"
 #include "cpu.h"
 #include "../../abi/syscall.h"
+#include "../../abi/errno.h"
 
+/* Every register, below vector and error (trapframe.h). */
 .macro PUSH_REGS
 	pushq %rax      /* tf->rax */
-	pushq %rbx      /* tf->rbx */
 	pushq %rcx      /* tf->rcx */
-	pushq %rdx      /* tf->rdx */
-	pushq %rsi      /* tf->rsi */
+	pushq %r11      /* tf->r11 */
 	pushq %rdi      /* tf->rdi */
-	pushq %rbp      /* tf->rbp */
+	pushq %rsi      /* tf->rsi */
+	pushq %rdx      /* tf->rdx */
+	pushq %r10      /* tf->r10 */
 	pushq %r8       /* tf->r8  */
 	pushq %r9       /* tf->r9  */
-	pushq %r10      /* tf->r10 */
-	pushq %r11      /* tf->r11 */
+	pushq %rbx      /* tf->rbx */
+	pushq %rbp      /* tf->rbp */
 	pushq %r12      /* tf->r12 */
 	pushq %r13      /* tf->r13 */
 	pushq %r14      /* tf->r14 */
@@ -32,16 +34,16 @@
 	popq %r14
 	popq %r13
 	popq %r12
-	popq %r11
-	popq %r10
+	popq %rbp
+	popq %rbx
 	popq %r9
 	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
+	popq %r10
 	popq %rdx
+	popq %rsi
+	popq %rdi
+	popq %r11
 	popq %rcx
-	popq %rbx
 	popq %rax
 .endm
 
@@ -114,7 +116,7 @@ isr_\vec:
  */
 	.align 16
 isr_1:
-	testb $3, 8(%rsp)               /* cs: from ring 3? */
+	testb $3, TF_CS-TF_RIP(%rsp)    /* from ring 3? */
 	jnz 1f
 	cmpq $entry_sysenter, (%rsp)
 	jb 1f
@@ -146,7 +148,7 @@ trap_return:            /* also where new threads first leave for ring 3 */
 	jz 1f
 	swapgs
 1:	POP_REGS
-	addq $16, %rsp  /* vector, error */
+	addq $(TF_RIP-TF_VECTOR), %rsp  /* vector, error */
 	iretq
 
 /*
@@ -174,22 +176,77 @@ paranoid_common:
 	jz 2f
 	swapgs
 2:	POP_REGS
-	addq $16, %rsp  /* vector, error */
+	addq $(TF_RIP-TF_VECTOR), %rsp  /* vector, error */
 	iretq
 
 /*
- * The three system call paths share one rule, in syscall_entry (sysentry.c):
- * the kernel runs with DF, TF, AC and NT clear, the frame holds the user's
- * own RFLAGS, the call runs with interrupts on, and the way out is chosen
- * once, in C: the fast exit where it restores the user's state exactly,
- * iretq otherwise.
+ * The three system call paths. Each builds the iretq frame (int $0x80: the
+ * CPU does) and runs one shared body, SYSCALL_FAST; only their entry and
+ * exit instructions differ. The RFLAGS rule: the kernel runs with DF, TF, AC
+ * and NT clear, the frame holds the user's own RFLAGS less everything but
+ * RFLAGS_USER (IF and the fixed bit are always set in ring 3), the call runs
+ * with interrupts on.
+ *
+ * The way out is chosen once, on the way in: a call whose fast exit would
+ * not restore the user's state exactly (a sysenter with a non-canonical rip
+ * or rsp, or flags sysexitq cannot give back; a 32-bit syscall) saves the
+ * whole frame and goes through syscall_entry (sysentry.c) and iretq. Every
+ * other call leaves by its own exit instruction once the work word says
+ * nothing is owed; owed work (a preemption, a kill) is done by syscall_work,
+ * after which the word is tested again.
  */
+
+/*
+ * The shared body. On entry: interrupts off, DF and AC clear, the frame
+ * built from ss down to rax (rsp = tf + TF_RAX; only rip, rflags and rsp
+ * are read), rax the number, the arguments in rdi rsi rdx r10 r8 r9. On
+ * exit: interrupts off, rax the result, rdi rsi r8 r9 r10 zero, rsp
+ * unchanged. rcx, rdx and r11 hold kernel values: each exit sets them. The
+ * callee-saved registers are the user's: the C code keeps them. Nothing
+ * else is saved: the argument registers come back zero, not restored.
+ */
+.macro SYSCALL_FAST
+	andq $(RFLAGS_USER | RFLAGS_IF | RFLAGS_FIXED), TF_RFLAGS-TF_RAX(%rsp)
+	sti
+	cmpq syscall_count(%rip), %rax
+	jae 2f
+	movq %r10, %rcx                 /* the C ABI's fourth argument */
+	call *syscall_table(, %rax, 8)
+3:	cli
+	cmpw $0, %gs:CPU_OFF_WORK       /* the one test of exit work */
+	jnz 4f
+	xorl %edi, %edi
+	xorl %esi, %esi
+	xorl %r8d, %r8d
+	xorl %r9d, %r9d
+	xorl %r10d, %r10d
+	.subsection 1
+syscall_cold_\@:                       /* a name for backtraces */
+2:	movq $-ENOSYS, %rax
+	jmp 3b
+4:	movq %rax, (%rsp)               /* tf->rax */
+	call syscall_work               /* interrupts on inside, off again after */
+	movq (%rsp), %rax
+	jmp 3b
+	.subsection 0
+.endm
+
+/* The whole frame for the slow path, after the iretq frame: then C. */
+.macro SYSCALL_SLOW vec
+	pushq $0                        /* tf->error */
+	pushq $\vec                     /* tf->vector */
+	PUSH_REGS
+	movq %rsp, %rdi
+	call syscall_entry
+	jmp trap_return
+.endm
 
 /*
  * int $0x80 through a DPL-3 gate.
  * Registers on entry: rax number, rdi rsi rdx r10 r8 r9 arguments;
  * the CPU has pushed the iretq frame on tss.rsp0 and cleared IF, TF, NT
- * (not DF, AC). Everything but rax is kept.
+ * (not DF, AC). The argument registers, rcx and r11 come back zero from
+ * the fast exit (kept from the slow one); the rest is kept.
  */
 	.align 16
 	.global entry_int80
@@ -198,31 +255,17 @@ entry_int80:
 	jne 1f
 	xorl %eax, %eax
 	iretq
-1:	pushq $0                /* tf->error */
-	pushq $VEC_INT80        /* tf->vector */
-	PUSH_REGS
-	swapgs                  /* a DPL-3 gate the kernel never uses: from ring 3 */
-	cld
-	ASM_CLAC
-	movq %rsp, %rdi
-	call syscall_entry
-	jmp trap_return
-
-/* The iretq frame and registers of a syscall-instruction entry, on the kernel
- * stack; rcx = user rip, r11 = user rflags, \cs the mode it came from. */
-.macro SYSCALL_FRAME cs
+1:	swapgs                  /* a DPL-3 gate the kernel never uses: from ring 3 */
+	pushq $RFLAGS_FIXED
+	popfq                           /* DF and AC clear (IF, TF, NT already are) */
+	subq $(TF_RIP-TF_RAX), %rsp     /* error, vector, rax: unused here */
+	SYSCALL_FAST
+	xorl %edx, %edx
+	xorl %ecx, %ecx
+	xorl %r11d, %r11d
+	addq $(TF_RIP-TF_RAX), %rsp
 	swapgs
-	movq %rsp, %gs:CPU_OFF_USER_RSP
-	movq %gs:CPU_OFF_KSTACK_TOP, %rsp
-	pushq $USER_SS                  /* tf->ss */
-	pushq %gs:CPU_OFF_USER_RSP      /* tf->rsp */
-	pushq %r11                      /* tf->rflags */
-	pushq $\cs                      /* tf->cs */
-	pushq %rcx                      /* tf->rip */
-	pushq $0                        /* tf->error */
-	pushq $VEC_SYSCALL              /* tf->vector */
-	PUSH_REGS
-.endm
+	iretq
 
 /*
  * syscall (STAR/LSTAR/FMASK; FMASK = SYSCALL_FMASK clears TF, IF, DF, IOPL,
@@ -233,7 +276,8 @@ entry_int80:
  *   rcx        user rip to return to (canonical: the top user page is never mapped)
  *   r11        user rflags
  *   rsp        still the user stack: nothing may touch it before the switch
- * Returns in rax; rcx and r11 are clobbered.
+ * Returns in rax; rcx and r11 are clobbered (the return rip and rflags),
+ * the other argument registers come back zero from the fast exit.
  */
 	.align 16
 	.global entry_syscall
@@ -242,15 +286,18 @@ entry_syscall:
 	jne 1f
 	xorl %eax, %eax
 	sysretq
-1:	SYSCALL_FRAME USER_CS
-	movq %rsp, %rdi
-	call syscall_entry
-	testb %al, %al                  /* bool: fast exit? */
-	jz trap_return
-	POP_REGS
-	movq 16(%rsp), %rcx             /* rip: canonical, checked */
-	movq 32(%rsp), %r11             /* rflags: sanitised */
-	movq 40(%rsp), %rsp             /* user rsp: from here no stack */
+1:	swapgs
+	movq %rsp, %gs:CPU_OFF_USER_RSP
+	movq %gs:CPU_OFF_ENTRY_SP, %rsp /* tf->ss unused here */
+	pushq %gs:CPU_OFF_USER_RSP      /* tf->rsp */
+	pushq %r11                      /* tf->rflags */
+	movq %rcx, TF_RIP-TF_RFLAGS(%rsp) /* tf->rip; IF is off: nothing else uses the stack */
+	subq $(TF_RFLAGS-TF_RAX), %rsp  /* cs, error, vector, rax: unused here */
+	SYSCALL_FAST
+	xorl %edx, %edx
+	movq TF_RIP-TF_RAX(%rsp), %rcx          /* canonical */
+	movq TF_RFLAGS-TF_RAX(%rsp), %r11       /* sanitised */
+	movq TF_RSP-TF_RAX(%rsp), %rsp          /* from here no stack */
 	swapgs
 	sysretq
 
@@ -263,10 +310,15 @@ entry_syscall:
 	.align 16
 	.global entry_syscall_compat
 entry_syscall_compat:
-	SYSCALL_FRAME (GDT_UCODE32 | 3)
-	movq %rsp, %rdi
-	call syscall_entry
-	jmp trap_return
+	swapgs
+	movq %rsp, %gs:CPU_OFF_USER_RSP
+	movq %gs:CPU_OFF_ENTRY_SP, %rsp
+	movq $USER_SS, (%rsp)          /* tf->ss */
+	pushq %gs:CPU_OFF_USER_RSP      /* tf->rsp */
+	pushq %r11                      /* tf->rflags */
+	pushq $(GDT_UCODE32 | 3)        /* tf->cs */
+	pushq %rcx                      /* tf->rip */
+	SYSCALL_SLOW VEC_SYSCALL
 
 /*
  * sysenter (SYSENTER_CS/EIP/ESP). The CPU clears IF, RF and VM only: DF, TF,
@@ -278,10 +330,13 @@ entry_syscall_compat:
  *   r11        user rip to return to
  *   rsp        SYSENTER_ESP, a per-CPU scratch stack (isr_1 uses it)
  * sysexitq returns to rdx with rsp = rcx, so rdx is clobbered as well as
- * rcx, r11 and the arithmetic flags. sysexitq #GPs in ring 0 on a
- * non-canonical rdx or rcx (Intel): the floor checks both, syscall_entry
- * kills a process asking for a non-canonical rip and sends a non-canonical
- * rsp out through iretq.
+ * rcx, r11 and the arithmetic flags; r11 comes back as the return rip, the
+ * other argument registers zero from the fast exit.
+ * sysexitq #GPs in ring 0 on a non-canonical rdx or rcx (Intel): the floor
+ * checks both; the full path takes a call with either non-canonical, or
+ * with flags sysexitq would not give back (DF, AC, ID, TF, NT), to
+ * syscall_entry, which kills a process asking for a non-canonical rip and
+ * sends the rest out through iretq.
  * From compatibility mode sysenter is indistinguishable from a 64-bit one
  * (nothing records the old CS) and returns to 64-bit mode: a mode switch
  * the process could make itself with a far jump.
@@ -302,33 +357,38 @@ sysenter_floor:                         /* isr_1: stepped, it goes to the full p
 sysenter_floor_full:
 	movl $SYS_FLOOR, %eax           /* the full path sorts it out */
 1:	swapgs
-	movq %gs:CPU_OFF_KSTACK_TOP, %rsp
-	pushq $USER_SS                  /* tf->ss */
+	movq %gs:CPU_OFF_ENTRY_SP, %rsp /* tf->ss: set by the slow path only */
 	pushq %rcx                      /* tf->rsp */
-	pushfq                          /* tf->rflags: the user's own */
+	pushfq                          /* tf->rflags: the user's own, IF clear */
 	pushq $RFLAGS_FIXED
 	popfq                           /* DF, TF, AC, NT clear from here on */
 	.global sysenter_tf_end
 sysenter_tf_end:
-	pushq $USER_CS                  /* tf->cs */
-	pushq %r11                      /* tf->rip */
-	pushq $0                        /* tf->error */
-	pushq $VEC_SYSENTER             /* tf->vector */
-	PUSH_REGS
-	movq %rsp, %rdi
-	call syscall_entry
-	testb %al, %al                  /* bool: fast exit? */
-	jz trap_return
-	POP_REGS
-	movq 16(%rsp), %rdx             /* rip: canonical, checked */
-	movq 40(%rsp), %rcx             /* rsp: canonical, checked */
+	movq %r11, TF_RIP-TF_RFLAGS(%rsp) /* tf->rip; IF is off: nothing else uses the stack */
+	testq $~(RFLAGS_ARITH | RFLAGS_FIXED), (%rsp)
+	jnz sysenter_slow               /* flags sysexitq cannot give back */
+	orq %r11, %rcx
+	shrq $47, %rcx                  /* rcx = 0 iff rip and rsp are user addresses */
+	jnz sysenter_slow
+	subq $(TF_RFLAGS-TF_RAX), %rsp  /* cs, error, vector, rax: unused here */
+	SYSCALL_FAST
+	movq TF_RIP-TF_RAX(%rsp), %rdx  /* canonical, checked */
+	movq TF_RSP-TF_RAX(%rsp), %rcx  /* canonical, checked */
+	movq %rdx, %r11
 	swapgs
 	sti
 	sysexitq
+sysenter_slow:
+	movq $USER_SS, TF_SS-TF_RFLAGS(%rsp)   /* tf->ss */
+	movq $USER_CS, TF_CS-TF_RFLAGS(%rsp)   /* tf->cs */
+	subq $(TF_RFLAGS-TF_RIP), %rsp
+	movq TF_RSP-TF_RIP(%rsp), %rcx  /* the user's rcx, for the full frame */
+	SYSCALL_SLOW VEC_SYSENTER
 
 /* void switch_stack(u64 *save_rsp, u64 new_rsp): swap kernel stacks,
  * keeping the callee-saved registers and RFLAGS on each: no thread's flags
- * (NT, AC, IF, ...) reach the next one. */
+ * (NT, AC, IF, ...) reach the next one. What it leaves on a stack is a
+ * struct switch_frame (trapframe.h). */
 	.global switch_stack
 switch_stack:
 	pushfq

@@ -6,10 +6,6 @@
 struct cpu cpus[MAX_CPUS];
 int ncpus;
 
-_Static_assert(offsetof(struct cpu, self) == CPU_OFF_SELF, "asm offset");
-_Static_assert(offsetof(struct cpu, user_rsp) == CPU_OFF_USER_RSP, "asm offset");
-_Static_assert(offsetof(struct cpu, kstack_top) == CPU_OFF_KSTACK_TOP, "asm offset");
-_Static_assert(offsetof(struct cpu, current) == CPU_OFF_CURRENT, "asm offset");
 _Static_assert(sizeof(struct tss) == 104, "TSS layout");
 
 #define SEG_CODE64(dpl) (0x00AF9A0000000000ul | ((u64)(dpl) << 45))

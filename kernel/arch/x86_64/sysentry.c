@@ -139,14 +139,14 @@ static bool user_addr(u64 a) { return a >> 47 == 0; }
 _Static_assert(USER_TOP <= (1ul << 47) - PAGE_SIZE, "syscall return rip canonical");
 
 /*
- * The C side of int $0x80, syscall and sysenter (entry.S), entered with
- * interrupts off, DF, TF, AC and NT clear, and the user's own RFLAGS in
- * tf->rflags. Keeps of those only RFLAGS_USER (plus IF), runs the call with
- * interrupts on, and chooses the way out: true when sysretq/sysexitq restore
- * the user's state exactly, false for iretq. A call from compatibility mode
- * or one asking to return outside user space kills the process.
+ * The slow path of int $0x80, syscall and sysenter (entry.S), with the whole
+ * frame saved, entered with interrupts off, DF, TF, AC and NT clear, and the
+ * user's own RFLAGS in tf->rflags: keeps of those only RFLAGS_USER (plus
+ * IF), runs the call with interrupts on, and returns for iretq. A call from
+ * compatibility mode or one asking to return outside user space kills the
+ * process.
  */
-bool syscall_entry(struct trapframe *tf)
+void syscall_entry(struct trapframe *tf)
 {
 	tf->rflags = (tf->rflags & RFLAGS_USER) | RFLAGS_IF | RFLAGS_FIXED;
 	irq_enable();
@@ -160,14 +160,28 @@ bool syscall_entry(struct trapframe *tf)
 		trap_return_to_user(); /* does not return */
 	}
 	irq_disable();
-	switch (tf->vector) {
-	case VEC_SYSCALL: /* sysretq loads rflags from r11 */
-		return true;
-	case VEC_SYSENTER: /* sysexitq checks rsp, keeps the kernel's flags (IF) */
-		return user_addr(tf->rsp) && !(tf->rflags & ~(RFLAGS_ARITH | RFLAGS_IF | RFLAGS_FIXED));
-	default:
-		return false;
-	}
+}
+
+/*
+ * The exit work of a fast system call (entry.S), when this CPU's work word
+ * is not zero: entered and left with interrupts off. The killed byte is
+ * cleared first, then the process's own flag decides (trap_return_to_user):
+ * a kill stored after that look sets the byte again (sched_note_kill).
+ */
+void syscall_work(void)
+{
+	this_cpu()->killed = false;
+	mfence();
+	irq_enable();
+	trap_return_to_user();
+	irq_disable();
+}
+
+KTEST(entry_syscall_table_has_no_holes)
+{
+	KEXPECT_EQ(syscall_count, (u64)SYS_COUNT);
+	for (u64 i = 0; i < syscall_count; i++)
+		KEXPECT(syscall_table[i] != 0);
 }
 
 KTEST(entry_control_registers_and_msrs)
@@ -215,6 +229,13 @@ KTEST(entry_registers_and_flags_every_path)
 	KEXPECT_EQ(ktest_run_user("uentry", "regs"), 0);
 	KEXPECT_EQ(ktest_wait_user(spinner), 0);
 	KEXPECT_EQ(pmm_free_pages(), pages);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
+
+KTEST(entry_kill_ends_a_sleeping_caller_on_its_way_out)
+{
+	u64 heap = kmalloc_bytes_in_use(); /* (its shm page stays, as every shm page does) */
+	KEXPECT_EQ(ktest_run_user("uentry", "killwait"), 0);
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
 
