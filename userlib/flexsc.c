@@ -17,6 +17,14 @@ bool (*flexsc_park)(struct flexsc_entry *e);
 
 static struct flexsc_page *pages; /* NULL until flexsc_init */
 
+/* Arguments each call takes: the kernel reads that many, so only those
+ * are written. */
+static const uint8_t nargs_of[SYS_COUNT] = {
+#define NARGS(name, nr, nargs, flags) [nr] = nargs,
+	EXLESS_SYSCALLS(NARGS)
+#undef NARGS
+};
+
 /* The FREE entries, as a stack. Only the user moves an entry to FREE, so
  * this is exact. The entry freed last is reused first: its line is the
  * likeliest to still be in this CPU's cache. */
@@ -71,7 +79,7 @@ long flexsc_wait_any(void)
 /* Writes call nr (0..65535) to a FREE entry and marks it SUBMITTED, with
  * no fence and no counter: flexsc_submit() publishes it. Returns the entry,
  * or NULL if none is free. */
-static inline struct flexsc_entry *post_one(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+static inline struct flexsc_entry *post_one(long nr, const long args[6])
 {
 	struct flexsc_entry *e;
 
@@ -79,12 +87,8 @@ static inline struct flexsc_entry *post_one(long nr, long a1, long a2, long a3, 
 		return NULL;
 	e = free_stack[--nfree];
 	e->sysnum = (uint16_t)nr;
-	e->args[0] = a1;
-	e->args[1] = a2;
-	e->args[2] = a3;
-	e->args[3] = a4;
-	e->args[4] = a5;
-	e->args[5] = a6;
+	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? nargs_of[nr] : 6; i < n; i++)
+		e->args[i] = args[i];
 	/* Release: a kernel that sees SUBMITTED sees the whole request. */
 	__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
 	return e;
@@ -114,7 +118,8 @@ void flexsc_submit(int n)
  * entry, to be reaped, or NULL if none is free. */
 struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-	struct flexsc_entry *e = post_one(nr, a1, a2, a3, a4, a5, a6);
+	const long args[6] = { a1, a2, a3, a4, a5, a6 };
+	struct flexsc_entry *e = post_one(nr, args);
 
 	if (e)
 		flexsc_submit(1);
@@ -194,8 +199,7 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 				c->ret = -ENOSYS;
 				continue;
 			}
-			c->entry = post_one(c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4],
-					    c->args[5]);
+			c->entry = post_one(c->nr, c->args);
 			if (!c->entry)
 				break;
 			fresh++;
