@@ -99,6 +99,7 @@ struct flexsc_core {
  * run-queue locks. */
 static struct spinlock flexsc_lock = SPINLOCK_INIT("flexsc");
 static struct list registered = LIST_INIT(registered);
+static int nregistered;    /* on registered (written under flexsc_lock) */
 static struct flexsc_core cores[MAX_CPUS];
 static int ncores;
 static u64 core_mask;
@@ -312,6 +313,8 @@ static int scan_once(struct flexsc_worker *w)
 	int ran = 0;
 	if (held && !READ_ONCE(held->dead) && READ_ONCE(held->blocked) < FLEXSC_BLOCKED_PER_PROC)
 		ran = serve(w, held);
+	if (ran && READ_ONCE(nregistered) == 1 && READ_ONCE(core->active) == me && !READ_ONCE(held->dead))
+		return ran; /* held is the only process: the walk would find no other */
 	spin_lock(&flexsc_lock);
 	if (w->held && w->held->dead)
 		unhold(w);
@@ -571,6 +574,7 @@ long flexsc_register(struct proc *p, u64 npages)
 	spin_lock(&flexsc_lock);
 	p->flexsc = ctx;
 	list_add_tail(&registered, &ctx->node);
+	WRITE_ONCE(nregistered, nregistered + 1);
 	/* A core asleep set need_wakeup in the processes registered then; a
 	 * late registrant must see the doorbell too. */
 	for (int c = 0; c < ncores; c++)
@@ -620,8 +624,10 @@ long flexsc_wait(struct proc *p)
 	if (!ctx)
 		return -EINVAL;
 	long r = 0;
+	/* Someone must run what we wait on: ring before taking our lock. */
+	if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == READ_ONCE(ctx->waited_seq) && in_flight(ctx))
+		kick();
 	spin_lock(&ctx->lock);
-	bool kicked = false;
 	for (;;) {
 		WRITE_ONCE(ctx->waiting, 1);
 		mfence(); /* see wake_waiter */
@@ -632,13 +638,6 @@ long flexsc_wait(struct proc *p)
 		}
 		if (!in_flight(ctx))
 			break;
-		if (!kicked) {
-			kicked = true;
-			spin_unlock(&ctx->lock);
-			kick(); /* someone must run what we wait on */
-			spin_lock(&ctx->lock);
-			continue;
-		}
 		if (!waitq_sleep(&ctx->done_wait, &ctx->lock)) {
 			r = -EINTR;
 			break;
@@ -694,6 +693,7 @@ void flexsc_release(struct proc *p)
 	spin_lock(&flexsc_lock);
 	ctx->dead = true;
 	list_del(&ctx->node);
+	WRITE_ONCE(nregistered, nregistered - 1);
 	wake_cores(); /* a sleeping poller may hold ctx: it lets go when it wakes */
 	spin_unlock(&flexsc_lock);
 	flexsc_interrupt(p);
