@@ -2,25 +2,31 @@
  * Exception-less system calls, kernel side (protocol in abi/flexsc.h).
  *
  * Each syscall core runs FLEXSC_THREADS_PER_CPU syscall threads, pinned to
- * it. One of them, the core's active thread, polls every registered page;
- * the others are spares. When the active thread blocks inside a call
+ * it. One of them, the core's active thread, polls every registered
+ * process's submission counter; the others are spares. When the active thread blocks inside a call
  * (console read, sleep, wait), a spare becomes active and goes on polling,
  * as in FlexSC; the blocked call finishes later on its own thread.
  *
  *      process (user)              syscall core
  *   +-------------------+      +--------------------------+
- *   | write args        |      | active thread: scan pages|
+ *   | write args        |      | active thread: counters  |
  *   | SUBMITTED (rel)   | ---> | CAS SUBMITTED->BUSY (acq)|
- *   | mfence; doorbell? |      | copy args; switch CR3    |
+ *   | seq += n; mfence; |      | copy args; switch CR3    |
+ *   | doorbell?         |      |                          |
  *   | ... other work    |      | syscall_run() (same table|
  *   | DONE? (acq)       | <--- |  and checks as traps)    |
  *   +-------------------+      | ret; DONE (rel); wake    |
  *                              +--------------------------+
  *
  * Idle policy: a core that finds no work for flexsc.poll_us sets
- * need_wakeup in each registered process's first page, fences, scans once
- * more and sleeps; flexsc_wake() (a trap, made only when the flag is seen)
- * wakes it.
+ * need_wakeup in each registered process's first page, fences, looks at
+ * the counters once more and sleeps; flexsc_wake() (a trap, made only when
+ * the flag is seen) wakes it.
+ *
+ * Locks: the entries of the process a thread holds (its address space
+ * loaded, a count on its ctx) are claimed, copied, run and completed with
+ * no lock; flexsc_lock is taken once per pass to walk the others, and for
+ * the pool's bookkeeping when a call blocks.
  *
  * Single-core mode (one CPU, or flexsc.cores=none): the syscall threads
  * share CPU 0 with processes and never poll. Entries wait in the pages until
