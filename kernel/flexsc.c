@@ -2,25 +2,31 @@
  * Exception-less system calls, kernel side (protocol in abi/flexsc.h).
  *
  * Each syscall core runs FLEXSC_THREADS_PER_CPU syscall threads, pinned to
- * it. One of them, the core's active thread, polls every registered page;
- * the others are spares. When the active thread blocks inside a call
+ * it. One of them, the core's active thread, polls every registered
+ * process's submission counter; the others are spares. When the active thread blocks inside a call
  * (console read, sleep, wait), a spare becomes active and goes on polling,
  * as in FlexSC; the blocked call finishes later on its own thread.
  *
  *      process (user)              syscall core
  *   +-------------------+      +--------------------------+
- *   | write args        |      | active thread: scan pages|
+ *   | write args        |      | active thread: counters  |
  *   | SUBMITTED (rel)   | ---> | CAS SUBMITTED->BUSY (acq)|
- *   | mfence; doorbell? |      | copy args; switch CR3    |
+ *   | seq += n; mfence; |      | copy args; switch CR3    |
+ *   | doorbell?         |      |                          |
  *   | ... other work    |      | syscall_run() (same table|
  *   | DONE? (acq)       | <--- |  and checks as traps)    |
  *   +-------------------+      | ret; DONE (rel); wake    |
  *                              +--------------------------+
  *
  * Idle policy: a core that finds no work for flexsc.poll_us sets
- * need_wakeup in each registered process's first page, fences, scans once
- * more and sleeps; flexsc_wake() (a trap, made only when the flag is seen)
- * wakes it.
+ * need_wakeup in each registered process's first page, fences, looks at
+ * the counters once more and sleeps; flexsc_wake() (a trap, made only when
+ * the flag is seen) wakes it.
+ *
+ * Locks: the entries of the process a thread holds (its address space
+ * loaded, a count on its ctx) are claimed, copied, run and completed with
+ * no lock; flexsc_lock is taken once per pass to walk the others, and for
+ * the pool's bookkeeping when a call blocks.
  *
  * Single-core mode (one CPU, or flexsc.cores=none): the syscall threads
  * share CPU 0 with processes and never poll. Entries wait in the pages until
@@ -54,7 +60,11 @@ struct flexsc_ctx {
 	u32 npages;
 	int inflight;              /* syscall threads running an entry or holding its CR3 (flexsc_lock) */
 	int blocked;               /* its calls that made a syscall thread hand polling over (flexsc_lock) */
-	u64 seen_seq;              /* submit_seq at the last scan (flexsc_lock) */
+	u64 seen_seq;              /* submit_seq at the last look (atomic, see take_posted) */
+	u32 busy;                  /* entries claimed and not yet DONE (atomic) */
+	u32 rescan;                /* look at every entry at the next pass (set by its traps) */
+	u64 done_seq;              /* entries the kernel made DONE (atomic) */
+	u64 waited_seq;            /* done_seq when flexsc_wait last returned (lock) */
 	volatile u32 waiting;      /* the process sleeps in flexsc_wait (see run_entry) */
 	bool dead;                 /* unregistered: claim nothing more (flexsc_lock) */
 	bool garbage_reported;
@@ -74,7 +84,8 @@ struct flexsc_worker {
 	struct flexsc_core *core;
 	struct thread *thread;     /* NULL: a free slot */
 	struct flexsc_ctx *held;   /* ctx whose address space is loaded, or NULL */
-	bool full_scan;            /* ignore submit_seq: look at every entry */
+	u64 want;                  /* posts of held's taken and not yet claimed (see serve) */
+	bool full;                 /* serving a look at every entry of held's */
 	bool blocked;              /* handed polling over during its current call */
 };
 
@@ -94,6 +105,7 @@ struct flexsc_core {
  * run-queue locks. */
 static struct spinlock flexsc_lock = SPINLOCK_INIT("flexsc");
 static struct list registered = LIST_INIT(registered);
+static int nregistered;    /* on registered (written under flexsc_lock) */
 static struct flexsc_core cores[MAX_CPUS];
 static int ncores;
 static u64 core_mask;
@@ -107,34 +119,58 @@ u64 flexsc_cpu_mask(void)
 	return core_mask;
 }
 
-/* Copy the request out of the page, check it, run it for ctx's process in
- * its address space, publish the result. The entry is BUSY and ours. The
- * page is read and written through the kernel's direct map, never through
- * the user's mapping. */
-static void run_entry(struct flexsc_ctx *ctx, struct flexsc_entry *e)
+/* The syscall list's facts, by number: arguments each call takes, and
+ * SCF_* flags. */
+static const u8 call_nargs[SYS_COUNT] = {
+#define NARGS(name, nr, nargs, flags) [nr] = nargs,
+	EXLESS_SYSCALLS(NARGS)
+#undef NARGS
+};
+static const u8 call_flags[SYS_COUNT] = {
+#define FLAGS(name, nr, nargs, flags) [nr] = flags,
+	EXLESS_SYSCALLS(FLAGS)
+#undef FLAGS
+};
+
+/* Wake the process if it sleeps in flexsc_wait, so it looks again. */
+static void wake_waiter(struct flexsc_ctx *ctx)
 {
-	u16 nr = READ_ONCE(e->sysnum), nargs = READ_ONCE(e->nargs);
-	u64 a[6];
-	for (int i = 0; i < 6; i++)
-		a[i] = i < nargs ? READ_ONCE(e->args[i]) : 0;
-	long ret;
-	if (nargs > 6)
-		ret = -EINVAL;
-	else if (nr == SYS_exit || nr == SYS_flexsc_register || nr == SYS_flexsc_wait || nr == SYS_flexsc_wake)
-		ret = -EINVAL; /* these only make sense trapping, from the process itself */
-	else
-		ret = syscall_run(nr, a);
-	e->ret = ret;
-	__atomic_store_n(&e->status, FLEXSC_DONE, __ATOMIC_RELEASE);
-	/* Store DONE, fence, load waiting; flexsc_wait stores waiting, fences,
-	 * then looks for DONE: one of us sees the other, so the lock is only
-	 * taken when someone may sleep. */
+	/* We stored DONE (or seen_seq), fence, load waiting; flexsc_wait
+	 * stores waiting, fences, then looks: one of us sees the other, so
+	 * the lock is only taken when someone may sleep, and only by the
+	 * first to see it (the waiter sets it again before it looks again). */
 	mfence();
-	if (READ_ONCE(ctx->waiting)) {
+	if (READ_ONCE(ctx->waiting) && __atomic_exchange_n(&ctx->waiting, 0, __ATOMIC_RELAXED)) {
 		spin_lock(&ctx->lock);
 		waitq_wake_all(&ctx->done_wait);
 		spin_unlock(&ctx->lock);
 	}
+}
+
+/* Copy the request out of the page (as many arguments as the call takes,
+ * by the kernel's own table), check it, run it for ctx's process in its
+ * address space, publish the result. The entry is BUSY and ours, counted
+ * in ctx->busy. The page is read and written through the kernel's direct
+ * map, never through the user's mapping. */
+static void run_entry(struct flexsc_ctx *ctx, struct flexsc_entry *e)
+{
+	u16 nr = READ_ONCE(e->sysnum);
+	u64 a[6] = { 0 };
+	long ret;
+	if (nr >= SYS_COUNT) {
+		ret = -ENOSYS;
+	} else if (call_flags[nr] & SCF_TRAP) {
+		ret = -EINVAL; /* only makes sense trapping, from the process itself */
+	} else {
+		for (int i = 0; i < call_nargs[nr]; i++)
+			a[i] = READ_ONCE(e->args[i]);
+		ret = syscall_run(nr, a);
+	}
+	e->ret = ret;
+	__atomic_store_n(&e->status, FLEXSC_DONE, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&ctx->done_seq, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&ctx->busy, 1, __ATOMIC_RELEASE);
+	wake_waiter(ctx);
 }
 
 /* Claim the SUBMITTED entry at or after *pos in ctx (advancing *pos), or
@@ -150,6 +186,7 @@ static struct flexsc_entry *claim(struct flexsc_ctx *ctx, u32 *pos)
 			u32 want = FLEXSC_SUBMITTED;
 			if (__atomic_compare_exchange_n(&e->status, &want, FLEXSC_BUSY, false, __ATOMIC_ACQUIRE,
 							__ATOMIC_RELAXED)) {
+				__atomic_fetch_add(&ctx->busy, 1, __ATOMIC_RELAXED);
 				(*pos)++;
 				return e;
 			}
@@ -199,63 +236,109 @@ static void wake_cores(void)
 			waitq_wake_all(&cores[c].doorbell);
 		}
 	}
-	set_need_wakeup(0);
+	if (!shared_mode)
+		set_need_wakeup(0);
 }
 
-/* One pass over every registered process: claim and run what is there.
- * Returns how many entries ran. */
+/* Take what ctx's counter moved by since the last look (any thread on any
+ * core may look: the compare-and-swap gives each move to one of them), and
+ * whether its traps asked for a look at every entry. */
+static u64 take_posted(struct flexsc_ctx *ctx, bool *full)
+{
+	u64 seq = __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_ACQUIRE);
+	u64 seen = __atomic_load_n(&ctx->seen_seq, __ATOMIC_RELAXED);
+	*full = READ_ONCE(ctx->rescan) && __atomic_exchange_n(&ctx->rescan, 0, __ATOMIC_ACQUIRE);
+	if (seq == seen || !__atomic_compare_exchange_n(&ctx->seen_seq, &seen, seq, false, __ATOMIC_RELAXED,
+							 __ATOMIC_RELAXED))
+		return 0;
+	return seq - seen;
+}
+
+/* Claim and run ctx's posted entries, with no lock: w holds ctx (its
+ * address space is loaded and it cannot be freed), claims are
+ * compare-and-swaps, and each entry's result is published by run_entry.
+ * Returns how many ran. */
+static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
+{
+	struct thread *me = w->thread;
+	struct flexsc_core *core = w->core;
+	u32 pos = 0;
+	int ran = 0;
+	w->want = take_posted(ctx, &w->full);
+	if (!w->full && !w->want)
+		return 0;
+	/* Our proc before we look at dead; flexsc_release stores dead, then
+	 * flexsc_interrupt looks at our proc: one of us sees the other. */
+	WRITE_ONCE(me->proc, ctx->proc);
+	mfence();
+	/* No share check per entry: a call of ours that blocked has cost us
+	 * the active role already (a poller on another core can take the
+	 * process one call past its share: at most one per core). */
+	while (READ_ONCE(core->active) == me && !READ_ONCE(ctx->dead) && (w->full || w->want)) {
+		struct flexsc_entry *e = claim(ctx, &pos);
+		if (!e) {
+			w->want = 0; /* claimed elsewhere, or never posted */
+			break;
+		}
+		simmark_idle_end();
+		if (w->want)
+			w->want--;
+		me->flexsc_worker = true;
+		run_entry(ctx, e);
+		me->flexsc_worker = false;
+		ran++;
+		if (w->blocked) { /* set by flexsc_worker_blocking, on this thread */
+			spin_lock(&flexsc_lock);
+			w->blocked = false;
+			core->nblocked--;
+			if (ctx->blocked-- == FLEXSC_BLOCKED_PER_PROC)
+				wake_cores(); /* its waiting entries may run now */
+			spin_unlock(&flexsc_lock);
+		}
+	}
+	WRITE_ONCE(me->proc, 0);
+	w->full = false;
+	if (w->want) {
+		__atomic_fetch_sub(&ctx->seen_seq, w->want, __ATOMIC_RELAXED); /* not reached: the next pass looks again */
+		w->want = 0;
+	} else {
+		wake_waiter(ctx); /* nothing more of its posts: a wait re-checks */
+	}
+	return ran;
+}
+
+/* One pass: first the process whose address space this thread holds, with
+ * no lock; then, under flexsc_lock, every registered process, taking a hold
+ * on each that has work and dropping the lock while serving it. Returns how
+ * many entries ran. */
 static int scan_once(struct flexsc_worker *w)
 {
 	struct thread *me = w->thread;
 	struct flexsc_core *core = w->core;
+	struct flexsc_ctx *held = w->held;
 	int ran = 0;
+	if (held && !READ_ONCE(held->dead) && READ_ONCE(held->blocked) < FLEXSC_BLOCKED_PER_PROC)
+		ran = serve(w, held);
+	if (ran && READ_ONCE(nregistered) == 1 && READ_ONCE(core->active) == me && !READ_ONCE(held->dead))
+		return ran; /* held is the only process: the walk would find no other */
 	spin_lock(&flexsc_lock);
 	if (w->held && w->held->dead)
 		unhold(w);
 	list_for_each(n, &registered) {
+		if (READ_ONCE(core->active) != me)
+			break; /* we blocked in a call and a spare took over */
 		struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
 		if (ctx->blocked >= FLEXSC_BLOCKED_PER_PROC)
 			continue; /* its share of syscall threads is blocked: the rest wait */
-		u32 pos = 0;
-		u64 seq = __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_ACQUIRE);
-		u64 want = seq - ctx->seen_seq; /* entries the user says it posted */
-		if (!w->full_scan && !want)
+		if (!READ_ONCE(ctx->rescan) &&
+		    __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) == READ_ONCE(ctx->seen_seq))
 			continue;
-		ctx->seen_seq = seq;
-		/* No share check per entry: a call of ours that blocked has
-		 * cost us the active role already (a poller on another core
-		 * can take the process one call past its share: at most one
-		 * per core). */
-		while (READ_ONCE(core->active) == me && !ctx->dead && (w->full_scan || want)) {
-			struct flexsc_entry *e = claim(ctx, &pos);
-			if (!e) {
-				want = 0; /* claimed elsewhere, or never posted */
-				break;
-			}
-			simmark_idle_end();
-			if (want)
-				want--;
-			hold(w, ctx);
-			me->proc = ctx->proc; /* under the lock: flexsc_interrupt sees it */
-			spin_unlock(&flexsc_lock);
-			me->flexsc_worker = true;
-			run_entry(ctx, e);
-			me->flexsc_worker = false;
-			spin_lock(&flexsc_lock);
-			me->proc = 0;
-			if (w->blocked) {
-				w->blocked = false;
-				core->nblocked--;
-				if (ctx->blocked-- == FLEXSC_BLOCKED_PER_PROC)
-					wake_cores(); /* its waiting entries may run now */
-			}
-			ran++;
-		}
+		hold(w, ctx);
+		spin_unlock(&flexsc_lock);
+		ran += serve(w, ctx);
+		spin_lock(&flexsc_lock);
 		if (ctx->dead)
 			break; /* unlinked while we ran its entry: n->next is stale */
-		ctx->seen_seq -= want; /* posted but not reached: the next pass looks again */
-		if (READ_ONCE(core->active) != me)
-			break; /* we blocked in a call and a spare took over */
 	}
 	if (READ_ONCE(core->active) != me || (w->held && w->held->dead))
 		unhold(w); /* off to be a spare, or let the teardown go on */
@@ -271,16 +354,18 @@ static void set_need_wakeup(u32 v)
 	}
 }
 
-static bool any_submitted(void)
+/* Whether a pass would find work (flexsc_lock held): a process whose
+ * counter moved or whose traps asked for a look at every entry. One word
+ * or two per process, never its entries. */
+static bool any_work(void)
 {
 	list_for_each(n, &registered) {
 		struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
 		if (ctx->blocked >= FLEXSC_BLOCKED_PER_PROC)
 			continue; /* not ours to run until one of its calls returns */
-		for (u32 pg = 0; pg < ctx->npages; pg++)
-			for (int i = 0; i < FLEXSC_ENTRIES_PER_PAGE; i++)
-				if (__atomic_load_n(&ctx->pages[pg]->entry[i].status, __ATOMIC_RELAXED) == FLEXSC_SUBMITTED)
-					return true;
+		if (READ_ONCE(ctx->rescan) ||
+		    __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != ctx->seen_seq)
+			return true;
 	}
 	return false;
 }
@@ -343,25 +428,26 @@ static void syscall_thread(void *arg)
 
 		if (scan_once(w)) {
 			idle_since = ktime_ns();
-			continue;
+			if (poll_ns)
+				continue;
+			/* No poll window: straight to the sleep below, which
+			 * looks at every process's counter first. */
 		}
-		if (ktime_ns() - idle_since < poll_ns) {
+		if (poll_ns && ktime_ns() - idle_since < poll_ns) {
 			simmark_idle_begin();
 			cpu_relax();
 			continue; /* kernel preemption lets others on this CPU run */
 		}
-		/* Before sleeping, one pass over every entry: the counter is only a
-		 * hint, and an entry posted without it must still run. */
 		simmark_idle_end();
-		w->full_scan = true;
-		int ran = scan_once(w);
-		w->full_scan = false;
-		if (ran) {
-			idle_since = ktime_ns();
-			continue;
-		}
-		/* Sleep: flag, full fence, look again, then sleep on the doorbell. */
+		/* Sleep: flag, full fence, look again, then sleep on the doorbell.
+		 * The address space of the process served last stays loaded (its
+		 * teardown rings the doorbell to make us let go): going back to
+		 * that process then loads no CR3. */
 		spin_lock(&flexsc_lock);
+		if (READ_ONCE(core->active) != me) {
+			spin_unlock(&flexsc_lock);
+			continue; /* a call of ours blocked: a spare polls, we go back to the spares */
+		}
 		/* sleeping before need_wakeup: a user who sees the flag then
 		 * finds sleeping set, and flexsc_wake's lock-free check holds.
 		 * A process registering while we sleep gets the flag set by
@@ -370,12 +456,11 @@ static void syscall_thread(void *arg)
 		if (!shared_mode)
 			set_need_wakeup(1);
 		mfence();
-		if (!any_submitted() && READ_ONCE(core->active) == me) {
-			unhold(w);
+		if (!any_work() && !(w->held && w->held->dead))
 			waitq_sleep(&core->doorbell, &flexsc_lock);
-		}
 		core->sleeping = false;
-		set_need_wakeup(0);
+		if (!shared_mode)
+			set_need_wakeup(0);
 		spin_unlock(&flexsc_lock);
 		idle_since = ktime_ns();
 	}
@@ -398,8 +483,16 @@ void flexsc_worker_blocking(struct thread *t)
 				continue;
 			w->blocked = true;
 			core->nblocked++;
-			if (w->held)
+			if (w->held) {
 				w->held->blocked++;
+				/* What we took and did not claim goes back to
+				 * the spare that polls next. */
+				__atomic_fetch_sub(&w->held->seen_seq, w->want, __ATOMIC_RELAXED);
+				if (w->full)
+					WRITE_ONCE(w->held->rescan, 1);
+			}
+			w->want = 0;
+			w->full = false;
 		}
 		WRITE_ONCE(core->active, 0); /* the first spare to look takes it */
 		if (core->nblocked >= core->nthreads)
@@ -487,6 +580,7 @@ long flexsc_register(struct proc *p, u64 npages)
 	spin_lock(&flexsc_lock);
 	p->flexsc = ctx;
 	list_add_tail(&registered, &ctx->node);
+	WRITE_ONCE(nregistered, nregistered + 1);
 	/* A core asleep set need_wakeup in the processes registered then; a
 	 * late registrant must see the doorbell too. */
 	for (int c = 0; c < ncores; c++)
@@ -496,33 +590,59 @@ long flexsc_register(struct proc *p, u64 npages)
 	return USER_FLEXSC_BASE;
 }
 
-static bool any_done_or_pending(struct flexsc_ctx *ctx, bool *pending)
+/* Whether ctx has work in flight that will complete: claimed entries not
+ * DONE yet, or posts the pollers have not reached. If neither, one look at
+ * every entry for a SUBMITTED one posted without the counter (a rescan is
+ * asked for then): only a process that waits with nothing posted pays it. */
+static bool in_flight(struct flexsc_ctx *ctx)
 {
-	*pending = false;
+	if (__atomic_load_n(&ctx->busy, __ATOMIC_ACQUIRE) || READ_ONCE(ctx->rescan) ||
+	    __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != READ_ONCE(ctx->seen_seq))
+		return true;
 	for (u32 pg = 0; pg < ctx->npages; pg++)
-		for (int i = 0; i < FLEXSC_ENTRIES_PER_PAGE; i++) {
-			u32 st = __atomic_load_n(&ctx->pages[pg]->entry[i].status, __ATOMIC_ACQUIRE);
-			if (st == FLEXSC_DONE)
+		for (int i = 0; i < FLEXSC_ENTRIES_PER_PAGE; i++)
+			if (__atomic_load_n(&ctx->pages[pg]->entry[i].status, __ATOMIC_RELAXED) == FLEXSC_SUBMITTED) {
+				WRITE_ONCE(ctx->rescan, 1);
 				return true;
-			if (st == FLEXSC_SUBMITTED || st == FLEXSC_BUSY)
-				*pending = true;
-		}
+			}
 	return false;
 }
 
+/* Ring the doorbell of sleeping cores, if any. */
+static void kick(void)
+{
+	bool any = false;
+	for (int c = 0; c < ncores; c++)
+		any |= READ_ONCE(cores[c].sleeping);
+	if (!any)
+		return; /* every core polls: stay off the lock its poller takes */
+	spin_lock(&flexsc_lock);
+	wake_cores();
+	spin_unlock(&flexsc_lock);
+}
+
+/* Sleep until an entry of p's completes that had not when flexsc_wait last
+ * returned, or return at once if none is in flight. No entry is looked at:
+ * the kernel counts what it completes. */
 long flexsc_wait(struct proc *p)
 {
 	struct flexsc_ctx *ctx = p->flexsc;
 	if (!ctx)
 		return -EINVAL;
-	flexsc_wake(p); /* make sure someone is polling for what we wait on */
 	long r = 0;
+	/* Someone must run what we wait on: ring before taking our lock. */
+	if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == READ_ONCE(ctx->waited_seq) && in_flight(ctx))
+		kick();
 	spin_lock(&ctx->lock);
-	WRITE_ONCE(ctx->waiting, 1);
-	mfence(); /* see run_entry */
 	for (;;) {
-		bool pending;
-		if (any_done_or_pending(ctx, &pending) || !pending)
+		WRITE_ONCE(ctx->waiting, 1);
+		mfence(); /* see wake_waiter */
+		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
+		if (done != ctx->waited_seq) {
+			ctx->waited_seq = done;
+			break;
+		}
+		if (!in_flight(ctx))
 			break;
 		if (!waitq_sleep(&ctx->done_wait, &ctx->lock)) {
 			r = -EINTR;
@@ -534,25 +654,22 @@ long flexsc_wait(struct proc *p)
 	return r;
 }
 
+/* The doorbell: sleeping cores wake, and the next pass looks at every
+ * entry of p's (entries posted without the counter run then). */
 long flexsc_wake(struct proc *p)
 {
 	if (!p->flexsc)
 		return -EINVAL;
-	bool any = false;
-	for (int c = 0; c < ncores; c++)
-		any |= READ_ONCE(cores[c].sleeping);
-	if (!any)
-		return 0; /* every core polls: stay off the lock its poller takes */
-	spin_lock(&flexsc_lock);
-	wake_cores();
-	spin_unlock(&flexsc_lock);
+	WRITE_ONCE(p->flexsc->rescan, 1);
+	mfence(); /* rescan before we look at sleeping; a poller going to sleep does the reverse */
+	kick();
 	return 0;
 }
 
 void flexsc_preempted(struct proc *p)
 {
 	if (shared_mode && p->flexsc)
-		flexsc_wake(p);
+		kick();
 }
 
 /* Kill or exit (p->killed already stored): every syscall thread running a
@@ -582,6 +699,8 @@ void flexsc_release(struct proc *p)
 	spin_lock(&flexsc_lock);
 	ctx->dead = true;
 	list_del(&ctx->node);
+	WRITE_ONCE(nregistered, nregistered - 1);
+	wake_cores(); /* a sleeping poller may hold ctx: it lets go when it wakes */
 	spin_unlock(&flexsc_lock);
 	flexsc_interrupt(p);
 	spin_lock(&flexsc_lock);

@@ -198,7 +198,7 @@ static long sys_poweroff(u64 status)
 }
 
 const syscall_fn syscall_table[SYS_COUNT] = {
-#define SYSCALL_ENTRY(name, nr, nargs) [nr] = (syscall_fn)(void (*)(void))sys_##name,
+#define SYSCALL_ENTRY(name, nr, nargs, flags) [nr] = (syscall_fn)(void (*)(void))sys_##name,
 	EXLESS_SYSCALLS(SYSCALL_ENTRY)
 #undef SYSCALL_ENTRY
 };

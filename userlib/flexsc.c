@@ -17,29 +17,23 @@ bool (*flexsc_park)(struct flexsc_entry *e);
 
 static struct flexsc_page *pages; /* NULL until flexsc_init */
 
-/* The FREE entries, as a stack of indices. Only the user moves an entry to
- * FREE, so this is exact. The entry freed last is reused first: its line is
- * the likeliest to still be in this CPU's cache. */
-static uint16_t free_stack[MAX_ENTRIES];
-static int nfree;
-
+/* Arguments each call takes: the kernel reads that many, so only those
+ * are written. */
 static const uint8_t nargs_of[SYS_COUNT] = {
-#define NARGS(name, nr, nargs) [nr] = nargs,
+#define NARGS(name, nr, nargs, flags) [nr] = nargs,
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
 };
 
+/* The FREE entries, as a stack. Only the user moves an entry to FREE, so
+ * this is exact. The entry freed last is reused first: its line is the
+ * likeliest to still be in this CPU's cache. */
+static struct flexsc_entry *free_stack[MAX_ENTRIES];
+static int nfree;
+
 static struct flexsc_entry *entry_at(int i)
 {
 	return &pages[i / PER_PAGE].entry[i % PER_PAGE];
-}
-
-static int entry_index(const struct flexsc_entry *e)
-{
-	const struct flexsc_page *pg =
-		(const struct flexsc_page *)((uintptr_t)e & ~(uintptr_t)(FLEXSC_PAGE_SIZE - 1));
-
-	return (int)(pg - pages) * PER_PAGE + (int)(e - pg->entry);
 }
 
 /* Registers npages (1..FLEXSC_MAX_PAGES) syscall pages with the kernel, by a
@@ -63,7 +57,7 @@ int flexsc_init(int npages)
 	if (syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0 && !si.flexsc_cpus)
 		flexsc_spin = 0;
 	for (nfree = 0; nfree < npages * PER_PAGE; nfree++)
-		free_stack[nfree] = npages * PER_PAGE - 1 - nfree;
+		free_stack[nfree] = entry_at(npages * PER_PAGE - 1 - nfree);
 	syscall_flexsc_hook = flexsc_call;
 	return 0;
 }
@@ -82,37 +76,53 @@ long flexsc_wait_any(void)
 	return syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
 }
 
-/* Posts call nr (0..65535) to a FREE entry, ringing the doorbell if syscall
- * threads sleep. Returns the entry, to be reaped, or NULL if none is free. */
-struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+/* Writes call nr (0..65535) to a FREE entry and marks it SUBMITTED, with
+ * no fence and no counter: flexsc_submit() publishes it. Returns the entry,
+ * or NULL if none is free. */
+static inline struct flexsc_entry *post_one(long nr, const long args[6])
 {
 	struct flexsc_entry *e;
 
 	if (nfree == 0)
 		return NULL;
-	e = entry_at(free_stack[--nfree]);
+	e = free_stack[--nfree];
 	e->sysnum = (uint16_t)nr;
-	e->nargs = (unsigned long)nr < SYS_COUNT ? nargs_of[nr] : 6;
-	e->args[0] = a1;
-	e->args[1] = a2;
-	e->args[2] = a3;
-	e->args[3] = a4;
-	e->args[4] = a5;
-	e->args[5] = a6;
+	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? nargs_of[nr] : 6; i < n; i++)
+		e->args[i] = args[i];
 	/* Release: a kernel that sees SUBMITTED sees the whole request. */
 	__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
-	/* Only this thread writes the counter: a plain increment, published
-	 * after the entry (release). */
-	__atomic_store_n(&pages[0].header.submit_seq, pages[0].header.submit_seq + 1, __ATOMIC_RELEASE);
-	flexsc_stats.posts++;
-	/* Store status, fence, load need_wakeup; the kernel stores need_wakeup,
-	 * fences and scans once more before it sleeps. Either it sees our entry
-	 * or we see its flag: no lost wakeup. */
+	return e;
+}
+
+/* Publishes the last n entries posted: bumps the submission counter by n,
+ * then one full fence and one look at the doorbell for them all, ringing it
+ * if syscall threads sleep. */
+void flexsc_submit(int n)
+{
+	/* Only this thread writes the counter: a plain add, published after
+	 * the entries (release). */
+	__atomic_store_n(&pages[0].header.submit_seq, pages[0].header.submit_seq + (uint64_t)n,
+			 __ATOMIC_RELEASE);
+	flexsc_stats.posts += n;
+	/* Store the counter, fence, load need_wakeup; the kernel stores
+	 * need_wakeup, fences and looks at the counter once more before it
+	 * sleeps. Either it sees our posts or we see its flag: no lost wakeup. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&pages[0].header.need_wakeup, __ATOMIC_RELAXED)) {
 		flexsc_stats.wakes++;
 		syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
 	}
+}
+
+/* Posts call nr (0..65535) to a FREE entry and submits it. Returns the
+ * entry, to be reaped, or NULL if none is free. */
+struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	const long args[6] = { a1, a2, a3, a4, a5, a6 };
+	struct flexsc_entry *e = post_one(nr, args);
+
+	if (e)
+		flexsc_submit(1);
 	return e;
 }
 
@@ -129,21 +139,27 @@ static void spin_then_wait(const struct flexsc_entry *e)
 		flexsc_wait_any();
 }
 
+/* Frees DONE entry e and returns its result: touches e and the free
+ * stack, nothing else. */
+static inline long reap_done(struct flexsc_entry *e)
+{
+	long ret = e->ret;
+
+	/* Release keeps the read of ret before the entry can be reused. */
+	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	free_stack[nfree++] = e;
+	return ret;
+}
+
 /* Waits until posted entry e is DONE (parked, under a uthread scheduler),
  * frees it and returns the call's result. */
 long flexsc_reap(struct flexsc_entry *e)
 {
-	long ret;
-
 	if (!flexsc_done(e) && flexsc_park)
 		flexsc_park(e);
 	while (!flexsc_done(e))
 		spin_then_wait(e);
-	ret = e->ret;
-	/* Release keeps the read of ret before the entry can be reused. */
-	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	free_stack[nfree++] = (uint16_t)entry_index(e);
-	return ret;
+	return reap_done(e);
 }
 
 /* Runs call nr through the syscall pages and returns its result: the stub
@@ -163,15 +179,18 @@ long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 
 /*
  * Runs n calls, as many in flight at once as there are free entries, and
- * sets each one's ret. Results are reaped in order, each freed entry taking
- * the next call. Returns how many calls, from the first, have run: n unless
- * no entry could be had at all.
+ * sets each one's ret. Every call that finds a free entry is posted, then
+ * the lot is submitted at once (one fence, one doorbell check). Results are
+ * reaped in order, each freed entry taking the next call. Returns how many
+ * calls, from the first, have run: n unless no entry could be had at all.
  */
 int flexsc_batch(struct flexsc_call *calls, int n)
 {
 	int posted = 0, reaped = 0;
 
 	while (reaped < n) {
+		int fresh = 0;
+
 		for (; posted < n; posted++) {
 			struct flexsc_call *c = &calls[posted];
 
@@ -180,11 +199,13 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 				c->ret = -ENOSYS;
 				continue;
 			}
-			c->entry = flexsc_post(c->nr, c->args[0], c->args[1], c->args[2], c->args[3],
-					       c->args[4], c->args[5]);
+			c->entry = post_one(c->nr, c->args);
 			if (!c->entry)
 				break;
+			fresh++;
 		}
+		if (fresh)
+			flexsc_submit(fresh);
 		if (reaped == posted) {
 			/* None free, none of ours in flight: wait for another
 			 * thread's entry, if we are a thread that can. */
@@ -192,8 +213,9 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 				continue;
 			return reaped;
 		}
-		if (calls[reaped].entry)
-			calls[reaped].ret = flexsc_reap(calls[reaped].entry);
+		struct flexsc_entry *e = calls[reaped].entry;
+		if (e)
+			calls[reaped].ret = flexsc_done(e) ? reap_done(e) : flexsc_reap(e);
 		reaped++;
 	}
 	return n;

@@ -32,7 +32,7 @@ long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 #define SYS_DECL_2(name, nr) static inline long sys_##name(long a, long b) { return syscall6(nr, a, b, 0, 0, 0, 0); }
 #define SYS_DECL_3(name, nr) static inline long sys_##name(long a, long b, long c) { return syscall6(nr, a, b, c, 0, 0, 0); }
 #define SYS_DECL_4(name, nr) static inline long sys_##name(long a, long b, long c, long d) { return syscall6(nr, a, b, c, d, 0, 0); }
-#define SYS_DECL(name, nr, nargs) SYS_DECL_##nargs(name, nr)
+#define SYS_DECL(name, nr, nargs, flags) SYS_DECL_##nargs(name, nr)
 EXLESS_SYSCALLS(SYS_DECL)
 #undef SYS_DECL
 

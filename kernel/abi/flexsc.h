@@ -20,8 +20,10 @@
  *
  *   FREE --user--> SUBMITTED --kernel--> BUSY --kernel--> DONE --user--> FREE
  *
- * - user:   writes sysnum, nargs and args, then publishes SUBMITTED with a
+ * - user:   writes sysnum and args, then publishes SUBMITTED with a
  *           release store, so the kernel never sees a half-written request.
+ *           How many arguments a call takes is the kernel's own fact (the
+ *           syscall list, abi/syscall.h): it reads that many and no more.
  * - kernel: claims an entry with an acquire compare-and-swap SUBMITTED->BUSY
  *           (so each entry runs exactly once, however many syscall threads
  *           scan the page), then copies sysnum and args out of the page before
@@ -29,18 +31,24 @@
  * - kernel: writes ret, then publishes DONE with a release store.
  * - user:   reads DONE with an acquire load, then ret, then stores FREE.
  *
+ * Submission counter. After publishing a batch of entries SUBMITTED the
+ * user adds their number to submit_seq in page 0's header with a release
+ * store. A syscall thread watches that one word and scans the entries only
+ * when it moves, stopping once it has claimed as many as it moved by. It is
+ * never trusted (a wrong count costs the process only its own time), and an
+ * entry posted without it runs at the process's next flexsc_wake() (which
+ * asks for a look at every entry) or flexsc_wait().
+ *
  * Doorbell. A syscall thread that found no work for a while sets
  * need_wakeup in the header of the process's first page, issues a full fence,
- * scans once more, then sleeps. A user that publishes SUBMITTED issues a full
- * fence and reads need_wakeup; if set it calls flexsc_wake(). The two full
- * fences (store then load on each side) are what keep a wakeup from being lost.
+ * looks at the counters once more, then sleeps. A user that publishes a batch
+ * and bumps the counter issues one full fence and reads need_wakeup; if set it
+ * calls flexsc_wake(). The two full fences (store then load on each side) are
+ * what keep a wakeup from being lost: one fence per batch, not per entry.
  *
- * Submission counter. After publishing SUBMITTED the user bumps submit_seq
- * in page 0's header with a release store. A polling syscall thread watches
- * that one word and scans the entries only when it moves, stopping once it
- * has claimed as many as it moved by. It is a hint, never trusted: a user
- * who skips it only waits for the next full scan (before the syscall
- * threads sleep, and at flexsc_wait).
+ * flexsc_wait() sleeps until an entry completes that had not when the last
+ * flexsc_wait() returned, or returns at once if nothing is in flight: the
+ * caller looks at its entries after each return.
  *
  * Any other status value in an entry is garbage: the kernel ignores the entry
  * and reports it once on the console.
@@ -65,7 +73,7 @@ enum flexsc_status {
 struct flexsc_entry {
 	_Alignas(64) uint32_t status; /* enum flexsc_status */
 	uint16_t sysnum;              /* SYS_* */
-	uint16_t nargs;               /* arguments used, 0..6 */
+	uint16_t reserved;            /* ignored by the kernel (was nargs) */
 	int64_t ret;                  /* result, negative errno on failure */
 	uint64_t args[6];
 };

@@ -21,49 +21,56 @@
 #ifndef EXLESS_ABI_SYSCALL_H
 #define EXLESS_ABI_SYSCALL_H
 
-/* X(name, number, argument count) -- one line per call. */
+/*
+ * X(name, number, argument count, flags) -- one line per call. The kernel
+ * takes a call's argument count from here, whichever way it comes in (a
+ * syscall page's entry carries none). Flags:
+ *   SCF_TRAP   trap only: the process's own business, refused (-EINVAL)
+ *              from a syscall page
+ */
+#define SCF_TRAP 1
 #define EXLESS_SYSCALLS(X)                                                     \
-	X(null, 0, 0)            /* does nothing, returns 0: for measurement */  \
-	X(exit, 1, 1)            /* (status) never returns */                    \
-	X(getpid, 2, 0)          /* -> pid */                                    \
-	X(yield, 3, 0)           /* give up the CPU */                           \
-	X(getcpu, 4, 0)          /* -> CPU number the caller runs on */          \
-	X(setaffinity, 5, 2)     /* (pid or 0, cpu mask) */                      \
-	X(spawn, 6, 2)           /* (name, argv or NULL) -> pid */              \
-	X(wait, 7, 2)            /* (pid or -1, int *status) -> pid */           \
-	X(kill, 8, 1)            /* (pid) */                                     \
-	X(open, 9, 2)            /* (path, O_* flags) -> fd */                   \
-	X(close, 10, 1)          /* (fd) */                                      \
-	X(read, 11, 3)           /* (fd, buf, len) -> bytes */                   \
-	X(write, 12, 3)          /* (fd, buf, len) -> bytes */                   \
-	X(brk, 13, 1)            /* (new end or 0) -> current end */             \
-	X(sbrk, 14, 1)           /* (increment) -> old end */                    \
-	X(sleep_ns, 15, 1)       /* (nanoseconds) */                             \
-	X(time_ns, 16, 0)        /* -> nanoseconds since boot */                 \
-	X(ps, 17, 2)             /* (struct proc_info *, max) -> count */        \
-	X(sysinfo, 18, 1)        /* (struct sysinfo *) */                        \
-	X(shm, 19, 1)            /* (key) -> address of a page shared by key */  \
-	X(flexsc_register, 20, 1) /* (npages) -> address of syscall pages */     \
-	X(flexsc_wait, 21, 0)    /* block until an entry of ours is DONE */      \
-	X(flexsc_wake, 22, 0)    /* ring the doorbell of sleeping syscall threads */ \
-	X(poweroff, 23, 1)       /* (status) end the machine: init only */       \
-	X(pread, 24, 4)          /* (fd, buf, len, offset) -> bytes */           \
-	X(pwrite, 25, 4)         /* (fd, buf, len, offset) -> bytes */           \
-	X(lseek, 26, 3)          /* (fd, offset, SEEK_*) -> new offset */        \
-	X(stat, 27, 2)           /* (path, struct stat *) */                     \
-	X(fstat, 28, 2)          /* (fd, struct stat *) */                       \
-	X(unlink, 29, 1)         /* (path) remove a file */                      \
-	X(mkdir, 30, 1)          /* (path) */                                    \
-	X(rmdir, 31, 1)          /* (path) remove an empty directory */          \
-	X(readdir, 32, 3)        /* (fd, struct dirent *, max) -> entries */     \
-	X(rename, 33, 2)         /* (old path, new path) */                      \
-	X(dup, 34, 1)            /* (fd) -> lowest free fd */                    \
-	X(dup2, 35, 2)           /* (fd, newfd) -> newfd */                      \
-	X(pipe, 36, 1)           /* (int fds[2]) read end, write end */
+	X(null, 0, 0, 0)         /* does nothing, returns 0: for measurement */  \
+	X(exit, 1, 1, SCF_TRAP)  /* (status) never returns */                    \
+	X(getpid, 2, 0, 0)       /* -> pid */                                    \
+	X(yield, 3, 0, 0)        /* give up the CPU */                           \
+	X(getcpu, 4, 0, 0)       /* -> CPU number the caller runs on */          \
+	X(setaffinity, 5, 2, 0)  /* (pid or 0, cpu mask) */                      \
+	X(spawn, 6, 2, 0)        /* (name, argv or NULL) -> pid */              \
+	X(wait, 7, 2, 0)         /* (pid or -1, int *status) -> pid */           \
+	X(kill, 8, 1, 0)         /* (pid) */                                     \
+	X(open, 9, 2, 0)         /* (path, O_* flags) -> fd */                   \
+	X(close, 10, 1, 0)       /* (fd) */                                      \
+	X(read, 11, 3, 0)        /* (fd, buf, len) -> bytes */                   \
+	X(write, 12, 3, 0)       /* (fd, buf, len) -> bytes */                   \
+	X(brk, 13, 1, 0)         /* (new end or 0) -> current end */             \
+	X(sbrk, 14, 1, 0)        /* (increment) -> old end */                    \
+	X(sleep_ns, 15, 1, 0)    /* (nanoseconds) */                             \
+	X(time_ns, 16, 0, 0)     /* -> nanoseconds since boot */                 \
+	X(ps, 17, 2, 0)          /* (struct proc_info *, max) -> count */        \
+	X(sysinfo, 18, 1, 0)     /* (struct sysinfo *) */                        \
+	X(shm, 19, 1, 0)         /* (key) -> address of a page shared by key */  \
+	X(flexsc_register, 20, 1, SCF_TRAP) /* (npages) -> address of syscall pages */ \
+	X(flexsc_wait, 21, 0, SCF_TRAP) /* until an entry completes (abi/flexsc.h) */ \
+	X(flexsc_wake, 22, 0, SCF_TRAP) /* ring the doorbell, look at every entry */ \
+	X(poweroff, 23, 1, 0)    /* (status) end the machine: init only */       \
+	X(pread, 24, 4, 0)       /* (fd, buf, len, offset) -> bytes */           \
+	X(pwrite, 25, 4, 0)      /* (fd, buf, len, offset) -> bytes */           \
+	X(lseek, 26, 3, 0)       /* (fd, offset, SEEK_*) -> new offset */        \
+	X(stat, 27, 2, 0)        /* (path, struct stat *) */                     \
+	X(fstat, 28, 2, 0)       /* (fd, struct stat *) */                       \
+	X(unlink, 29, 1, 0)      /* (path) remove a file */                      \
+	X(mkdir, 30, 1, 0)       /* (path) */                                    \
+	X(rmdir, 31, 1, 0)       /* (path) remove an empty directory */          \
+	X(readdir, 32, 3, 0)     /* (fd, struct dirent *, max) -> entries */     \
+	X(rename, 33, 2, 0)      /* (old path, new path) */                      \
+	X(dup, 34, 1, 0)         /* (fd) -> lowest free fd */                    \
+	X(dup2, 35, 2, 0)        /* (fd, newfd) -> newfd */                      \
+	X(pipe, 36, 1, 0)        /* (int fds[2]) read end, write end */
 
 #ifndef __ASSEMBLER__
 enum {
-#define EXLESS_SYSNUM(name, nr, nargs) SYS_##name = nr,
+#define EXLESS_SYSNUM(name, nr, nargs, flags) SYS_##name = nr,
 	EXLESS_SYSCALLS(EXLESS_SYSNUM)
 #undef EXLESS_SYSNUM
 	SYS_COUNT,

@@ -45,11 +45,6 @@ static unsigned long bell_rings;
 static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 
-static const unsigned char nargs_of[SYS_COUNT] = {
-#define NARGS(name, nr, nargs) [nr] = nargs,
-	EXLESS_SYSCALLS(NARGS)
-#undef NARGS
-};
 
 static void count(unsigned long *c)
 {
@@ -239,7 +234,7 @@ static bool serve(void)
 			struct flexsc_entry *e = &kpages[p].entry[i];
 			uint32_t status = FLEXSC_SUBMITTED;
 			long a[6], ret;
-			unsigned nr, nargs;
+			unsigned nr;
 
 			if (__atomic_load_n(&e->status, __ATOMIC_RELAXED) > FLEXSC_DONE)
 				count(&shim_stats.bad);
@@ -247,10 +242,7 @@ static bool serve(void)
 							 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 				continue;
 			nr = e->sysnum;
-			nargs = e->nargs;
 			memcpy(a, e->args, sizeof(a));
-			if (nargs != (nr < SYS_COUNT ? nargs_of[nr] : 6))
-				count(&shim_stats.bad);
 			ret = dispatch(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 			e->ret = ret;
 			__atomic_store_n(&e->status, FLEXSC_DONE, __ATOMIC_RELEASE);

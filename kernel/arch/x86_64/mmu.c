@@ -254,6 +254,8 @@ void as_switch(struct addrspace *as)
 	 * write comes after its clear: without a PCID that write flushes, and
 	 * with one we fence and read gen, so we see its bump and flush. */
 	int cpu = this_cpu()->id;
+	if (READ_ONCE(loaded[cpu]) == as)
+		return; /* loaded here: a flush would have reached us by IPI */
 	WRITE_ONCE(loaded[cpu], as);
 	if (!as) {
 		write_cr3(kernel_pml4);
