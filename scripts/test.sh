@@ -4,7 +4,7 @@
 # run the host-side unit tests, and end with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240 fuzz_calls=20000
+smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240 fuzz_calls=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smp_list=$2; shift ;;
