@@ -1,6 +1,7 @@
 #!/bin/bash
 # make test: boot the kernel with `test` on each CPU count, check its KTAP
-# output, run a short fuzz (scripts/fuzz.sh, 2 CPUs, known hazards off, seed 1),
+# output, run a short fuzz when asked (--fuzz-calls N: scripts/fuzz.sh, 2 CPUs,
+# known hazards off, seed 1),
 # run the host-side unit tests, and end with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
