@@ -90,4 +90,14 @@ void ktest_on_each_cpu(void (*fn)(void *arg, int cpu), void *arg)
 	while (__atomic_load_n(&left, __ATOMIC_ACQUIRE))
 		waitq_sleep_timeout(&done, &lock, 10000000);
 	spin_unlock(&lock);
+	/* A finished worker is freed at its CPU's next switch: run once on every
+	 * CPU, so that those switches are behind us before a test compares
+	 * memory, then go home. */
+	struct thread *me = current_thread();
+	u64 mask = me->affinity;
+	int home = this_cpu()->id;
+	for (int c = 0; c < ncpus; c++)
+		sched_set_affinity(me, 1ul << c);
+	sched_set_affinity(me, 1ul << home);
+	sched_set_affinity(me, mask);
 }

@@ -32,7 +32,8 @@ void ktest_fail(const char *file, int line, const char *fmt, ...) __attribute__(
 	} while (0)
 
 /* Run fn(arg, cpu) in a kernel thread pinned to each online CPU, and wait
- * for all of them (sleeping, not spinning). */
+ * for all of them (sleeping, not spinning) and until their threads are
+ * freed, so a test can compare memory right after. */
 void ktest_on_each_cpu(void (*fn)(void *arg, int cpu), void *arg);
 
 /* Run every test (or those whose name starts with filter), print KTAP,
