@@ -17,9 +17,7 @@ bool (*flexsc_park)(struct flexsc_entry *e);
 
 static struct flexsc_page *pages; /* NULL until flexsc_init */
 
-/* Arguments each call takes: the kernel reads that many, so only those
- * are written. */
-static const uint8_t nargs_of[SYS_COUNT] = {
+const uint8_t flexsc_nargs[SYS_COUNT] = {
 #define NARGS(name, nr, nargs, flags) [nr] = nargs,
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
@@ -87,7 +85,7 @@ static inline struct flexsc_entry *post_one(long nr, const long args[6])
 		return NULL;
 	e = free_stack[--nfree];
 	e->sysnum = (uint16_t)nr;
-	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? nargs_of[nr] : 6; i < n; i++)
+	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6; i < n; i++)
 		e->args[i] = args[i];
 	/* Release: a kernel that sees SUBMITTED sees the whole request. */
 	__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include "../kernel/abi/flexsc.h"
+#include "../kernel/abi/syscall.h"
 
 /* One call of a batch. */
 struct flexsc_call {
@@ -20,6 +21,10 @@ struct flexsc_call {
 	long ret;                   /* out: the result, negative errno on failure */
 	struct flexsc_entry *entry; /* private to flexsc_batch */
 };
+
+/* Arguments each call takes (the syscall list): the kernel reads that many
+ * of an entry's args, so only those are written. */
+extern const uint8_t flexsc_nargs[SYS_COUNT];
 
 /* Counters, for benchmark reports. */
 struct flexsc_stats {

@@ -684,12 +684,6 @@ static struct flexsc_entry *entry_at(int i)
 	return &sp[i / FLEXSC_ENTRIES_PER_PAGE].entry[i % FLEXSC_ENTRIES_PER_PAGE];
 }
 
-static const uint8_t nargs_of[SYS_COUNT] = {
-#define NARGS(name, nr, nargs, flags) [nr] = nargs,
-	EXLESS_SYSCALLS(NARGS)
-#undef NARGS
-};
-
 /* Arguments bad for every call: negative as i64 and as int, never a pid or
  * a name: what an entry may be rewritten to while BUSY. */
 static unsigned long bad_for_all(void)
@@ -707,7 +701,7 @@ static bool post_one(int i)
 	gen_args(sysnum, a);
 	/* The call the kernel will see: it reads as many arguments as its own
 	 * table says; those past them stay in the entry as junk it ignores. */
-	unsigned int nargs = sysnum < SYS_COUNT ? nargs_of[sysnum] : 0;
+	unsigned int nargs = sysnum < SYS_COUNT ? flexsc_nargs[sysnum] : 0;
 	unsigned long eff[6];
 	for (int k = 0; k < 6; k++)
 		eff[k] = k < (int)nargs ? a[k] : 0;
@@ -783,7 +777,7 @@ static void reap_one(int i)
 	long ret = e->ret;
 	unsigned long a[6];
 	for (int k = 0; k < 6; k++)
-		a[k] = e->sysnum < SYS_COUNT && k < nargs_of[e->sysnum] ? e->args[k] : 0;
+		a[k] = e->sysnum < SYS_COUNT && k < flexsc_nargs[e->sysnum] ? e->args[k] : 0;
 	if (posted_nr[i] == SYS_spawn) {
 		kid_gone(0);
 		if (ret > 0 && nkids < MAX_KIDS)
