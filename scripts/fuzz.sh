@@ -78,7 +78,7 @@ grep -aq '^fuzz: FAIL' "$log" && problems+=("the fuzzer reported failure")
 grep -aq '^fuzz: PASS' "$log" || [ ${#problems[@]} -gt 0 ] || problems+=("no PASS line")
 
 # The fuzzer's own lines, then the kernel's kill reasons, addresses folded.
-grep -a '^fuzz: \(MISMATCH\|watchdog\)' "$log" | tr -d '\r' | head -n 20
+grep -a '^fuzz: \(MISMATCH\|watchdog\|STUCK\)' "$log" | tr -d '\r' | head -n 20
 grep -a '^fuzz: \(summary\|path \|int80\|syscall\|sysenter\|flexsc\|free pages\)' "$log" | tr -d '\r'
 echo "fuzz: processes killed by the kernel, by reason:"
 grep -ao '\] killed: .*' "$log" | tr -d '\r' | sed -E 's/^\] killed: //; s/0x[0-9a-f]+/ADDR/g' |
