@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "tsc.h"
 #include "../../time.h"
+#include "../../proc.h"
 
 #define PIT_HZ 1193182
 #define PIT_CAL_MS 50
@@ -199,4 +200,12 @@ KTEST(tsc_pit_calibration_bounded)
 	u64 c = tsc_pit_cycles(10, tsc_hz);
 	if (c < tsc_hz / 200)
 		ktest_fail(__FILE__, __LINE__, "10 ms of PIT took %lu TSC cycles at %lu Hz", c, tsc_hz);
+}
+
+/* The bench's timing (bench/timing.h) on this CPU: where CPUID has no RDTSCP
+ * (-cpu qemu64 or Nehalem, make test-cpus) it falls back to LFENCE;RDTSC
+ * rather than dying of #UD. */
+KTEST(tsc_bench_timing_runs)
+{
+	KEXPECT_EQ(ktest_run_user("bench_all", "bench.list=nullcall bench.iters=20"), 0);
 }
