@@ -9,6 +9,10 @@
 #include "spinlock.h"
 #include "abi/errno.h"
 #include "abi/syscall.h"
+#include "sched.h"
+#include "time.h"
+#include "arch/x86_64/percpu.h"
+#include "test.h"
 
 static long console_dev_read(struct file *f, u64 buf, u64 n, u64 *off)
 {
@@ -20,11 +24,16 @@ static long console_dev_read(struct file *f, u64 buf, u64 n, u64 *off)
 	return got;
 }
 
+/* Writes n bytes at the console's pace (a long write takes minutes), so a
+ * kill of the caller ends it between chunks: what was written, or -EINTR.
+ * In a syscall thread the caller is the process it runs the call for. */
 static long console_dev_write(struct file *f, u64 buf, u64 n, u64 *off)
 {
 	(void)f, (void)off;
 	char tmp[256];
 	for (u64 done = 0; done < n;) {
+		if (thread_interrupted(current_thread()))
+			return done ? (long)done : -EINTR;
 		u64 chunk = MIN(n - done, sizeof(tmp));
 		if (copy_from_user(tmp, buf + done, chunk))
 			return done ? (long)done : -EFAULT;
@@ -170,4 +179,21 @@ void fd_close_all(struct proc *p)
 		if (f)
 			file_close(f);
 	}
+}
+
+/* A kill ends a long console write (uflood: 4 MiB, minutes at the console's
+ * pace), so that neither the process's exit nor a syscall thread running the
+ * write for it waits for the console to drain. */
+KTEST(console_write_ends_at_a_kill)
+{
+	int pid = ktest_spawn_user("uflood", "4");
+	KEXPECT(pid > 0);
+	sleep_ns(300000000); /* in its write by now */
+	u64 t0 = ktime_ns();
+	KEXPECT_EQ(proc_kill(pid), 0);
+	KEXPECT_EQ(ktest_wait_user(pid), -1);
+	u64 ms = (ktime_ns() - t0) / 1000000;
+	kprintf("\n");
+	if (ms > 1000)
+		ktest_fail(__FILE__, __LINE__, "the killed writer took %lu ms to end", ms);
 }
