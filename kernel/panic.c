@@ -5,12 +5,9 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/ports.h"
 
 static int panicking = -1;
-
-#define DEBUG_EXIT_PORT 0xF4
-#define DEBUG_EXIT_OK 0x10   /* QEMU exits with (0x10 << 1) | 1 = 33 */
-#define DEBUG_EXIT_FAIL 0x11 /* 35 */
 
 void machine_exit(bool ok)
 {

@@ -44,6 +44,16 @@ for n in $smp_list; do
 	python3 scripts/ktap.py "$log" "smp$n" "$status" | tee build/test/summary-smp$n.txt
 	count build/test/summary-smp$n.txt
 done
+echo "== a CPU without NX: refused at boot with a message"
+nargs=(--smp 1 --mem "$mem" --accel "$accel" --cpu qemu64,-nx --timeout 60 --append test)
+scripts/qemu.sh "${nargs[@]}" >build/test/nonx.log 2>build/test/nonx.err
+status=$?
+if [ "$status" -eq 1 ] && grep -aq 'lacks long mode or NX' build/test/nonx.log; then
+	echo "nonx: 1 passed, 0 failed"
+else
+	echo "nonx: 0 passed, 1 failed (status $status, want 1 and the refusal line; log build/test/nonx.log)"
+fi | tee build/test/summary-nonx.txt
+count build/test/summary-nonx.txt
 if [ "$fuzz_calls" -gt 0 ]; then
 	echo "== fuzz, 2 CPUs, $fuzz_calls calls per path"
 	fargs=(--calls "$fuzz_calls" --seed 1 --known off --smp 2 --mem "$mem" --accel "$accel" --log build/test/fuzz.log)

@@ -9,11 +9,17 @@
  * The APs come through trampoline.S into boot_enter_long_mode with ebp = 1;
  * the BSP clears ebp, which is how boot_high tells them apart.
  *
+ * exless needs long mode and NX (CPUID 0x80000001 EDX bits 29 and 20): every
+ * page table it builds marks data no-execute, and running without would drop
+ * that protection. A CPU without either (NX can be switched off in firmware,
+ * as "XD disable") gets a line on COM1 and a failure exit, not a triple fault.
+ *
  * We build boot page tables that map the first 1 GiB twice (identity, and at
  * KERNEL_VMA for the higher-half kernel), enter long mode, jump high and call
  * kmain(magic, info). The APs reuse boot_pml4 on their way up (trampoline.S).
  */
 #include "layout.h"
+#include "ports.h"
 
 #define MB_MAGIC 0x1BADB002
 #define MB_FLAGS 0x00000002 /* bit 1: give us the memory map */
@@ -32,6 +38,16 @@ _start:
 	xorl %ebp, %ebp                 /* the BSP's mark for boot_high */
 	movl %eax, %edi                 /* kmain arg 1: magic */
 	movl %ebx, %esi                 /* kmain arg 2: multiboot info (phys) */
+
+	movl $0x80000000, %eax          /* cpuid clobbers eax, ebx, ecx, edx */
+	cpuid
+	cmpl $0x80000001, %eax
+	jb refuse
+	movl $0x80000001, %eax
+	cpuid
+	andl $((1 << 29) | (1 << 20)), %edx /* LM, NX */
+	cmpl $((1 << 29) | (1 << 20)), %edx
+	jne refuse
 
 	/* 512 x 2 MiB pages: the first 1 GiB. */
 	movl $boot_pd, %ebx
@@ -78,7 +94,35 @@ long_mode:
 	movabsq $boot_high, %rax
 	jmp *%rax
 
+	/* No long mode or no NX: say so on COM1 (polled; an absent UART reads
+	 * all ones, never busy), exit QEMU with failure, else halt. */
+	.code32
+refuse:
+	movw $COM1 + 3, %dx
+	movb $0x03, %al                 /* 8N1, divisor latch off: port COM1 is data */
+	outb %al, %dx
+	movl $boot_refusal, %ebx
+1:	movb (%ebx), %cl
+	testb %cl, %cl
+	jz 3f
+	movw $COM1 + 5, %dx
+2:	inb %dx, %al
+	testb $0x20, %al                /* transmitter holding register empty */
+	jz 2b
+	movw $COM1, %dx
+	movb %cl, %al
+	outb %al, %dx
+	incl %ebx
+	jmp 1b
+3:	movb $DEBUG_EXIT_FAIL, %al
+	movw $DEBUG_EXIT_PORT, %dx
+	outb %al, %dx
+4:	hlt
+	jmp 4b
+
 	.section .boot.data, "aw"
+boot_refusal:
+	.asciz "exless: this CPU lacks long mode or NX (CPUID 0x80000001 EDX bits 29, 20; NX may be off in the firmware as XD disable): not booting\r\n"
 	.align 8
 boot_gdt:
 	.quad 0

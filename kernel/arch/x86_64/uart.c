@@ -1,8 +1,7 @@
 /* 16550 UART on COM1: polled output, interrupt-driven input. */
 #include "cpu.h"
 #include "../../console.h"
-
-#define COM1 0x3F8
+#include "ports.h"
 
 /* Program 115200 8N1 with FIFOs; the receive interrupt is enabled later. */
 void uart_init(void)
