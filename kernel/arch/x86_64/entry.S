@@ -142,6 +142,14 @@ trap_common:
 	movq %rsp, %rdi
 	call trap
 	.global trap_return
+/* No fixup for a faulting iretq (Linux's bad_iret): one to ring 3 cannot
+ * fault here. Its frame is the one the CPU pushed from ring 3 (CS 0x2b, SS
+ * 0x23, canonical rip), or spawn's (an ELF entry of a built-in program), or
+ * the sysenter slow path's, where syscall_entry kills a caller asking for a
+ * non-canonical or kernel rip; a non-canonical rsp does not make iretq fault
+ * (uentry's sysenter-rsp-noncanonical). Selectors cannot go bad: no LDT, and
+ * every CPU's GDT has the same user slots. A fault here is a kernel bug and
+ * panics, with the user's GS base loaded: trap_common would not swapgs. */
 trap_return:            /* also where new threads first leave for ring 3 */
 	cli
 	testb $3, TF_CS(%rsp)

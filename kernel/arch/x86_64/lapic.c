@@ -51,7 +51,10 @@ static void lapic_write(u32 reg, u32 v)
  * (the SDM allows disabled -> xAPIC -> x2APIC only; disabled -> x2APIC is a
  * #GP). LINT0 (ExtINT from the 8259) and LINT1 are masked: interrupts come
  * through the IOAPIC, and the only NMI exless expects is the panic IPI, which
- * an NMI from LINT1 would be taken for. */
+ * an NMI from LINT1 would be taken for. Masked rather than set to NMI, by
+ * choice: the platform's NMIs on LINT1 (SERR, IOCHK, a watchdog) are lost,
+ * where as NMIs they would halt a CPU silently in trap_paranoid's panic stop;
+ * telling them apart needs a reason register exless does not read. */
 void lapic_init(void)
 {
 	u32 a, b, c, d;
