@@ -78,7 +78,7 @@
  * no call may sleep for good, so a stuck child is a lost wakeup, an entry the
  * kernel never ran, or a hole in the filters. A FlexSC child reaping an entry
  * whose status its own call overwrote with BUSY stops waiting for it once
- * flexsc_wait() has returned more often than its pages hold entries.
+ * flexsc_wait() has returned 64 times (it would spin, runnable, for good).
  *
  * fuzz.known=off leaves out what issue 8 items 1-10 say crashes the kernel
  * today: DF, AC, NT and TF on sysenter (item 1), NT on syscall (item 2),
@@ -816,9 +816,10 @@ static bool post_one(int i)
 static void reap_one(int i)
 {
 	struct flexsc_entry *e = entry_at(i);
-	/* flexsc_wait returns when an entry completed or none is in flight:
-	 * after more returns than the pages hold entries, ours is not in
-	 * flight (a call of ours wrote BUSY over it). */
+	/* flexsc_wait returns when an entry completed or none is in flight.
+	 * Ours is reaped within a batch of at most 16 (entries lost to a call
+	 * that wrote over them may complete too, rarely): after 64 returns it
+	 * is not in flight (a call of ours wrote BUSY over it). */
 	int returns = 0;
 	for (;;) {
 		uint32_t st = 0;
@@ -829,7 +830,7 @@ static void reap_one(int i)
 		}
 		if (st == FLEXSC_DONE)
 			break;
-		if ((st != FLEXSC_SUBMITTED && st != FLEXSC_BUSY) || returns > 2 * FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE) {
+		if ((st != FLEXSC_SUBMITTED && st != FLEXSC_BUSY) || returns > 64) {
 			/* A call wrote into the page (read into its own
 			 * syscall page): the entry is no longer ours to wait on. */
 			if (posted_nr[i] == SYS_spawn)
