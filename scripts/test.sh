@@ -1,11 +1,12 @@
 #!/bin/bash
 # make test: boot the kernel with `test` on each CPU count, check its KTAP
-# output, run a short fuzz when asked (--fuzz-calls N: scripts/fuzz.sh, 2 CPUs,
-# known hazards off, seed 1),
-# run the host-side unit tests, and end with "N passed, N failed".
+# output, check that a CPU without NX is refused at boot, run a short fuzz
+# (--fuzz-calls N per path, default 5000, 0 skips it: scripts/fuzz.sh, all
+# four paths, 2 CPUs, known hazards off, seed 1, the leak check on), run the
+# host-side unit tests, and end with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240 fuzz_calls=0
+smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240 fuzz_calls=5000
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smp_list=$2; shift ;;
