@@ -940,8 +940,11 @@ static int child(int argc, char **argv)
 		sp = (struct flexsc_page *)r;
 	}
 	while (me->calls < quota) {
-		if (known_on && one_in(path == PATH_FLEXSC ? 5000 : 100000))
+		if (known_on && one_in(path == PATH_FLEXSC ? 5000 : 100000)) {
+			me->may_block++; /* 64 MiB mapped and zeroed: seconds, no call counted */
 			exhaust_then_register();
+			me->may_block--;
+		}
 		if (path == PATH_FLEXSC)
 			flexsc_batch_once(quota);
 		else
