@@ -73,8 +73,10 @@
  *                 for every call (negative, kernel, non-canonical)
  * A child whose calls stop moving for 3 s is killed by the parent (the
  * watchdog). It counts as a known hazard when the call (or an entry in
- * flight) is one sanitize let sleep for good on purpose (the console read of
- * fuzz.known=on), else as STUCK, which fails the run: with the filters above
+ * flight) is one let sleep for good on purpose (the console read of
+ * fuzz.known=on, its 64 MiB memory exhaustion, or a FlexSC entry a call of
+ * the child overwrote: the kernel may run what the bytes say), else as
+ * STUCK, which fails the run: with the filters above
  * no call may sleep for good, so a stuck child is a lost wakeup, an entry the
  * kernel never ran, or a hole in the filters. A FlexSC child reaping an entry
  * whose status its own call overwrote with BUSY stops waiting for it once
@@ -125,6 +127,7 @@ struct slot {
 	volatile long wait_nr;           /* FlexSC: the entry being reaped (-1: none) */
 	volatile unsigned long wait_args[3];
 	volatile long may_block;         /* calls in progress that may sleep for good on purpose */
+	volatile int overwritten;        /* FlexSC: an entry changed under us (counted once in may_block) */
 	volatile int done;               /* finished its quota */
 	volatile int mismatch;           /* found a register or flag the kernel changed */
 };
@@ -280,6 +283,7 @@ static unsigned long heap_brk, heap_start;
 static struct flexsc_page *sp; /* FlexSC child: its syscall pages */
 static uint16_t posted_nr[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* spawn or not, as posted */
 static bool posted_blocks[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* may sleep for good (sanitize) */
+static uint16_t posted_sys[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* the number as posted (or rewritten) */
 static int sp_pages;
 
 /* The buffer the kernel may write: in the heap, a page above its start,
@@ -766,6 +770,7 @@ static bool post_one(int i)
 	for (int k = 0; k < (int)nargs; k++)
 		a[k] = eff[k];
 	posted_nr[i] = sysnum == SYS_spawn && nkids < MAX_KIDS ? SYS_spawn : SYS_null;
+	posted_sys[i] = sysnum;
 	if (posted_nr[i] == SYS_spawn)
 		kids[nkids++] = 0; /* a place for it: the pid is known when reaped */
 	e->sysnum = sysnum;
@@ -802,6 +807,7 @@ static bool post_one(int i)
 		for (int spin = 0; spin < 20000; spin++)
 			if (__atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == FLEXSC_BUSY) {
 				e->sysnum = below(3) ? (below(2) ? SYS_null : SYS_getpid) : SYS_COUNT + below(100);
+				posted_sys[i] = e->sysnum;
 				e->reserved = (uint16_t)rnd();
 				for (int k = 0; k < 6; k++)
 					e->args[k] = bad_for_all();
@@ -839,6 +845,14 @@ static void reap_one(int i)
 			posted_blocks[i] = false;
 			__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
 			return;
+		}
+		if (e->sysnum != posted_sys[i] && !me->overwritten) {
+			/* A call of ours wrote into the page (a pipe's two fds
+			 * make a SUBMITTED status and a number): the kernel may
+			 * be running a call we never posted, a console read
+			 * among them, and may block our share of its threads. */
+			me->overwritten = 1;
+			me->may_block++;
 		}
 		me->wait_nr = e->sysnum;
 		me->wait_args[0] = e->args[0], me->wait_args[1] = e->args[1], me->wait_args[2] = e->args[2];
