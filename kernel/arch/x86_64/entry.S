@@ -106,8 +106,10 @@ isr_\vec:
  * #DB. sysenter keeps the user's TF, so a user who sets TF before sysenter
  * single-steps the first instructions of entry_sysenter in ring 0, before
  * its swapgs, on the small SYSENTER_ESP stack. Those steps are ignored here
- * (returning with TF still set) until the entry's popfq clears TF; the
- * entry has saved the user's flags, TF included, by then. A stepped floor
+ * (returning with TF still set) until the entry leaves sysenter_tf_end
+ * behind: a call with TF (or DF, AC, NT) set is sent by the entry's flags
+ * test to a popfq that clears them, inside that window, after saving the
+ * user's flags. A stepped floor
  * call is sent down the full path instead: the floor's sti would otherwise
  * lose its one-instruction shadow to the #DB and let an interrupt in before
  * sysexitq, in ring 0 with the user's GS base. Every other #DB goes the
@@ -199,14 +201,16 @@ paranoid_common:
 /*
  * The shared body. On entry: interrupts off, DF and AC clear, the frame
  * built from ss down to rax (rsp = tf + TF_RAX; only rip, rflags and rsp
- * are read), rax the number, the arguments in rdi rsi rdx r10 r8 r9. On
+ * are read) with tf->rflags already sanitised by the entry (syscall,
+ * int $0x80: masked to RFLAGS_USER; sysenter's fast path has only
+ * arithmetic flags and sysexitq does not read them), rax the number, the
+ * arguments in rdi rsi rdx r10 r8 r9. On
  * exit: interrupts off, rax the result, rdi rsi r8 r9 r10 zero, rsp
  * unchanged. rcx, rdx and r11 hold kernel values: each exit sets them. The
  * callee-saved registers are the user's: the C code keeps them. Nothing
  * else is saved: the argument registers come back zero, not restored.
  */
 .macro SYSCALL_FAST
-	andq $(RFLAGS_USER | RFLAGS_IF | RFLAGS_FIXED), TF_RFLAGS-TF_RAX(%rsp)
 	sti
 	cmpq syscall_count(%rip), %rax
 	jae 2f
@@ -259,6 +263,7 @@ entry_int80:
 	pushq $RFLAGS_FIXED
 	popfq                           /* DF and AC clear (IF, TF, NT already are) */
 	subq $(TF_RIP-TF_RAX), %rsp     /* error, vector, rax: unused here */
+	andq $(RFLAGS_USER | RFLAGS_IF | RFLAGS_FIXED), TF_RFLAGS-TF_RAX(%rsp)
 	SYSCALL_FAST
 	xorl %edx, %edx
 	xorl %ecx, %ecx
@@ -293,6 +298,7 @@ entry_syscall:
 	pushq %r11                      /* tf->rflags */
 	movq %rcx, TF_RIP-TF_RFLAGS(%rsp) /* tf->rip; IF is off: nothing else uses the stack */
 	subq $(TF_RFLAGS-TF_RAX), %rsp  /* cs, error, vector, rax: unused here */
+	andq $(RFLAGS_USER | RFLAGS_IF | RFLAGS_FIXED), TF_RFLAGS-TF_RAX(%rsp)
 	SYSCALL_FAST
 	xorl %edx, %edx
 	movq TF_RIP-TF_RAX(%rsp), %rcx          /* canonical */
@@ -322,7 +328,9 @@ entry_syscall_compat:
 
 /*
  * sysenter (SYSENTER_CS/EIP/ESP). The CPU clears IF, RF and VM only: DF, TF,
- * AC, NT are still the user's until the popfq below.
+ * AC, NT are still the user's. The fast path goes on only when the user's
+ * flags hold nothing but arithmetic bits (so those four are clear already);
+ * any other call clears them with a popfq before the full path.
  * Registers on entry:
  *   rax        number
  *   rdi rsi rdx r10 r8 r9   arguments
@@ -356,17 +364,19 @@ sysenter_floor:                         /* isr_1: stepped, it goes to the full p
 	sysexitq
 sysenter_floor_full:
 	movl $SYS_FLOOR, %eax           /* the full path sorts it out */
+	jmp 1f
+2:	pushq $RFLAGS_FIXED             /* flags sysexitq cannot give back: */
+	popfq                           /* DF, TF, AC, NT clear from here on, */
+	jmp sysenter_slow               /* then the full path */
 1:	swapgs
 	movq %gs:CPU_OFF_ENTRY_SP, %rsp /* tf->ss: set by the slow path only */
 	pushq %rcx                      /* tf->rsp */
 	pushfq                          /* tf->rflags: the user's own, IF clear */
-	pushq $RFLAGS_FIXED
-	popfq                           /* DF, TF, AC, NT clear from here on */
-	.global sysenter_tf_end
-sysenter_tf_end:
 	movq %r11, TF_RIP-TF_RFLAGS(%rsp) /* tf->rip; IF is off: nothing else uses the stack */
 	testq $~(RFLAGS_ARITH | RFLAGS_FIXED), (%rsp)
-	jnz sysenter_slow               /* flags sysexitq cannot give back */
+	jnz 2b                          /* else DF, TF, AC and NT are clear already */
+	.global sysenter_tf_end
+sysenter_tf_end:
 	orq %r11, %rcx
 	shrq $47, %rcx                  /* rcx = 0 iff rip and rsp are user addresses */
 	jnz sysenter_slow
