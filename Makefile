@@ -16,6 +16,8 @@ APPEND ?=
 CPU ?=
 TEST_SMP ?= 1 2
 TEST_FUZZ_CALLS ?= 5000
+TEST_PTI ?= off on
+TEST_PTI_SMP ?= 2
 FUZZ_CALLS ?= 1000000
 FUZZ_SEED ?=
 FUZZ_PATHS ?= int80,syscall,sysenter,flexsc
@@ -144,7 +146,7 @@ gdb: $(KERNEL_IMG)
 
 test: $(KERNEL_IMG)
 	@scripts/test.sh --smp "$(TEST_SMP)" --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)") --append "$(APPEND)" \
-	  --fuzz-calls "$(TEST_FUZZ_CALLS)"
+	  --fuzz-calls "$(TEST_FUZZ_CALLS)" --pti "$(TEST_PTI)" --pti-smp "$(TEST_PTI_SMP)"
 
 fuzz: $(KERNEL_IMG)
 	@scripts/fuzz.sh --calls "$(FUZZ_CALLS)" $(if $(FUZZ_SEED),--seed "$(FUZZ_SEED)") --paths "$(FUZZ_PATHS)" \

@@ -13,6 +13,7 @@
 #   BENCH_PEER_ARGS  more Linux parameters, e.g. nopti (default: Linux's defaults)
 #   BENCH_TIMEOUT    seconds per boot
 #   ICOUNT           1: -icount shift=0, the TSC counts guest instructions
+#   BENCH_PTI        exless PTI modes: off, on, or "off on" (each exless boot once per mode)
 # ACCEL=sim (make bench ACCEL=sim): TCG with -icount shift=0 and the
 # simulation plugin of bench/sim/ (instructions, caches, TLBs per window);
 # BENCH_ITERS then defaults to 200 (the counts are exact, few samples do),
@@ -34,6 +35,7 @@ BENCH_PEER ?= 1
 BENCH_PEER_ARGS ?=
 BENCH_TIMEOUT ?= 300
 ICOUNT ?= 0
+BENCH_PTI ?= off
 SIM_ARGS ?=
 
 include bench/sim/sim.mk
@@ -41,7 +43,7 @@ include bench/sim/sim.mk
 BENCH_OPTS = --iters '$(BENCH_ITERS)' --batches '$(BENCH_BATCHES)' --sizes '$(BENCH_SIZES)' \
 	--list '$(BENCH_LIST)' --smp '$(BENCH_SMP)' --mem '$(BENCH_MEM)' --peer '$(BENCH_PEER)' \
 	--peer-args '$(BENCH_PEER_ARGS)' --timeout '$(BENCH_TIMEOUT)' --icount '$(ICOUNT)' \
-	--accel '$(ACCEL)' $(if $(CPU),--cpu '$(CPU)') --sim-args '$(SIM_ARGS)'
+	--accel '$(ACCEL)' $(if $(CPU),--cpu '$(CPU)') --sim-args '$(SIM_ARGS)' --pti '$(BENCH_PTI)'
 
 ifneq ($(filter bench,$(MAKECMDGOALS)),)
 BENCH_CHECK := $(shell scripts/bench.sh --check $(BENCH_OPTS) 2>&1 || echo '(bad bench settings)')

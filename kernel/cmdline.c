@@ -112,6 +112,10 @@ static bool parse_word(const char *w, size_t n, struct boot_options *o)
 	}
 	if (word_is(w, klen, "flexsc.poll_us") && eq)
 		return parse_u64(val, vlen, &o->flexsc_poll_us);
+	if (word_is(w, klen, "pti") && eq) {
+		o->pti = word_is(val, vlen, "on");
+		return o->pti || word_is(val, vlen, "off");
+	}
 	if (word_is(w, klen, "init") && eq) {
 		if (!vlen || vlen >= sizeof(o->init))
 			return false;
@@ -144,7 +148,8 @@ int cmdline_parse(const char *s, struct boot_options *o)
 KTEST(cmdline_good_options)
 {
 	struct boot_options o;
-	KEXPECT_EQ(cmdline_parse("test=pmm flexsc.cores=1-2,5 flexsc.poll_us=50 bench.iters=10 init=foo fuzz.calls=5", &o), 0);
+	KEXPECT_EQ(cmdline_parse("test=pmm flexsc.cores=1-2,5 flexsc.poll_us=50 bench.iters=10 init=foo fuzz.calls=5 pti=on", &o), 0);
+	KEXPECT(o.pti);
 	KEXPECT(o.test);
 	KEXPECT(!strcmp(o.test_filter, "pmm"));
 	KEXPECT_EQ(o.flexsc_cpus, 0x26);
@@ -152,7 +157,9 @@ KTEST(cmdline_good_options)
 	KEXPECT(!strcmp(o.bench_args, "bench.iters=10"));
 	KEXPECT(!strcmp(o.init, "foo"));
 	KEXPECT_EQ(cmdline_parse("", &o), 0);
-	KEXPECT(!o.test && !o.bench);
+	KEXPECT(!o.test && !o.bench && !o.pti);
+	KEXPECT_EQ(cmdline_parse("pti=on pti=off", &o), 0);
+	KEXPECT(!o.pti);
 }
 
 KTEST(cmdline_bad_options)
@@ -162,6 +169,7 @@ KTEST(cmdline_bad_options)
 		"bogus", "flexsc.cores=", "flexsc.cores=x", "flexsc.cores=3-1", "flexsc.cores=1,",
 		"flexsc.cores=64", "flexsc.poll_us=-1", "flexsc.poll_us=99999999999999999999", "test=",
 		"init=", "init=waytoolongprogramname", "bench.iters", "fuzz.calls", "fuzz.=1",
+		"pti", "pti=", "pti=yes", "pti=onn",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		KEXPECT_EQ(cmdline_parse(bad[i], &o), 1);

@@ -15,6 +15,7 @@ struct boot_options {
 	bool flexsc_cpus_set;
 	u64 flexsc_poll_us;        /* flexsc.poll_us=<n>: poll time before sleeping */
 	char init[16];             /* init=<program>: first user program */
+	bool pti;                  /* pti=on|off: user page tables without the kernel (default off) */
 	int errors;                /* unknown or malformed options seen */
 };
 

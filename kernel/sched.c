@@ -149,8 +149,7 @@ void schedule(void)
 		cpu_relax();
 	next->on_cpu = true;
 	c->current = next;
-	c->entry_sp = next->kstack_top - 8;
-	c->tss.rsp0 = next->kstack_top;
+	cpu_set_stack(c, next->kstack_top);
 	as_switch(next->proc ? next->proc->as : next->as);
 	/* User code may use SSE and AVX and load its own data selectors; the
 	 * kernel never does, so that state only changes hands here. */

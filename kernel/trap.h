@@ -16,6 +16,8 @@ typedef void (*irq_handler_t)(struct trapframe *tf);
 
 void idt_init(void);
 void idt_load(void);
+const void *idt_page(void);
+void idt_use_pti(void);       /* the 0x80 gate to its PTI entry */   /* the IDT's page (PTI maps it in user tables) */
 void irq_register(int vec, irq_handler_t h);
 const char *trap_name(u64 vec);
 void trap(struct trapframe *tf);
@@ -31,6 +33,7 @@ void trap_paranoid(struct trapframe *tf);
 /* Work owed before going back to ring 3: preemption, a pending kill. */
 void trap_return_to_user(void);
 extern volatile u64 trap_fixups;
+extern volatile u64 trap_user_pf_error; /* the last page fault that killed a process */
 
 /* Copy to/from user space with exception-table recovery (entry.S). */
 long copy_user_raw(void *dst, const void *src, u64 n);

@@ -12,6 +12,7 @@
 
 struct addrspace {
 	paddr_t pml4;
+	paddr_t upml4;             /* pti=on: its user table (user half + entry trampolines), else 0 */
 	u16 pcid;                  /* 0 when the CPU has no PCID or none is free */
 	struct spinlock lock;      /* page-table changes */
 	u64 heap_start, brk;       /* [heap_start, brk) is mapped on first touch */
@@ -22,6 +23,7 @@ struct addrspace {
 
 void mmu_init(paddr_t *reserved_end);   /* build and load the kernel's tables */
 void mmu_init_ap(void);                 /* load them on an AP */
+void mmu_init_cpu(void);                /* this CPU's CR3 slots and PTI stack (after cpu_init) */
 struct addrspace *as_create(void);
 void as_destroy(struct addrspace *as);  /* frees every user page and table */
 void as_switch(struct addrspace *as);   /* NULL: kernel tables only; interrupts off */
@@ -42,5 +44,8 @@ int kvm_map_page(u64 va, paddr_t pa, int flags);
 void kvm_unmap_page(u64 va);
 paddr_t kvm_lookup(u64 va);
 extern bool cpu_has_pcid;
+extern bool pti_on;                     /* pti=on: page-table isolation (boot_opts.pti) */
+/* pti=on: the physical page va maps to in as's user table, or 0. */
+paddr_t pti_user_lookup(struct addrspace *as, u64 va);
 
 #endif

@@ -33,6 +33,9 @@ usage: scripts/bench.sh [options]
   --cpu MODEL        -cpu value for every boot (default: scripts/qemu.sh's)
   --peer 0|1         also boot the Linux peer (default 1)
   --peer-args STR    more Linux parameters, e.g. nopti (default none)
+  --pti MODES        exless page-table isolation, "off", "on" or "off on": every exless
+                     boot once per mode (pti=MODE on its command line; default off).
+                     The mode is the pti column of results.csv and each run's in meta.json
   --exless 0|1       boot exless (default 1; 0 runs the Linux peer alone)
   --config SPEC      one exless boot, "smp=N" or "smp=N flexsc=LIST|none"; repeatable,
                      overrides --smp (scripts/sweep.sh uses it). The peer boots once
@@ -53,7 +56,7 @@ need() { [ $# -ge 2 ] || die "option '$1' needs a value"; }
 kernel=$root/build/exless.img iters=10000 batches="1 2 4 8 16 32 64 128 256"
 sizes="1 4 16 64 256 1024 4096 16384 65536" list=$all_benches smp=2 mem=1G accel=auto
 icount=0 cpu='' peer=1 peer_args='' exless=1 timeout=300 out=$root/results configs=() check=0
-sim_plugin='' sim_args=''
+sim_plugin='' sim_args='' pti=off
 
 command="scripts/bench.sh $*"
 while [ $# -gt 0 ]; do
@@ -70,6 +73,7 @@ while [ $# -gt 0 ]; do
 	--cpu) need "$@"; cpu=$2; shift ;;
 	--peer) need "$@"; peer=$2; shift ;;
 	--peer-args) need "$@"; peer_args=$2; shift ;;
+	--pti) need "$@"; pti=$2; shift ;;
 	--exless) need "$@"; exless=$2; shift ;;
 	--config) need "$@"; configs+=("$2"); shift ;;
 	--sim-plugin) need "$@"; sim_plugin=$2; shift ;;
@@ -115,6 +119,12 @@ for v in icount peer exless; do
 	[[ "${!v}" =~ ^[01]$ ]] || die "--$v wants 0 or 1, not '${!v}'"
 done
 case "$accel" in auto|kvm|tcg|icount|sim) ;; *) die "--accel wants auto, kvm, tcg, icount or sim, not '$accel'" ;; esac
+read -ra pti_modes <<<"${pti//,/ }"
+[ ${#pti_modes[@]} -ge 1 ] || die "--pti wants off, on or both, not '$pti'"
+for m in "${pti_modes[@]}"; do
+	[[ "$m" =~ ^(on|off)$ ]] || die "--pti: '$m' is not on or off"
+	[ "$(printf '%s\n' "${pti_modes[@]}" | grep -cx "$m")" = 1 ] || die "--pti: '$m' given twice"
+done
 if [ "$icount" = 1 ]; then
 	[ "$accel" = kvm ] && die "--icount 1 is a TCG mode: it cannot go with --accel kvm"
 	[ "$accel" = sim ] || accel=icount
@@ -196,9 +206,9 @@ phases=0
 if [ "$exless" = 1 ]; then
 	for r in "${runs[@]}"; do
 		if [ "$exact" = 1 ] && [ "${r%% *}" -gt 1 ] && [ -n "$single_list" ] && [ -n "$multi_list" ]; then
-			phases=$((phases + 2))
+			phases=$((phases + 2 * ${#pti_modes[@]}))
 		else
-			phases=$((phases + 1))
+			phases=$((phases + ${#pti_modes[@]}))
 		fi
 	done
 fi
@@ -214,7 +224,7 @@ fi
 sim_single=0
 if [ "$accel" = sim ] && [ "$explicit_configs" = 0 ] && [[ ",$list," == *,indirect,* ]] && [ "$smp" -gt 1 ]; then
 	sim_single=1
-	phases=$((phases + 1))
+	phases=$((phases + ${#pti_modes[@]}))
 fi
 phases=$((phases + 3)) # setup, collect, plot
 phase=0
@@ -251,7 +261,7 @@ else
 	echo " skipped: no scripts/setup.sh" >&2
 fi
 accel_name=$("$qemu_sh" --print-accel --accel "$accel") || die "scripts/qemu.sh --print-accel failed" 1
-echo "bench: accel=$accel_name, mem=$mem, iters=$iters, list=$list" >&2
+echo "bench: accel=$accel_name, mem=$mem, iters=$iters, list=$list, pti=${pti_modes[*]}" >&2
 
 # Boots one guest: boot NAME RUN-FIELDS COMMAND...; appends a @@RUN line and
 # the serial output to raw.log, stderr to qemu.log.
@@ -275,7 +285,13 @@ boot() {
 		fi
 	fi
 	case $rc in
-	0) grep -q '@@BENCH done' "$tmp/boot.log" && reason= || reason="the guest ended without '@@BENCH done'" ;;
+	0) grep -q '@@BENCH done' "$tmp/boot.log" && reason= || reason="the guest ended without '@@BENCH done'"
+	   # An exless boot says which PTI mode it runs (mmu.c): it must be the one asked for.
+	   if [ -z "$reason" ] && [[ "$fields" == *" pti="* ]]; then
+		   local want=${fields##* pti=}
+		   want=${want%% *}
+		   grep -q "^mmu: PTI $want\b" "$tmp/boot.log" || reason="the kernel does not report PTI $want (mmu: line)"
+	   fi ;;
 	1) reason="the guest reported failure (panic or failed test)" ;;
 	2) reason="the guest crashed (no exit code: triple fault?)" ;;
 	3) reason="the guest ended without '@@BENCH done'" ;;
@@ -295,12 +311,18 @@ boot() {
 		"$tmp/boot.log") errors, $((SECONDS - t0)) s" >&2
 }
 
-# One exless boot: boot_exless SMP FLEXSC LIST
+# One exless boot per PTI mode: boot_exless SMP FLEXSC LIST
 boot_exless() {
-	local append="bench $bench_args bench.list=$3"
+	local m
+	for m in "${pti_modes[@]}"; do
+		boot_exless_pti "$@" "$m"
+	done
+}
+boot_exless_pti() {
+	local append="bench $bench_args bench.list=$3 pti=$4"
 	[ "$2" = default ] || append+=" flexsc.cores=$2"
-	boot "exless smp=$1 flexsc.cores=$2" \
-		"system=exless accel=$accel_name smp=$1 mem=$mem flexsc_cores=$2 cmdline=\"$append\"" \
+	boot "exless smp=$1 flexsc.cores=$2 pti=$4" \
+		"system=exless accel=$accel_name smp=$1 mem=$mem flexsc_cores=$2 cmdline=\"$append\" pti=$4" \
 		"$qemu_sh" --kernel "$kernel" --smp "$1" --mem "$mem" --accel "$accel" \
 		${cpu:+--cpu "$cpu"} --append "$append" --timeout "$timeout" \
 		${sim_plugin:+--plugin "$sim_plugin,out=$tmp/sim.txt$sim_spec"}
@@ -320,10 +342,16 @@ for r in "${runs[@]}"; do
 done
 [ "$sim_single" = 0 ] || boot_exless "$smp" none indirect
 if [ "$peer" = 1 ]; then
+	# Linux's own choice unless its parameters make one.
+	case " $peer_args " in
+	*" nopti "*|*" pti=off "*|*" mitigations=off "*) linux_pti=off ;;
+	*" pti=on "*) linux_pti=on ;;
+	*) linux_pti=linux-default ;;
+	esac
 	for s in $peer_smps; do
 		args="$bench_args bench.list=$linux_list"
 		boot "linux peer smp=$s" \
-			"system=linux accel=$accel_name smp=$s mem=$mem" \
+			"system=linux accel=$accel_name smp=$s mem=$mem pti=$linux_pti" \
 			"$root/scripts/linux-peer.sh" --smp "$s" --mem "$mem" --accel "$accel" \
 			${cpu:+--cpu "$cpu"} --bench-args "$args" --kernel-args "$peer_args" \
 			--timeout "$timeout"

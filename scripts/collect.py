@@ -10,7 +10,7 @@ Reads the lines the guests print (see bench/report.h):
 
 and the lines scripts/bench.sh writes before each boot's output:
 
-  @@RUN system=exless accel=tcg smp=2 mem=1G flexsc_cores=none cmdline="..."
+  @@RUN system=exless accel=tcg smp=2 mem=1G flexsc_cores=none cmdline="..." pti=off
 
 and, after a boot under make bench ACCEL=sim, the simulation plugin's counts
 (bench/sim/plugin.c):
@@ -46,7 +46,7 @@ TOKEN = re.compile(r'([A-Za-z_][\w.]*)=(?:"([^"]*)"|(\S*))')
 REQUIRED = ("system", "bench", "path", "batch", "syscall_cores", "user_threads",
             "size_bytes", "iters", "min", "median", "p99", "mean")
 # Result keys with a column of their own; the rest go to "extra".
-COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "bench", "path", "op",
+COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "bench", "path", "op",
            "batch", "syscall_cores", "user_threads", "user_cores", "size_bytes",
            "working_set", "iters", "min_cycles", "median_cycles", "p99_cycles",
            "max_cycles", "mean_cycles", "median_ns", "ops_per_sec", "tsc_overhead",
@@ -252,14 +252,15 @@ class Collector:
                 row = {c: "" for c in COLUMNS}
                 row.update(run=b.run.get("run", ""), accel=b.run.get("accel", ""),
                            smp=b.run.get("smp", meta.get("cpus", "")),
-                           flexsc_cores=b.run.get("flexsc_cores", ""))
+                           flexsc_cores=b.run.get("flexsc_cores", ""),
+                           pti=b.run.get("pti", ""))
                 extra = []
                 for k, v in kv.items():
                     col = RENAMED.get(k, k)
                     if col in ("working_set", "size_bytes"):
                         v = bytes_value(v)
                     if col in COLUMNS and col not in ("run", "accel", "smp", "flexsc_cores",
-                                                      "median_ns", "extra"):
+                                                      "pti", "median_ns", "extra"):
                         row[col] = v
                     else:
                         extra.append("%s=%s" % (k, v))
@@ -402,6 +403,7 @@ def main():
         .strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": args.command,
         "accel": accels[0] if len(accels) == 1 else accels,
+        "pti": sorted({b.run.get("pti", "") for b in c.boots if b.run.get("system") == "exless"} - {""}),
         "host": host_info(),
         "systems": systems,
         "runs": [dict(b.run, guest=b.meta, results=len(b.results), done=b.done,

@@ -1,12 +1,13 @@
 #!/bin/bash
-# make test: boot the kernel with `test` on each CPU count, check its KTAP
-# output, check that a CPU without NX is refused at boot, run a short fuzz
-# (--fuzz-calls N per path, default 5000, 0 skips it: scripts/fuzz.sh, all
+# make test: boot the kernel with `test` on each CPU count (pti=off), and with
+# each other PTI mode of --pti (pti=on) on the CPU counts of --pti-smp, check
+# its KTAP output, check that a CPU without NX is refused at boot, run a short
+# fuzz (--fuzz-calls N per path, default 5000, 0 skips it: scripts/fuzz.sh, all
 # four paths, 2 CPUs, known hazards off, seed 1, the leak check on), run the
 # host-side unit tests, and end with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240 fuzz_calls=5000
+smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240 fuzz_calls=5000 pti_list="off on" pti_smp=2
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smp_list=$2; shift ;;
@@ -16,12 +17,21 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--fuzz-calls) fuzz_calls=$2; shift ;; # calls per path; 0 skips the fuzz run
+	--pti) pti_list=$2; shift ;;          # modes: off runs on every --smp count
+	--pti-smp) pti_smp=$2; shift ;;       # CPU counts of the other modes (pti=on)
 	*) echo "test.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift
 done
 for n in $smp_list; do
 	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: TEST_SMP must list CPU counts, not '$n'" >&2; exit 2; }
+done
+[ -n "${pti_list// /}" ] || { echo "test.sh: TEST_PTI must name a mode (on, off)" >&2; exit 2; }
+for m in $pti_list; do
+	[[ "$m" =~ ^(on|off)$ ]] || { echo "test.sh: TEST_PTI must list on and/or off, not '$m'" >&2; exit 2; }
+done
+for n in $pti_smp; do
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: TEST_PTI_SMP must list CPU counts, not '$n'" >&2; exit 2; }
 done
 [[ "$fuzz_calls" =~ ^[0-9]+$ ]] || { echo "test.sh: TEST_FUZZ_CALLS must be a whole number (0 skips), not '$fuzz_calls'" >&2; exit 2; }
 mkdir -p build/test
@@ -34,16 +44,27 @@ count() { # add the counts from a summary line "label: N passed, N failed..."
 	total_pass=$((total_pass + ${p:-0}))
 	total_fail=$((total_fail + ${f:-1}))
 }
-for n in $smp_list; do
-	log=build/test/kernel-smp$n.log
-	echo "== kernel tests, $n CPU(s)"
-	args=(--smp "$n" --mem "$mem" --accel "$accel" --timeout "$timeout" --append "test $append")
+boots=()
+for m in $pti_list; do
+	if [ "$m" = off ]; then
+		for n in $smp_list; do boots+=("$n off"); done
+	else
+		for n in $pti_smp; do boots+=("$n $m"); done
+	fi
+done
+for b in "${boots[@]}"; do
+	read -r n m <<<"$b"
+	name=smp$n
+	[ "$m" = off ] || name=smp$n-pti$m
+	log=build/test/kernel-$name.log
+	echo "== kernel tests, $n CPU(s), pti=$m"
+	args=(--smp "$n" --mem "$mem" --accel "$accel" --timeout "$timeout" --append "test pti=$m $append")
 	[ -n "$cpu" ] && args+=(--cpu "$cpu")
-	scripts/qemu.sh "${args[@]}" >"$log" 2>build/test/qemu-smp$n.err
+	scripts/qemu.sh "${args[@]}" >"$log" 2>build/test/qemu-$name.err
 	status=$?
-	cat build/test/qemu-smp$n.err >&2
-	python3 scripts/ktap.py "$log" "smp$n" "$status" | tee build/test/summary-smp$n.txt
-	count build/test/summary-smp$n.txt
+	cat build/test/qemu-$name.err >&2
+	python3 scripts/ktap.py "$log" "$name" "$status" | tee build/test/summary-$name.txt
+	count build/test/summary-$name.txt
 done
 echo "== a CPU without NX: refused at boot with a message"
 nargs=(--smp 1 --mem "$mem" --accel "$accel" --cpu qemu64,-nx --timeout 60 --append test)

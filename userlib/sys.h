@@ -12,6 +12,10 @@
 long syscall_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 long syscall_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 long syscall_sysenter(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+/* Raw ways in for a call that takes no arguments: number only. */
+long syscall_int80_0(long nr);
+long syscall_syscall_0(long nr);
+long syscall_sysenter_0(long nr);
 /* Bare entry/exit of a trapping path (SYS_FLOOR, answered in the entry stub). */
 long syscall_floor(enum syscall_path path);
 

@@ -38,6 +38,29 @@ syscall_sysenter:
 	sysenter
 1:	ret
 
+/* long syscall_<path>0(long nr): a call that takes no arguments, straight
+ * in the kernel's convention (the number is all it needs: nothing to shuffle),
+ * as a libc's getpid() or the Linux peer's null call does it. */
+	.global syscall_int80_0
+syscall_int80_0:
+	movq %rdi, %rax
+	int $0x80
+	ret
+
+	.global syscall_syscall_0
+syscall_syscall_0:
+	movq %rdi, %rax
+	syscall
+	ret
+
+	.global syscall_sysenter_0
+syscall_sysenter_0:
+	movq %rdi, %rax
+	leaq 1f(%rip), %r11
+	movq %rsp, %rcx
+	sysenter
+1:	ret
+
 /* long syscall_floor(enum syscall_path): the bare entry and exit. */
 	.global syscall_floor
 syscall_floor:

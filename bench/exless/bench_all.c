@@ -62,9 +62,9 @@ static bool path_ok(enum syscall_path p)
 	return p < PATH_COUNT;
 }
 
-static long null_int80(void) { return syscall_int80(SYS_null, 0, 0, 0, 0, 0, 0); }
-static long null_syscall(void) { return syscall_syscall(SYS_null, 0, 0, 0, 0, 0, 0); }
-static long null_sysenter(void) { return syscall_sysenter(SYS_null, 0, 0, 0, 0, 0, 0); }
+static long null_int80(void) { return syscall_int80_0(SYS_null); }
+static long null_syscall(void) { return syscall_syscall_0(SYS_null); }
+static long null_sysenter(void) { return syscall_sysenter_0(SYS_null); }
 static long null_flexsc(void) { return flexsc_call(SYS_null, 0, 0, 0, 0, 0, 0); }
 static long floor_int80(void) { return syscall_floor(PATH_INT80); }
 static long floor_syscall(void) { return syscall_floor(PATH_SYSCALL); }

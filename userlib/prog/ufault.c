@@ -1,4 +1,5 @@
-/* Does one forbidden thing, named by argv[1]; the kernel must kill it alone. */
+/* Does one forbidden thing, named by argv[1]; the kernel must kill it alone.
+ * `ufault read=<hex>` reads that address. */
 #include "../libc.h"
 #include "../sys.h"
 
@@ -14,6 +15,8 @@ int main(int argc, char **argv)
 		return *(volatile int *)zero;
 	if (!strcmp(k, "kernel"))
 		return *(volatile int *)0xFFFFFFFF80100000ul;
+	if (!strncmp(k, "read=", 5)) /* ufault read=<hex address> */
+		return *(volatile int *)strtoul(k + 5, 0, 16);
 	if (!strcmp(k, "write-code"))
 		*(volatile char *)(long)main = 0;
 	if (!strcmp(k, "hlt"))

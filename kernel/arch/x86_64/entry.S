@@ -2,6 +2,17 @@
  * Every way into the kernel: exception and interrupt stubs, int $0x80,
  * syscall, sysenter, the kernel-thread switch and the user-copy routines.
  * Each entry builds a struct trapframe (trapframe.h) and hands off to C.
+ *
+ * PTI (pti=on, mmu.c): ring 3 runs on a user table that maps, of the
+ * kernel, only .entry.text (every entry and exit below), the per-CPU blocks
+ * and the IDT. An entry from ring 3 switches to the kernel table before it
+ * touches anything else (SWITCH_TO_KERNEL_CR3), an exit to ring 3 switches
+ * back as its last step but the exit instruction. Interrupts and exceptions
+ * from ring 3 land on the per-CPU trampoline stack (tss.rsp0) and move their
+ * frame to the thread's stack; iretq to ring 3 leaves from the trampoline
+ * stack. syscall, sysenter and int $0x80 have a variant each for pti=on
+ * (suffix _pti, chosen once at boot: LSTAR, SYSENTER_EIP, the 0x80 gate),
+ * so pti=off pays nothing; the rarer paths test the per-CPU pti byte.
  */
 #include "trapframe.h"
 #include "segments.h"
@@ -64,7 +75,19 @@
 9:
 .endm
 
-	.text
+/* PTI: load this CPU's kernel (or user) tables through a scratch register;
+ * the per-CPU block is mapped in both. */
+.macro SWITCH_TO_KERNEL_CR3 reg
+	movq %gs:CPU_OFF_KERNEL_CR3, \reg
+	movq \reg, %cr3
+.endm
+
+.macro SWITCH_TO_USER_CR3 reg
+	movq %gs:CPU_OFF_USER_CR3, \reg
+	movq \reg, %cr3
+.endm
+
+	.section .entry.text, "ax"
 
 /*
  * Exceptions and interrupts. The CPU pushed ss, rsp, rflags, cs, rip and,
@@ -101,43 +124,75 @@ isr_\vec:
 	.endif
 	.set vec, vec + 1
 .endr
+.noaltmacro
 
 /*
  * #DB. sysenter keeps the user's TF, so a user who sets TF before sysenter
  * single-steps the first instructions of entry_sysenter in ring 0, before
  * its swapgs, on the small SYSENTER_ESP stack. Those steps are ignored here
- * (returning with TF still set) until the entry's popfq clears TF; the
- * entry has saved the user's flags, TF included, by then. A stepped floor
+ * (returning with TF still set) until the entry leaves sysenter_tf_end
+ * behind: a call with TF (or DF, AC, NT) set is sent by the entry's flags
+ * test to a popfq that clears them, inside that window, after saving the
+ * user's flags. A stepped floor
  * call is sent down the full path instead: the floor's sti would otherwise
  * lose its one-instruction shadow to the #DB and let an interrupt in before
  * sysexitq, in ring 0 with the user's GS base. Every other #DB goes the
  * usual way (from ring 3: the process is killed).
  * Registers on entry: the interrupted code's; rip/cs/rflags/rsp/ss pushed.
  */
+
+/* isr_1's look at one sysenter entry's window (see above): falls through
+ * when the #DB is not in it. */
+.macro SYSENTER_DB_WINDOW sfx
+	cmpq $entry_sysenter\sfx, (%rsp)
+	jb 3f
+	cmpq $sysenter_tf_end\sfx, (%rsp)
+	ja 3f
+	cmpq $sysenter_floor\sfx, (%rsp)
+	jb 2f
+	cmpq $sysenter_floor_full\sfx, (%rsp)
+	jae 2f
+	movq $sysenter_floor_full\sfx, (%rsp)
+2:	iretq
+3:
+.endm
+
 	.align 16
 isr_1:
 	testb $3, TF_CS-TF_RIP(%rsp)    /* from ring 3? */
 	jnz 1f
-	cmpq $entry_sysenter, (%rsp)
-	jb 1f
-	cmpq $sysenter_tf_end, (%rsp)
-	ja 1f
-	cmpq $sysenter_floor, (%rsp)
-	jb 2f
-	cmpq $sysenter_floor_full, (%rsp)
-	jae 2f
-	movq $sysenter_floor_full, (%rsp)
-2:	iretq
+	SYSENTER_DB_WINDOW
+	SYSENTER_DB_WINDOW _pti
 1:	pushq $0                        /* tf->error */
 	pushq $1                        /* tf->vector */
 	jmp trap_common
 
+/*
+ * Registers on entry: the interrupted code's; the iretq frame, error and
+ * vector pushed: on the thread's stack, or from ring 3 under PTI on the
+ * trampoline stack with the user table loaded.
+ */
 trap_common:
-	PUSH_REGS
-	testb $3, TF_CS(%rsp)
-	jz 1f
+	testb $3, TF_CS-TF_VECTOR(%rsp)
+	jz 2f
 	swapgs
-1:	cld
+	testb $1, %gs:CPU_OFF_PTI
+	jz 2f
+	pushq %rdi
+	SWITCH_TO_KERNEL_CR3 %rdi
+	movq %rsp, %rdi                 /* rdi, vector, error, rip, cs, rflags, rsp, ss */
+	movq %gs:CPU_OFF_ENTRY_SP, %rsp
+	addq $8, %rsp                   /* the thread's stack top */
+	pushq 7*8(%rdi)                 /* tf->ss */
+	pushq 6*8(%rdi)                 /* tf->rsp */
+	pushq 5*8(%rdi)                 /* tf->rflags */
+	pushq 4*8(%rdi)                 /* tf->cs */
+	pushq 3*8(%rdi)                 /* tf->rip */
+	pushq 2*8(%rdi)                 /* tf->error */
+	pushq 1*8(%rdi)                 /* tf->vector */
+	movq (%rdi), %rdi
+2:	PUSH_REGS
+	cld
 	ASM_CLAC
 	movq %rsp, %rdi
 	call trap
@@ -154,9 +209,25 @@ trap_return:            /* also where new threads first leave for ring 3 */
 	cli
 	testb $3, TF_CS(%rsp)
 	jz 1f
+	testb $1, %gs:CPU_OFF_PTI
+	jnz 3f
 	swapgs
 1:	POP_REGS
 	addq $(TF_RIP-TF_VECTOR), %rsp  /* vector, error */
+	iretq
+3:	POP_REGS                        /* PTI: out through the trampoline stack */
+	pushq %rdi                      /* over tf->rax: IF is off */
+	movq %rsp, %rdi                 /* rdi, vector, error, rip, cs, rflags, rsp, ss */
+	movq %gs:CPU_OFF_TRAMP_TOP, %rsp
+	pushq 7*8(%rdi)                 /* ss */
+	pushq 6*8(%rdi)                 /* rsp */
+	pushq 5*8(%rdi)                 /* rflags */
+	pushq 4*8(%rdi)                 /* cs */
+	pushq 3*8(%rdi)                 /* rip */
+	pushq (%rdi)                    /* the user's rdi */
+	SWITCH_TO_USER_CR3 %rdi
+	popq %rdi
+	swapgs
 	iretq
 
 /*
@@ -170,7 +241,6 @@ trap_return:            /* also where new threads first leave for ring 3 */
 paranoid_common:
 	PUSH_REGS
 	cld
-	ASM_CLAC
 	movl $MSR_GS_BASE, %ecx
 	rdmsr
 	xorl %ebx, %ebx                 /* ebx: 1 if we swapped (callee-saved) */
@@ -178,9 +248,17 @@ paranoid_common:
 	js 1f
 	swapgs
 	incl %ebx
-1:	movq %rsp, %rdi
+1:	testb $1, %gs:CPU_OFF_PTI       /* PTI: whichever table was loaded, */
+	jz 2f
+	movq %cr3, %r12                 /* r12 keeps it (callee-saved) */
+	SWITCH_TO_KERNEL_CR3 %rax
+2:	ASM_CLAC
+	movq %rsp, %rdi
 	call trap_paranoid
-	testl %ebx, %ebx
+	testb $1, %gs:CPU_OFF_PTI
+	jz 3f
+	movq %r12, %cr3                 /* and gets it back */
+3:	testl %ebx, %ebx
 	jz 2f
 	swapgs
 2:	POP_REGS
@@ -207,14 +285,16 @@ paranoid_common:
 /*
  * The shared body. On entry: interrupts off, DF and AC clear, the frame
  * built from ss down to rax (rsp = tf + TF_RAX; only rip, rflags and rsp
- * are read), rax the number, the arguments in rdi rsi rdx r10 r8 r9. On
+ * are read) with tf->rflags already sanitised by the entry (syscall,
+ * int $0x80: masked to RFLAGS_USER; sysenter's fast path has only
+ * arithmetic flags and sysexitq does not read them), rax the number, the
+ * arguments in rdi rsi rdx r10 r8 r9. On
  * exit: interrupts off, rax the result, rdi rsi r8 r9 r10 zero, rsp
  * unchanged. rcx, rdx and r11 hold kernel values: each exit sets them. The
  * callee-saved registers are the user's: the C code keeps them. Nothing
  * else is saved: the argument registers come back zero, not restored.
  */
 .macro SYSCALL_FAST
-	andq $(RFLAGS_USER | RFLAGS_IF | RFLAGS_FIXED), TF_RFLAGS-TF_RAX(%rsp)
 	sti
 	cmpq syscall_count(%rip), %rax
 	jae 2f
@@ -252,28 +332,55 @@ syscall_cold_\@:                       /* a name for backtraces */
 /*
  * int $0x80 through a DPL-3 gate.
  * Registers on entry: rax number, rdi rsi rdx r10 r8 r9 arguments;
- * the CPU has pushed the iretq frame on tss.rsp0 and cleared IF, TF, NT
- * (not DF, AC). The argument registers, rcx and r11 come back zero from
- * the fast exit (kept from the slow one); the rest is kept.
+ * the CPU has pushed the iretq frame on tss.rsp0 (the thread's stack, or
+ * under PTI the trampoline stack) and cleared IF, TF, NT (not DF, AC). The
+ * argument registers, rcx and r11 come back zero; the rest is kept.
  */
+.macro ENTRY_INT80 pti, sfx
 	.align 16
-	.global entry_int80
-entry_int80:
+	.global entry_int80\sfx
+entry_int80\sfx:
 	cmpq $SYS_FLOOR, %rax
 	jne 1f
 	xorl %eax, %eax
 	iretq
 1:	swapgs                  /* a DPL-3 gate the kernel never uses: from ring 3 */
+	.if \pti
+	SWITCH_TO_KERNEL_CR3 %rcx       /* rcx and r11 come back zero: free */
+	movq %rsp, %r11                 /* rip, cs, rflags, rsp, ss */
+	movq %gs:CPU_OFF_ENTRY_SP, %rsp
+	addq $8, %rsp                   /* the thread's stack top */
+	pushq 4*8(%r11)                 /* tf->ss */
+	pushq 3*8(%r11)                 /* tf->rsp */
+	pushq 2*8(%r11)                 /* tf->rflags */
+	pushq 1*8(%r11)                 /* tf->cs */
+	pushq (%r11)                    /* tf->rip */
+	.endif
 	pushq $RFLAGS_FIXED
 	popfq                           /* DF and AC clear (IF, TF, NT already are) */
 	subq $(TF_RIP-TF_RAX), %rsp     /* error, vector, rax: unused here */
+	andq $(RFLAGS_USER | RFLAGS_IF | RFLAGS_FIXED), TF_RFLAGS-TF_RAX(%rsp)
 	SYSCALL_FAST
 	xorl %edx, %edx
+	addq $(TF_RIP-TF_RAX), %rsp
+	.if \pti
+	movq %rsp, %rcx                 /* the iretq frame onto the trampoline stack */
+	movq %gs:CPU_OFF_TRAMP_TOP, %rsp
+	pushq 4*8(%rcx)
+	pushq 3*8(%rcx)
+	pushq 2*8(%rcx)
+	pushq 1*8(%rcx)
+	pushq (%rcx)
+	SWITCH_TO_USER_CR3 %rcx
+	.endif
 	xorl %ecx, %ecx
 	xorl %r11d, %r11d
-	addq $(TF_RIP-TF_RAX), %rsp
 	swapgs
 	iretq
+.endm
+
+	ENTRY_INT80 0
+	ENTRY_INT80 1, _pti
 
 /*
  * syscall (STAR/LSTAR/FMASK; FMASK = SYSCALL_FMASK clears TF, IF, DF, IOPL,
@@ -287,27 +394,39 @@ entry_int80:
  * Returns in rax; rcx and r11 are clobbered (the return rip and rflags),
  * the other argument registers come back zero from the fast exit.
  */
+.macro ENTRY_SYSCALL pti, sfx
 	.align 16
-	.global entry_syscall
-entry_syscall:
+	.global entry_syscall\sfx
+entry_syscall\sfx:
 	cmpq $SYS_FLOOR, %rax
 	jne 1f
 	xorl %eax, %eax
 	sysretq
 1:	swapgs
 	movq %rsp, %gs:CPU_OFF_USER_RSP
+	.if \pti
+	SWITCH_TO_KERNEL_CR3 %rsp       /* no stack yet: rsp is the scratch */
+	.endif
 	movq %gs:CPU_OFF_ENTRY_SP, %rsp /* tf->ss unused here */
 	pushq %gs:CPU_OFF_USER_RSP      /* tf->rsp */
 	pushq %r11                      /* tf->rflags */
 	movq %rcx, TF_RIP-TF_RFLAGS(%rsp) /* tf->rip; IF is off: nothing else uses the stack */
 	subq $(TF_RFLAGS-TF_RAX), %rsp  /* cs, error, vector, rax: unused here */
+	andq $(RFLAGS_USER | RFLAGS_IF | RFLAGS_FIXED), TF_RFLAGS-TF_RAX(%rsp)
 	SYSCALL_FAST
-	xorl %edx, %edx
 	movq TF_RIP-TF_RAX(%rsp), %rcx          /* canonical */
 	movq TF_RFLAGS-TF_RAX(%rsp), %r11       /* sanitised */
 	movq TF_RSP-TF_RAX(%rsp), %rsp          /* from here no stack */
+	.if \pti
+	SWITCH_TO_USER_CR3 %rdx
+	.endif
+	xorl %edx, %edx
 	swapgs
 	sysretq
+.endm
+
+	ENTRY_SYSCALL 0
+	ENTRY_SYSCALL 1, _pti
 
 /*
  * syscall from 32-bit compatibility mode (CSTAR). The 32-bit user code
@@ -320,7 +439,10 @@ entry_syscall:
 entry_syscall_compat:
 	swapgs
 	movq %rsp, %gs:CPU_OFF_USER_RSP
-	movq %gs:CPU_OFF_ENTRY_SP, %rsp
+	testb $1, %gs:CPU_OFF_PTI
+	jz 1f
+	SWITCH_TO_KERNEL_CR3 %rsp
+1:	movq %gs:CPU_OFF_ENTRY_SP, %rsp
 	movq $USER_SS, (%rsp)          /* tf->ss */
 	pushq %gs:CPU_OFF_USER_RSP      /* tf->rsp */
 	pushq %r11                      /* tf->rflags */
@@ -330,7 +452,9 @@ entry_syscall_compat:
 
 /*
  * sysenter (SYSENTER_CS/EIP/ESP). The CPU clears IF, RF and VM only: DF, TF,
- * AC, NT are still the user's until the popfq below.
+ * AC, NT are still the user's. The fast path goes on only when the user's
+ * flags hold nothing but arithmetic bits (so those four are clear already);
+ * any other call clears them with a popfq before the full path.
  * Registers on entry:
  *   rax        number
  *   rdi rsi rdx r10 r8 r9   arguments
@@ -349,32 +473,40 @@ entry_syscall_compat:
  * (nothing records the old CS) and returns to 64-bit mode: a mode switch
  * the process could make itself with a far jump.
  */
+.macro ENTRY_SYSENTER pti, sfx
 	.align 16
-	.global entry_sysenter
-entry_sysenter:
+	.global entry_sysenter\sfx
+entry_sysenter\sfx:
 	cmpq $SYS_FLOOR, %rax
 	jne 1f
-sysenter_floor:                         /* isr_1: stepped, it goes to the full path */
+sysenter_floor\sfx:                    /* isr_1: stepped, it goes to the full path */
 	movq %r11, %rdx
 	movq %rcx, %rax
 	orq %rdx, %rax
 	shrq $47, %rax                  /* rax = 0 iff both are user addresses */
-	jnz sysenter_floor_full
+	jnz sysenter_floor_full\sfx
 	sti                             /* takes effect after sysexit */
 	sysexitq
-sysenter_floor_full:
+sysenter_floor_full\sfx:
 	movl $SYS_FLOOR, %eax           /* the full path sorts it out */
+	jmp 1f
+2:	pushq $RFLAGS_FIXED             /* flags sysexitq cannot give back: */
+	popfq                           /* DF, TF, AC, NT clear from here on, */
+	jmp sysenter_slow               /* then the full path */
 1:	swapgs
+	.if \pti
+	pushq %rax                      /* on the SYSENTER_ESP stack, in both tables */
+	SWITCH_TO_KERNEL_CR3 %rax
+	popq %rax
+	.endif
 	movq %gs:CPU_OFF_ENTRY_SP, %rsp /* tf->ss: set by the slow path only */
 	pushq %rcx                      /* tf->rsp */
 	pushfq                          /* tf->rflags: the user's own, IF clear */
-	pushq $RFLAGS_FIXED
-	popfq                           /* DF, TF, AC, NT clear from here on */
-	.global sysenter_tf_end
-sysenter_tf_end:
 	movq %r11, TF_RIP-TF_RFLAGS(%rsp) /* tf->rip; IF is off: nothing else uses the stack */
 	testq $~(RFLAGS_ARITH | RFLAGS_FIXED), (%rsp)
-	jnz sysenter_slow               /* flags sysexitq cannot give back */
+	jnz 2b                          /* else DF, TF, AC and NT are clear already */
+	.global sysenter_tf_end\sfx
+sysenter_tf_end\sfx:
 	orq %r11, %rcx
 	shrq $47, %rcx                  /* rcx = 0 iff rip and rsp are user addresses */
 	jnz sysenter_slow
@@ -382,16 +514,35 @@ sysenter_tf_end:
 	SYSCALL_FAST
 	movq TF_RIP-TF_RAX(%rsp), %rdx  /* canonical, checked */
 	movq TF_RSP-TF_RAX(%rsp), %rcx  /* canonical, checked */
+	.if \pti
+	SWITCH_TO_USER_CR3 %r11
+	.endif
 	movq %rdx, %r11
 	swapgs
 	sti
 	sysexitq
+.endm
+
+	ENTRY_SYSENTER 0
+	ENTRY_SYSENTER 1, _pti
+
+/* Both sysenter entries' full path: rsp = tf + TF_RFLAGS, flags clear. */
 sysenter_slow:
 	movq $USER_SS, TF_SS-TF_RFLAGS(%rsp)   /* tf->ss */
 	movq $USER_CS, TF_CS-TF_RFLAGS(%rsp)   /* tf->cs */
 	subq $(TF_RFLAGS-TF_RIP), %rsp
 	movq TF_RSP-TF_RIP(%rsp), %rcx  /* the user's rcx, for the full frame */
 	SYSCALL_SLOW VEC_SYSENTER
+
+/* void pti_cr3_flush_user(u64 user_cr3, u64 kernel_cr3): load the first
+ * (its PCID flushed), then the second; code both tables map. IF off. */
+	.global pti_cr3_flush_user
+pti_cr3_flush_user:
+	movq %rdi, %cr3
+	movq %rsi, %cr3
+	ret
+
+	.text
 
 /* void switch_stack(u64 *save_rsp, u64 new_rsp): swap kernel stacks,
  * keeping the callee-saved registers and RFLAGS on each: no thread's flags
@@ -492,6 +643,7 @@ probe_read_u64:
 	.endif
 .endm
 
+.altmacro
 	.section .rodata
 	.align 8
 	.global isr_table

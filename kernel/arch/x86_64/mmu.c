@@ -1,5 +1,14 @@
 /* x86-64 4-level paging: the kernel half (direct map + image) is built once
- * and shared by every address space; the user half is private. */
+ * and shared by every address space; the user half is private.
+ *
+ * PTI (pti=on): each space gets a second PML4, its user table, with the same
+ * user half and, above, only what an entry touches before it switches CR3:
+ * the entry stubs (.entry.text), the per-CPU blocks (GDT, TSS, entry and IST
+ * stacks, the CR3 slots) and the IDT, at their usual addresses, from one
+ * shared set of tables (pti_pml4's). Kernel pages are then not global, so a
+ * switch to the user table drops them from the TLB. With PCIDs a space's
+ * user table runs under its PCID | PCID_USER, both loaded without a flush
+ * unless a flush is owed (the user one by pti_flush_user). */
 #include "../../test.h"
 #include "../../trap.h"
 #include "cpu.h"
@@ -13,6 +22,8 @@
 #include "../../console.h"
 #include "../../sched.h"
 #include "../../abi/errno.h"
+#include "../../cmdline.h"
+#include "../../proc.h"
 
 #define PTE_P (1ul << 0)
 #define PTE_W (1ul << 1)
@@ -26,6 +37,10 @@
 
 static paddr_t kernel_pml4;
 bool cpu_has_pcid;
+bool pti_on;
+static paddr_t pti_pml4; /* upper half of every user table */
+#define PCID_USER 0x800  /* the user table's PCID: the space's | this */
+#define CR3_NOFLUSH (1ul << 63)
 /* Per CPU: the space its CR3 holds (NULL: kernel tables), and TLB flush
  * requests made of it by tlb_flush_page and the last one it carried out. */
 static struct addrspace *loaded[MAX_CPUS];
@@ -34,6 +49,10 @@ static u8 pcid_used[4096 / 8];
 static struct spinlock pcid_lock = SPINLOCK_INIT("pcid");
 
 extern char _text[], _etext[], _erodata[], _end[];
+extern char __entry_text_start[], __entry_text_end[];
+/* Load user_cr3 (its PCID flushed), then kernel_cr3 again: entry.S, in
+ * .entry.text, which both tables map. Interrupts off. */
+void pti_cr3_flush_user(u64 user_cr3, u64 kernel_cr3);
 
 /* Before pmm exists, page tables come from just past the kernel image,
  * reached through the boot mapping of the first 1 GiB at KERNEL_VMA. */
@@ -87,9 +106,42 @@ static u64 pte_flags(int flags)
 		f |= PTE_NX;
 	if (flags & VM_USER)
 		f |= PTE_U;
-	else
-		f |= PTE_G;
+	else if (!pti_on)
+		f |= PTE_G; /* under PTI no kernel page outlives a switch to a user table */
 	return f;
+}
+
+/* pti=on with PCIDs: drop this CPU's TLB entries of its loaded space's user
+ * table (invlpg and CR3 writes in the kernel reach the kernel PCID only). */
+static void pti_flush_user(void)
+{
+	struct cpu *c = this_cpu();
+	if (pti_on && cpu_has_pcid && (c->user_cr3 & CR3_NOFLUSH))
+		pti_cr3_flush_user(c->user_cr3 & ~CR3_NOFLUSH, c->kernel_cr3);
+}
+
+/* pti=on with PCIDs: kernel pages are not global, so an invlpg of one
+ * reaches the current PCID only; toggling CR4.PGE empties every PCID. */
+static void flush_kernel_page(u64 va)
+{
+	if (pti_on && cpu_has_pcid) {
+		u64 cr4 = read_cr4();
+		write_cr4(cr4 ^ CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		invlpg(va);
+	}
+}
+
+/* The kernel's pages [start, end) at their own addresses in pti_pml4. */
+static void pti_map(const void *start, const void *end, int flags)
+{
+	for (u64 va = ALIGN_DOWN((u64)start, PAGE_SIZE); va < (u64)end; va += PAGE_SIZE) {
+		u64 *e = walk(pti_pml4, va, 0, true, false);
+		if (!e)
+			panic("pti: no memory for the user tables' entry area");
+		*e = (va - KERNEL_VMA) | pte_flags(flags);
+	}
 }
 
 /* Carry out the flush requests made of this CPU: reloading CR3 drops every
@@ -101,6 +153,7 @@ static void tlb_flush_requested(void)
 	if (req == READ_ONCE(flush_done[cpu]))
 		return;
 	write_cr3(read_cr3());
+	pti_flush_user();
 	__atomic_store_n(&flush_done[cpu], req, __ATOMIC_RELEASE);
 }
 
@@ -115,6 +168,7 @@ void mmu_init(paddr_t *reserved_end)
 	u32 a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
 	cpu_has_pcid = (c >> 17) & 1;
+	pti_on = boot_opts.pti;
 
 	early = true;
 	early_next = ALIGN_UP(*reserved_end, PAGE_SIZE);
@@ -127,7 +181,7 @@ void mmu_init(paddr_t *reserved_end)
 	top = MIN(ALIGN_UP(top, 1ul << 21), DIRECT_MAP_MAX);
 	for (paddr_t p = 0; p < top; p += 1ul << 21) {
 		u64 *e = walk(kernel_pml4, DIRECT_MAP + p, 1, true, false);
-		u64 f = PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
+		u64 f = PTE_P | PTE_W | PTE_PS | PTE_NX | (pti_on ? 0 : PTE_G);
 		if (p >= 0xFEC00000ul && p < 0xFF000000ul)
 			f |= PTE_PCD | PTE_PWT; /* IOAPIC, LAPIC */
 		*e = p | f;
@@ -144,10 +198,31 @@ void mmu_init(paddr_t *reserved_end)
 		if (!(*e & PTE_P))
 			*e = table_alloc() | PTE_P | PTE_W;
 	}
+	if (pti_on) {
+		pti_pml4 = table_alloc();
+		pti_map(__entry_text_start, __entry_text_end, VM_EXEC);
+		pti_map(cpus, cpus + MAX_CPUS, VM_WRITE);
+		pti_map(idt_page(), (const char *)idt_page() + PAGE_SIZE, 0);
+		idt_use_pti();
+	}
+	kprintf("mmu: PTI %s%s\n", pti_on ? "on" : "off",
+		pti_on ? (cpu_has_pcid ? " (PCID: user tables under PCID | 0x800)" : " (no PCID: every switch flushes)") : "");
 	*reserved_end = early_next;
 	early = false;
 	irq_register(VEC_IPI_TLB, tlb_ipi);
 	mmu_init_ap();
+}
+
+/* This CPU's CR3 slots (the kernel tables until as_switch loads a space)
+ * and, under PTI, its trampoline stack as tss.rsp0. */
+void mmu_init_cpu(void)
+{
+	struct cpu *c = this_cpu();
+	c->kernel_cr3 = c->user_cr3 = kernel_pml4;
+	c->tramp_top = (u64)c->tramp_stack + sizeof(c->tramp_stack);
+	c->pti = pti_on;
+	if (pti_on)
+		c->tss.rsp0 = c->tramp_top;
 }
 
 void mmu_init_ap(void)
@@ -165,7 +240,7 @@ int kvm_map_page(u64 va, paddr_t pa, int flags)
 	if (!e)
 		return -ENOMEM;
 	*e = pa | pte_flags(flags & ~VM_USER);
-	invlpg(va);
+	flush_kernel_page(va);
 	return 0;
 }
 
@@ -174,7 +249,7 @@ void kvm_unmap_page(u64 va)
 	u64 *e = walk(kernel_pml4, va, 0, false, false);
 	if (e)
 		*e = 0;
-	invlpg(va);
+	flush_kernel_page(va);
 }
 
 paddr_t kvm_lookup(u64 va)
@@ -197,10 +272,21 @@ struct addrspace *as_create(void)
 	u64 *k = phys_to_virt(kernel_pml4), *u = phys_to_virt(as->pml4);
 	for (int i = 256; i < 512; i++)
 		u[i] = k[i];
+	if (pti_on) {
+		as->upml4 = pmm_alloc();
+		if (!as->upml4) {
+			pmm_free(as->pml4);
+			kfree(as);
+			return 0;
+		}
+		u64 *t = phys_to_virt(pti_pml4), *uu = phys_to_virt(as->upml4);
+		for (int i = 256; i < 512; i++)
+			uu[i] = t[i];
+	}
 	as->gen = 1;
 	if (cpu_has_pcid) {
 		spin_lock(&pcid_lock);
-		for (int i = 1; i < 4096; i++)
+		for (int i = 1; i < (pti_on ? PCID_USER : 4096); i++)
 			if (!(pcid_used[i / 8] >> (i % 8) & 1)) {
 				pcid_used[i / 8] |= 1 << (i % 8);
 				as->pcid = i;
@@ -236,6 +322,8 @@ void as_destroy(struct addrspace *as)
 		if (READ_ONCE(loaded[c]) == as)
 			panic("as_destroy: address space still loaded on CPU %d", c);
 	free_level(as->pml4, 3);
+	if (as->upml4)
+		pmm_free(as->upml4); /* its user half is as->pml4's: freed above */
 	if (as->pcid) {
 		spin_lock(&pcid_lock);
 		pcid_used[as->pcid / 8] &= ~(1 << (as->pcid % 8));
@@ -253,22 +341,32 @@ void as_switch(struct addrspace *as)
 	 * PTE, bumps gen, fences, then reads loaded[]. If it missed us, our CR3
 	 * write comes after its clear: without a PCID that write flushes, and
 	 * with one we fence and read gen, so we see its bump and flush. */
-	int cpu = this_cpu()->id;
+	struct cpu *c = this_cpu();
+	int cpu = c->id;
 	if (READ_ONCE(loaded[cpu]) == as)
 		return; /* loaded here: a flush would have reached us by IPI */
 	WRITE_ONCE(loaded[cpu], as);
 	if (!as) {
 		write_cr3(kernel_pml4);
+		c->kernel_cr3 = c->user_cr3 = kernel_pml4; /* a kernel thread: never to ring 3 */
 	} else if (!as->pcid) {
 		write_cr3(as->pml4);
+		/* (PCID 0 or none: every CR3 write flushes it) */
+		c->kernel_cr3 = as->pml4;
+		c->user_cr3 = as->upml4 ? as->upml4 | (cpu_has_pcid ? PCID_USER : 0) : as->pml4;
 	} else {
 		mfence();
 		u64 gen = READ_ONCE(as->gen);
 		u64 cr3 = as->pml4 | as->pcid;
-		if (as->seen_gen[cpu] == gen)
-			cr3 |= 1ul << 63; /* keep this PCID's entries */
+		bool keep = as->seen_gen[cpu] == gen;
+		if (keep)
+			cr3 |= CR3_NOFLUSH; /* keep this PCID's entries */
 		as->seen_gen[cpu] = gen;
 		write_cr3(cr3);
+		c->kernel_cr3 = as->pml4 | as->pcid | CR3_NOFLUSH;
+		c->user_cr3 = as->upml4 ? as->upml4 | as->pcid | PCID_USER | CR3_NOFLUSH : as->pml4;
+		if (!keep)
+			pti_flush_user();
 	}
 }
 
@@ -283,8 +381,10 @@ static void tlb_flush_page(struct addrspace *as, u64 va)
 	mfence();
 	irq_push();
 	int me = this_cpu()->id;
-	if (READ_ONCE(loaded[me]) == as)
+	if (READ_ONCE(loaded[me]) == as) {
 		invlpg(va);
+		pti_flush_user();
+	}
 	irq_pop();
 	for (int c = 0; c < ncpus; c++) {
 		if (c == me || READ_ONCE(loaded[c]) != as)
@@ -325,7 +425,19 @@ static int map_locked(struct addrspace *as, u64 va, paddr_t pa, int flags, bool 
 	*e = pa | pte_flags(flags | VM_USER) | (shared ? 1ul << 9 : 0);
 	if (!shared)
 		as->npages++;
+	if (as->upml4) { /* the user table shares everything below the PML4 */
+		u64 i = (va >> 39) & 511;
+		((u64 *)phys_to_virt(as->upml4))[i] = ((u64 *)phys_to_virt(as->pml4))[i];
+	}
 	return 0;
+}
+
+paddr_t pti_user_lookup(struct addrspace *as, u64 va)
+{
+	if (!as->upml4)
+		return 0;
+	u64 *e = walk(as->upml4, va, 0, false, false);
+	return e && (*e & PTE_P) ? *e & PTE_ADDR : 0;
 }
 
 /* Map a page the address space does not own (shm, syscall pages). */
@@ -492,4 +604,74 @@ KTEST_SMP(vm_unmap_page_flushes_other_cpus)
 	as_destroy(sd_as);
 	KEXPECT_EQ(pmm_free_pages(), before);
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
+
+/* Leaf pages mapped in the upper half of a user table. */
+static u64 count_upper(paddr_t table, int level, int from)
+{
+	u64 *t = phys_to_virt(table), n = 0;
+	for (int i = from; i < 512; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		n += level ? count_upper(t[i] & PTE_ADDR, level - 1, 0) : 1;
+	}
+	return n;
+}
+
+/* pti=on: a process's user table maps its own pages and, of the kernel,
+ * exactly the entry text, the per-CPU blocks and the IDT: no other kernel
+ * text or data, no heap, no kernel stack, no other process's page (at its
+ * address or in the direct map). A user read of each of those faults as
+ * not present. pti=off: there is no user table, and such a read faults on
+ * a present supervisor page. */
+KTEST(pti_user_table_maps_no_kernel_memory)
+{
+	u64 pages = pmm_free_pages(), heap = kmalloc_bytes_in_use();
+	struct addrspace *as = as_create(), *other = as_create();
+	KEXPECT(as && other);
+	if (!as || !other)
+		return;
+	KEXPECT_EQ(vm_map_zero(as, USER_BASE, PAGE_SIZE, VM_WRITE), 0);
+	KEXPECT_EQ(vm_map_zero(other, USER_BASE + PAGE_SIZE, PAGE_SIZE, VM_WRITE), 0);
+	paddr_t own = vm_lookup(as, USER_BASE, 0), theirs = vm_lookup(other, USER_BASE + PAGE_SIZE, 0);
+	u64 *kbuf = kmalloc(64);
+	struct thread *me = current_thread();
+	extern char entry_syscall_pti[];
+	const u64 secret[] = {
+		(u64)trap, (u64)&boot_opts, (u64)kbuf, (u64)me->kstack, me->kstack_top - 8,
+		(u64)phys_to_virt(theirs), (u64)phys_to_virt(own), USER_BASE + PAGE_SIZE,
+		(u64)phys_to_virt(as->pml4), (u64)phys_to_virt(virt_to_phys(cpus)),
+	};
+	KEXPECT_EQ(!!as->upml4, pti_on);
+	if (pti_on) {
+		KEXPECT_EQ(pti_user_lookup(as, USER_BASE), own);
+		for (size_t i = 0; i < ARRAY_SIZE(secret); i++)
+			if (pti_user_lookup(as, secret[i]))
+				ktest_fail(__FILE__, __LINE__, "0x%lx is mapped in a user table", secret[i]);
+		const u64 entry[] = { (u64)entry_syscall_pti, (u64)&cpus[1].tramp_stack, (u64)idt_page() };
+		for (size_t i = 0; i < ARRAY_SIZE(entry); i++)
+			KEXPECT_EQ(pti_user_lookup(as, entry[i]), ALIGN_DOWN(entry[i], PAGE_SIZE) - KERNEL_VMA);
+		u64 want = (__entry_text_end - __entry_text_start + sizeof(cpus)) / PAGE_SIZE + 1;
+		KEXPECT_EQ(count_upper(as->upml4, 3, 256), want);
+	}
+	kfree(kbuf);
+	as_destroy(other);
+	as_destroy(as);
+	KEXPECT_EQ(pmm_free_pages(), pages);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+
+	/* From ring 3: each read kills the reader; under PTI as not present. */
+	u64 *probe = kmalloc(64);
+	const u64 addrs[] = { (u64)trap, (u64)&boot_opts, (u64)probe, me->kstack_top - 8,
+			      (u64)phys_to_virt(virt_to_phys(&boot_opts)) };
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
+		char arg[32];
+		snprintf(arg, sizeof(arg), "read=%lx", addrs[i]);
+		trap_user_pf_error = ~0ul;
+		KEXPECT_EQ(ktest_run_user("ufault", arg), -1);
+		if ((trap_user_pf_error & 1) == pti_on)
+			ktest_fail(__FILE__, __LINE__, "user read of 0x%lx: page fault error 0x%lx, want %s", addrs[i],
+				   trap_user_pf_error, pti_on ? "not present" : "present (supervisor)");
+	}
+	kfree(probe);
 }

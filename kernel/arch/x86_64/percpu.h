@@ -7,6 +7,10 @@
 #define CPU_OFF_ENTRY_SP 16
 #define CPU_OFF_CURRENT 24
 #define CPU_OFF_WORK 32     /* resched and killed, tested as one 16-bit word */
+#define CPU_OFF_KERNEL_CR3 40
+#define CPU_OFF_USER_CR3 48
+#define CPU_OFF_TRAMP_TOP 56
+#define CPU_OFF_PTI 64
 
 #ifndef __ASSEMBLER__
 #include "../../types.h"
@@ -40,6 +44,12 @@ struct cpu {
 	 * tested whole by the fast paths (entry.S). */
 	volatile u8 resched;       /* gs:32 a preemption is due (sched.c) */
 	volatile u8 killed;        /* gs:33 the running thread's process may be killed (sched_note_kill) */
+	/* PTI (mmu.c): what the entries load into CR3 on the way in and out,
+	 * as_switch keeps them in step with the space it loads. */
+	u64 kernel_cr3;            /* gs:40 the loaded space's full tables */
+	u64 user_cr3;              /* gs:48 its user table (entry trampolines only above) */
+	u64 tramp_top;             /* gs:56 top of tramp_stack: tss.rsp0 under PTI */
+	bool pti;                  /* gs:64 entries switch CR3 (pti=on) */
 	int id;                    /* dense CPU number, 0 = bootstrap CPU */
 	u32 apic_id;
 	int irq_depth;             /* irq_push nesting */
@@ -50,7 +60,10 @@ struct cpu {
 	struct tss tss;
 	u8 ist_stack[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 	u8 sysenter_stack[256] __attribute__((aligned(16)));
-};
+	/* Under PTI, where ring 3's interrupts and exceptions land (tss.rsp0)
+	 * before the entry switches CR3 and moves to the thread's stack. */
+	u8 tramp_stack[512] __attribute__((aligned(16)));
+} __attribute__((aligned(4096))); /* whole pages: PTI maps them in user tables */
 
 _Static_assert(offsetof(struct cpu, self) == CPU_OFF_SELF, "asm offset");
 _Static_assert(offsetof(struct cpu, user_rsp) == CPU_OFF_USER_RSP, "asm offset");
@@ -58,6 +71,10 @@ _Static_assert(offsetof(struct cpu, entry_sp) == CPU_OFF_ENTRY_SP, "asm offset")
 _Static_assert(offsetof(struct cpu, current) == CPU_OFF_CURRENT, "asm offset");
 _Static_assert(offsetof(struct cpu, resched) == CPU_OFF_WORK, "asm offset");
 _Static_assert(offsetof(struct cpu, killed) == CPU_OFF_WORK + 1, "the work word is two bytes");
+_Static_assert(offsetof(struct cpu, kernel_cr3) == CPU_OFF_KERNEL_CR3, "asm offset");
+_Static_assert(offsetof(struct cpu, user_cr3) == CPU_OFF_USER_CR3, "asm offset");
+_Static_assert(offsetof(struct cpu, tramp_top) == CPU_OFF_TRAMP_TOP, "asm offset");
+_Static_assert(offsetof(struct cpu, pti) == CPU_OFF_PTI, "asm offset");
 
 extern struct cpu cpus[MAX_CPUS];
 extern int ncpus;          /* CPUs online */
@@ -74,6 +91,15 @@ static inline struct thread *current_thread(void)
 	struct thread *t;
 	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(CPU_OFF_CURRENT));
 	return t;
+}
+
+/* The running thread's kernel stack: where syscall and sysenter build their
+ * frame, and (without PTI) where ring 3's interrupts land. */
+static inline void cpu_set_stack(struct cpu *c, u64 top)
+{
+	c->entry_sp = top - 8;
+	if (!c->pti)
+		c->tss.rsp0 = top;
 }
 
 /* Load GDT, TSS and GS base for CPU c on the calling CPU. */

@@ -28,6 +28,7 @@ void cpu_setup(int id)
 	struct cpu *c = &cpus[id];
 	c->id = id;
 	cpu_init(c);
+	mmu_init_cpu();
 	idt_load();
 	lapic_init();
 	c->apic_id = lapic_id();

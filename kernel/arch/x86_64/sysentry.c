@@ -20,8 +20,10 @@
 #define XCR0_AVX 4
 
 void entry_syscall(void);
+void entry_syscall_pti(void);
 void entry_syscall_compat(void);
 void entry_sysenter(void);
+void entry_sysenter_pti(void);
 
 bool sysenter_ok;
 char cpu_vendor[13], cpu_model[49];
@@ -105,14 +107,14 @@ void sysentry_init_cpu(void)
 	struct cpu *cpu = this_cpu();
 	cpu_control_init();
 	wrmsr(MSR_STAR, ((u64)GDT_UCODE32 << 48) | ((u64)GDT_KCODE << 32));
-	wrmsr(MSR_LSTAR, (u64)entry_syscall);
+	wrmsr(MSR_LSTAR, pti_on ? (u64)entry_syscall_pti : (u64)entry_syscall);
 	wrmsr(MSR_CSTAR, (u64)entry_syscall_compat);
 	wrmsr(MSR_FMASK, SYSCALL_FMASK);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	if (sysenter_ok) {
 		wrmsr(MSR_SYSENTER_CS, GDT_KCODE);
 		wrmsr(MSR_SYSENTER_ESP, (u64)cpu->sysenter_stack + sizeof(cpu->sysenter_stack));
-		wrmsr(MSR_SYSENTER_EIP, (u64)entry_sysenter);
+		wrmsr(MSR_SYSENTER_EIP, pti_on ? (u64)entry_sysenter_pti : (u64)entry_sysenter);
 	}
 	if (has_rdtscp)
 		wrmsr(MSR_TSC_AUX, cpu->id);

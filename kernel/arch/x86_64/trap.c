@@ -23,10 +23,18 @@ struct idt_gate {
 	u32 off_hi, zero;
 } __packed;
 
-static struct idt_gate idt[256];
+/* One page of its own: PTI maps it in user tables (the CPU reads it there). */
+static struct idt_gate idt[256] __attribute__((aligned(4096)));
+_Static_assert(sizeof(idt) == 4096, "the IDT is one page");
+
+const void *idt_page(void)
+{
+	return idt;
+}
 extern const u64 isr_table[256];
 static irq_handler_t irq_handlers[256];
 volatile u64 trap_fixups; /* kernel faults recovered through the exception table */
+volatile u64 trap_user_pf_error; /* error code of the last page fault that killed a process */
 
 struct ex_entry {
 	u64 fault_ip, fixup_ip;
@@ -63,6 +71,13 @@ void idt_init(void)
 	set_gate(2, isr_table[2], 0, IST_NMI);
 	set_gate(8, isr_table[8], 0, IST_DF);
 	set_gate(18, isr_table[18], 0, IST_MC);
+}
+
+/* pti=on: int $0x80 through its PTI entry (entry.S). */
+void idt_use_pti(void)
+{
+	extern char entry_int80_pti[];
+	set_gate(VEC_INT80, (u64)entry_int80_pti, 3, 0);
 }
 
 void idt_load(void)
@@ -124,6 +139,7 @@ static void page_fault(struct trapframe *tf)
 	if (p && addr < USER_TOP && !(tf->error & 1) && vm_demand_map(p->as, addr, tf->error & 2))
 		return;
 	if (tf_from_user(tf)) {
+		trap_user_pf_error = tf->error;
 		proc_kill_self("page fault at 0x%lx (rip 0x%lx)", addr, tf->rip);
 		return;
 	}
