@@ -270,6 +270,7 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, i
 	t->affinity = cpu < 0 ? ~0ul : 1ul << cpu;
 	t->state = T_SLEEPING;
 	list_init(&t->wait_node);
+	list_init(&t->proc_node);
 	list_init(&t->timer_node);
 	strncpy0(t->name, name, sizeof(t->name));
 	return t;
@@ -412,6 +413,25 @@ void waitq_wake_one(struct waitq *wq)
 	spin_lock(&wq->lock);
 	wake_locked(wq, false);
 	spin_unlock(&wq->lock);
+}
+
+int waitq_wake_matching(struct waitq *wq, bool (*match)(struct thread *t, void *arg), void *arg, int n)
+{
+	int woke = 0;
+	spin_lock(&wq->lock);
+	list_for_each_safe(it, tmp, &wq->sleepers) {
+		if (woke >= n)
+			break;
+		struct thread *t = container_of(it, struct thread, wait_node);
+		if (!match(t, arg))
+			continue;
+		list_del(&t->wait_node);
+		t->waiting_on = 0;
+		thread_make_runnable(t);
+		woke++;
+	}
+	spin_unlock(&wq->lock);
+	return woke;
 }
 
 void thread_interrupt(struct thread *t)
