@@ -375,14 +375,17 @@ static int blocked_section(const char *how, bool flexsc)
 
 /* ---- brk shrink: the page is gone for the other CPU too ---- */
 
-static volatile char *probe;
+static volatile char *volatile probe;
 static volatile int reader_saw, go_read;
 
-/* Reads the page until told, then once more: that read must fault. */
+/* Once given the page, reads it until told, then once more: that read must
+ * fault. */
 static int reader(void *arg)
 {
 	pin((int)(long)arg);
 	unsigned long sum = 0;
+	while (!probe)
+		__asm__ volatile("pause");
 	while (!go_read) {
 		sum += *probe;
 		reader_saw = 1;
@@ -394,10 +397,13 @@ static int reader(void *arg)
 #define GROW_PAGES 32
 
 /* "brkmem": exit status = failed checks; "brkshoot": killed (-1) when the
- * other thread's read after the shrink faults, 2 if it read the freed page. */
+ * other thread's read after the shrink faults, 2 if it read the freed page,
+ * 4 if a check failed before. */
 static int brk_section(const char *how)
 {
 	struct thread r;
+	if (!strcmp(how, "brkshoot") && thread_spawn(&r, reader, (void *)(long)(my_cpu() + 1)) <= 0)
+		return 100; /* before the heap is measured: its stack comes from the heap */
 	long base = TRAP(SYS_brk, 0, 0, 0);
 	base = (base + 4095) & ~4095l;
 	TRAP(SYS_brk, base, 0, 0);
@@ -414,8 +420,6 @@ static int brk_section(const char *how)
 	CHECK_EQ(before.pages - grown.pages >= GROW_PAGES, 1, "pages taken by the heap");
 	if (!strcmp(how, "brkshoot")) {
 		probe = (volatile char *)base + 4096;
-		if (thread_spawn(&r, reader, (void *)(long)(my_cpu() + 1)) <= 0)
-			return 100;
 		while (!reader_saw)
 			TRAP(SYS_yield, 0, 0, 0);
 	}
@@ -426,6 +430,9 @@ static int brk_section(const char *how)
 	CHECK_EQ(TRAP(SYS_read, zfd, base + 4096, 1), -EFAULT, "the kernel refuses the freed page");
 	TRAP(SYS_close, zfd, 0, 0);
 	if (!strcmp(how, "brkshoot")) {
+		printf_flush(); /* what failed, before the kill */
+		if (check_failures)
+			return 4;
 		go_read = 1;
 		TRAP(SYS_sleep_ns, SEC, 0, 0);
 		return 2; /* still alive: the other thread read a freed page */
