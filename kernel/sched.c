@@ -103,8 +103,17 @@ static void finish_switch(void)
 		c->killed = true;
 	bool free_prev = prev->state == T_DEAD && (!prev->user || prev->reap_on_switch);
 	bool moved = prev->state == T_RUNNABLE && prev->cpu != this_cpu()->id;
+	/* A user thread that ended and waits to be joined (or for its process
+	 * to be reaped) needs no stack: we are off it. Taken before on_cpu
+	 * clears, so that whoever frees the thread finds it gone. */
+	void *dead_stack = 0;
+	if (prev->state == T_DEAD && prev->user && !prev->reap_on_switch) {
+		dead_stack = prev->kstack;
+		prev->kstack = 0;
+	}
 	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	spin_unlock(&rq->lock);
+	kfree(dead_stack);
 	if (moved)
 		enqueue_on(prev); /* sched_set_affinity moved it: its new CPU runs it */
 	if (free_prev && prev->user)
