@@ -99,7 +99,7 @@ long futex_wake(u64 uaddr, u64 n)
 	struct futex_key k = { current_proc(), uaddr };
 	struct futex_bucket *b = bucket_of(k.p, uaddr);
 	spin_lock(&b->lock);
-	int woke = waitq_wake_matching(&b->wq, key_match, &k, n > MAX_THREADS ? MAX_THREADS : (int)n);
+	int woke = waitq_wake_matching(&b->wq, key_match, &k, (int)MIN(n, 0x7fffffffu)); /* syscall threads too */
 	spin_unlock(&b->lock);
 	return woke;
 }

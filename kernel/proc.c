@@ -701,6 +701,22 @@ KTEST(thread_kill_and_exit_end_every_thread)
 	}
 }
 
+/* Threads creating and joining threads while a kill, or an exit from the
+ * first thread, lands: every one ends, everything is reclaimed. */
+KTEST(thread_kill_and_exit_during_creation)
+{
+	u64 pages = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+	for (int i = 0; i < 5; i++) {
+		int pid = kspawn("uthr", "storm", 0);
+		KEXPECT(pid > 0);
+		sleep_ns(30000000 + i * 7000000);
+		KEXPECT_EQ(proc_kill(pid), 0);
+		KEXPECT_EQ(kwait(pid), -1);
+		KEXPECT_EQ(krun("uthr", "stormexit", 0), 6);
+	}
+	expect_back(pages, heap);
+}
+
 /* brk shrink unmaps and frees the pages (memory back exactly), and a
  * thread on another CPU that had the page in its TLB faults on it after. */
 KTEST(thread_brk_shrink_frees_and_flushes)

@@ -379,6 +379,36 @@ static int blocked_section(const char *how, bool flexsc)
 	return 4;
 }
 
+/* ---- threads that create threads, while the process is killed or exits ---- */
+
+static int storm(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct thread t[4];
+		for (int i = 0; i < 4; i++)
+			thread_spawn(&t[i], ends_at_once, 0);
+		for (int i = 0; i < 4; i++)
+			if (t[i].stack)
+				thread_wait(&t[i], 0);
+	}
+	return 0;
+}
+
+/* "storm": four threads create and join threads until killed; "stormexit":
+ * the first thread exits (status 6) in the middle of it. */
+static int storm_section(const char *how)
+{
+	struct thread t[4];
+	for (long i = 0; i < 4; i++)
+		thread_spawn(&t[i], storm, (void *)i);
+	TRAP(SYS_sleep_ns, 20000000, 0, 0);
+	if (!strcmp(how, "stormexit"))
+		exit(6);
+	futex_wait(&never, 0, 0);
+	return 4;
+}
+
 /* ---- brk shrink: the page is gone for the other CPU too ---- */
 
 static volatile char *volatile probe;
@@ -523,6 +553,8 @@ int main(int argc, char **argv)
 		return hostile_section(section);
 	if (!strcmp(section, "kill") || !strcmp(section, "exitall"))
 		return blocked_section(section[0] == 'k' ? "kill" : "exit", flexsc);
+	if (!strcmp(section, "storm") || !strcmp(section, "stormexit"))
+		return storm_section(section);
 	if (!strcmp(section, "flexsc"))
 		return flexsc_section();
 	if (!strcmp(section, "brkmem") || !strcmp(section, "brkshoot"))
