@@ -64,8 +64,8 @@ struct flexsc_ctx {
 	u32 busy;                  /* entries claimed and not yet DONE (atomic) */
 	u32 rescan;                /* look at every entry at the next pass (set by its traps) */
 	u64 done_seq;              /* entries the kernel made DONE (atomic) */
-	u64 waited_seq;            /* done_seq when flexsc_wait last returned (lock) */
 	volatile u32 waiting;      /* the process sleeps in flexsc_wait (see run_entry) */
+	int nwaiting;              /* its threads inside flexsc_wait (lock): the last out clears waiting */
 	bool dead;                 /* unregistered: claim nothing more (flexsc_lock) */
 	bool garbage_reported;
 	struct spinlock lock;      /* done_wait's condition */
@@ -622,24 +622,28 @@ static void kick(void)
 }
 
 /* Sleep until an entry of p's completes that had not when flexsc_wait last
- * returned, or return at once if none is in flight. No entry is looked at:
- * the kernel counts what it completes. */
+ * returned to the calling thread, or return at once if none is in flight.
+ * No entry is looked at: the kernel counts what it completes. The count
+ * each thread saw last is its own, so threads of one process that wait at
+ * once each see every completion. */
 long flexsc_wait(struct proc *p)
 {
 	struct flexsc_ctx *ctx = p->flexsc;
+	u64 *waited_seq = &current_thread()->flexsc_waited;
 	if (!ctx)
 		return -EINVAL;
 	long r = 0;
 	/* Someone must run what we wait on: ring before taking our lock. */
-	if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == READ_ONCE(ctx->waited_seq) && in_flight(ctx))
+	if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == *waited_seq && in_flight(ctx))
 		kick();
 	spin_lock(&ctx->lock);
+	ctx->nwaiting++;
 	for (;;) {
 		WRITE_ONCE(ctx->waiting, 1);
 		mfence(); /* see wake_waiter */
 		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
-		if (done != ctx->waited_seq) {
-			ctx->waited_seq = done;
+		if (done != *waited_seq) {
+			*waited_seq = done;
 			break;
 		}
 		if (!in_flight(ctx))
@@ -649,7 +653,8 @@ long flexsc_wait(struct proc *p)
 			break;
 		}
 	}
-	WRITE_ONCE(ctx->waiting, 0);
+	if (--ctx->nwaiting == 0)
+		WRITE_ONCE(ctx->waiting, 0); /* not while another thread sleeps here */
 	spin_unlock(&ctx->lock);
 	return r;
 }
@@ -718,6 +723,13 @@ void flexsc_release(struct proc *p)
 KTEST(flexsc_user_suite)
 {
 	KEXPECT_EQ(ktest_run_user("utest_flexsc", 0), 0);
+}
+
+/* Two threads of one process, on two CPUs, each posting to its own entries
+ * of the one set of syscall pages and sleeping in flexsc_wait. */
+KTEST(flexsc_two_threads_of_one_process)
+{
+	KEXPECT_EQ(ktest_run_user("uthr", "flexsc"), 0);
 }
 
 KTEST(flexsc_teardown_with_entries_in_flight)

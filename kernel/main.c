@@ -9,6 +9,7 @@
 #include "trap.h"
 #include "sched.h"
 #include "proc.h"
+#include "futex.h"
 #include "vfs.h"
 #include "smp.h"
 #include "flexsc.h"
@@ -88,6 +89,7 @@ void kmain(u32 magic, u32 mbi)
 	uart_enable_rx_irq();
 	vfs_init();                     /* root, /dev, /tmp, the packed tree */
 	proc_init();
+	futex_init();
 	flexsc_init();                  /* syscall threads on their cores: needs the APs */
 	struct thread *t = kthread_create("init", init_thread, 0, 0);
 	if (!t)

@@ -1,5 +1,14 @@
-/* Processes: spawn from an embedded ELF, exit, wait, kill, and teardown
- * that gives back every page, table, stack and file. */
+/* Processes: spawn from an embedded ELF, threads, exit, wait, kill, and
+ * teardown that gives back every page, table, stack and file.
+ *
+ * A process has one or more user threads sharing its address space and
+ * descriptor table (p->threads, under proc_lock). thread_exit ends one
+ * thread, which stays on the list until joined; exit and kill end them all.
+ * Each thread that ends counts p->nlive down, having switched to the kernel
+ * tables first, and the one that takes it to 0 tears the process down (the
+ * one teardown, proc_exit), so the address space, files and FlexSC context
+ * go exactly once, after every other thread is off them. Thread structs and
+ * kernel stacks go when joined, or with the process when it is reaped. */
 #include "proc.h"
 #include "elf.h"
 #include "file.h"
@@ -84,10 +93,29 @@ static int push_args(struct addrspace *as, char *const argv[], int argc, u64 *sp
 	return 0;
 }
 
-/* Its first run: return to ring 3 through the trapframe kthread_create left room for. */
+/* Its first run: return to ring 3 through the trapframe kthread_create left
+ * room for, unless its process was killed meanwhile. */
 static void user_thread_start(void *arg)
 {
 	(void)arg;
+	trap_return_to_user();
+}
+
+/* Make kernel thread t a user thread of p that enters ring 3 at rip with
+ * rsp and rdi = arg, every other register zero. */
+static void user_thread_init(struct thread *t, struct proc *p, u64 rip, u64 rsp, u64 arg)
+{
+	t->user = true;
+	t->proc = p;
+	t->affinity = ~0ul;
+	struct trapframe *tf = (struct trapframe *)(t->kstack_top - TF_SIZE);
+	memset(tf, 0, sizeof(*tf));
+	tf->rip = rip;
+	tf->rsp = rsp;
+	tf->rdi = arg;
+	tf->cs = USER_CS;
+	tf->ss = USER_SS;
+	tf->rflags = RFLAGS_IF | 2;
 }
 
 static int pick_cpu(void)
@@ -101,9 +129,13 @@ static int pick_cpu(void)
 	return 0;
 }
 
+/* Free p and every thread still on its list (each waits until off-CPU). */
 static void proc_free(struct proc *p)
 {
-	thread_free(p->thread);
+	list_for_each_safe(n, tmp, &p->threads) {
+		list_del(n);
+		thread_free(container_of(n, struct thread, proc_node));
+	}
 	kfree(p);
 	__atomic_sub_fetch(&nprocs, 1, __ATOMIC_RELAXED);
 }
@@ -132,25 +164,18 @@ int proc_spawn(const char *name, char *const argv[], int argc, struct proc *pare
 	if (r)
 		goto fail;
 	r = -ENOMEM;
-	p->thread = kthread_create(name, user_thread_start, 0, pick_cpu());
-	if (!p->thread)
+	struct thread *t = kthread_create(name, user_thread_start, 0, pick_cpu());
+	if (!t)
 		goto fail;
-	p->thread->user = true;
-	p->thread->proc = p;
-	p->thread->affinity = ~0ul;
-	struct trapframe *tf = (struct trapframe *)(p->thread->kstack_top - TF_SIZE);
-	memset(tf, 0, sizeof(*tf));
-	tf->rip = entry;
-	tf->rsp = sp;
-	tf->cs = USER_CS;
-	tf->ss = USER_SS;
-	tf->rflags = RFLAGS_IF | 2;
+	user_thread_init(t, p, entry, sp, 0);
 	spin_init(&p->lock, "proc");
 	waitq_init(&p->child_exit);
+	waitq_init(&p->thread_done);
+	list_init(&p->threads);
 	strncpy0(p->name, name, sizeof(p->name));
 	/* A process's children get a copy of its descriptor table (pipes reach
 	 * them so); the kernel's get the console on 0, 1 and 2. */
-	if (parent && parent->thread)
+	if (parent && parent->pid) /* a process, not the tests' stand-in */
 		fd_inherit(p, parent);
 	else
 		for (int fd = 0; fd < 3; fd++)
@@ -161,17 +186,19 @@ int proc_spawn(const char *name, char *const argv[], int argc, struct proc *pare
 		r = -EAGAIN;
 		goto fail_files;
 	}
-	p->pid = next_pid++;
+	p->pid = t->tid = next_pid++;
+	list_add_tail(&p->threads, &t->proc_node);
+	p->nthreads = p->nlive = 1;
 	p->parent = parent;
 	p->may_poweroff = !parent; /* started by the kernel itself */
 	list_add_tail(&procs, &p->node);
 	nprocs++;
 	spin_unlock(&proc_lock);
-	thread_make_runnable(p->thread);
+	thread_make_runnable(t);
 	return p->pid;
 fail_files:
 	fd_close_all(p);
-	thread_free(p->thread);
+	thread_free(t);
 fail:
 	if (p->as)
 		as_destroy(p->as);
@@ -186,14 +213,57 @@ static void reap_locked(struct proc *c)
 	proc_free(c);
 }
 
-/* The one teardown, for exit and kill alike (a kill makes the process
- * trap and come here with status -1). */
+/* Mark p killed and make each of its threads but the caller notice (proc_lock
+ * held): pulled out of any sleep, and made to trap where it runs on another
+ * CPU. From then on every call made for p, by its syscall threads too, ends
+ * with -EINTR rather than blocking. */
+static void kill_threads_locked(struct proc *p)
+{
+	p->killed = true;
+	sched_note_kill();
+	u64 cpus_running = 0;
+	list_for_each(n, &p->threads) {
+		struct thread *t = container_of(n, struct thread, proc_node);
+		if (t == current_thread() || t->state == T_DEAD)
+			continue;
+		thread_interrupt(t);
+		cpus_running |= 1ul << t->cpu;
+	}
+	flexsc_interrupt(p);
+	for (int c = 0; c < ncpus; c++)
+		if ((cpus_running >> c & 1) && c != this_cpu()->id)
+			lapic_send_ipi(cpus[c].apic_id, VEC_IPI_WAKE); /* make it trap and notice */
+}
+
+/* The calling thread, not its process's last, ends for good (proc_lock
+ * held, dropped): off the address space first, so the last thread may free
+ * it; its struct and stack stay on p->threads. */
+static void __noreturn thread_leave_locked(struct proc *p)
+{
+	p->nlive--;
+	as_switch(0);
+	current_thread()->state = T_DEAD;
+	spin_unlock(&proc_lock);
+	schedule();
+	panic("thread_leave: dead thread ran");
+}
+
+/* The one teardown, for exit and kill alike (a kill makes each thread trap
+ * and come here with status -1): every thread comes through, the last one
+ * to arrive frees what the process holds. */
 void proc_exit(int status)
 {
 	struct proc *p = current_proc();
-	/* From here every call made for p, by its syscall threads too, ends
-	 * with -EINTR rather than blocking: teardown waits for none of them. */
-	p->killed = true;
+	spin_lock(&proc_lock);
+	if (!p->exiting) {
+		p->exiting = true;
+		p->exit_status = status;
+	}
+	kill_threads_locked(p);
+	if (p->nlive > 1)
+		thread_leave_locked(p);
+	p->nlive = 0;
+	spin_unlock(&proc_lock);
 	flexsc_release(p); /* waits for entries syscall threads still run for us */
 	fd_close_all(p);
 	/* p->as goes first (under proc_lock, for proc_list): a preemption from
@@ -213,7 +283,6 @@ void proc_exit(int status)
 		if (c->zombie)
 			reap_locked(c);
 	}
-	p->exit_status = status;
 	p->zombie = true;
 	bool orphan = !p->parent;
 	if (orphan)
@@ -258,16 +327,94 @@ int proc_kill(int pid)
 		spin_unlock(&proc_lock);
 		return -ESRCH;
 	}
-	t->killed = true;
-	sched_note_kill();
-	struct thread *th = t->thread;
-	int cpu = th->cpu;
-	thread_interrupt(th);
-	flexsc_interrupt(t);
+	if (!t->exiting) {
+		t->exiting = true;
+		t->exit_status = -1;
+	}
+	kill_threads_locked(t);
 	spin_unlock(&proc_lock);
-	if (cpu != this_cpu()->id)
-		lapic_send_ipi(cpus[cpu].apic_id, VEC_IPI_WAKE); /* make it trap and notice */
 	return 0;
+}
+
+/* A new thread of the current process entering ring 3 at entry with rsp =
+ * stack_top and rdi = arg (every other register zero, default FPU state),
+ * on a CPU of its own where there is one. entry and stack_top must be user
+ * addresses (-EFAULT); what they point at is the process's business: a bad
+ * one kills the process when the thread runs, as any fault does. */
+long proc_thread_create(u64 entry, u64 stack_top, u64 arg)
+{
+	struct proc *p = current_proc();
+	if (entry < PAGE_SIZE || entry >= USER_TOP || stack_top < PAGE_SIZE || stack_top > USER_TOP)
+		return -EFAULT;
+	struct thread *t = kthread_create(p->name, user_thread_start, 0, pick_cpu());
+	if (!t)
+		return -ENOMEM;
+	user_thread_init(t, p, entry, stack_top, arg);
+	spin_lock(&proc_lock);
+	long r = p->killed ? -EINTR : p->nthreads >= MAX_THREADS ? -EAGAIN : 0;
+	if (!r) {
+		r = t->tid = next_pid++;
+		list_add_tail(&p->threads, &t->proc_node);
+		p->nthreads++;
+		p->nlive++;
+	}
+	spin_unlock(&proc_lock);
+	if (r < 0)
+		thread_free(t);
+	else
+		thread_make_runnable(t);
+	return r;
+}
+
+/* The calling thread ends with status, to be joined; the process's last
+ * thread ends the process with it, as exit does. */
+void proc_thread_exit(int status)
+{
+	struct proc *p = current_proc();
+	struct thread *me = current_thread();
+	spin_lock(&proc_lock);
+	if (p->nlive == 1 || p->killed) {
+		spin_unlock(&proc_lock);
+		proc_exit(status);
+	}
+	me->exit_status = status;
+	me->exited = true;
+	waitq_wake_all(&p->thread_done);
+	thread_leave_locked(p);
+}
+
+/* Wait for thread tid of the current process to end by thread_exit, take
+ * its status and free it. Returns tid; -ESRCH (no such thread), -EDEADLK
+ * (the caller itself), -EINVAL (someone else joins it), -EINTR (killed). */
+long proc_thread_join(int tid, int *status)
+{
+	struct proc *p = current_proc();
+	struct thread *t = 0;
+	spin_lock(&proc_lock);
+	list_for_each(n, &p->threads) {
+		struct thread *c = container_of(n, struct thread, proc_node);
+		if (c->tid == tid)
+			t = c;
+	}
+	long r = !t ? -ESRCH : t == current_thread() ? -EDEADLK : t->joining ? -EINVAL : 0;
+	if (r) {
+		spin_unlock(&proc_lock);
+		return r;
+	}
+	t->joining = true;
+	while (!t->exited) {
+		if (!waitq_sleep(&p->thread_done, &proc_lock)) {
+			t->joining = false;
+			spin_unlock(&proc_lock);
+			return -EINTR;
+		}
+	}
+	list_del(&t->proc_node);
+	p->nthreads--;
+	*status = t->exit_status;
+	spin_unlock(&proc_lock);
+	thread_free(t); /* waits until it is off its CPU */
+	return tid;
 }
 
 static int wait_for(struct proc *me, int pid, int *status)
@@ -314,11 +461,17 @@ int proc_list(struct proc_info *out, int max)
 		struct proc *c = container_of(it, struct proc, node);
 		if (n == max)
 			break;
+		struct thread *t = 0; /* the first thread not yet ended, for state and CPU */
+		list_for_each(tn, &c->threads) {
+			struct thread *ct = container_of(tn, struct thread, proc_node);
+			if (!t && ct->state != T_DEAD)
+				t = ct;
+		}
 		out[n] = (struct proc_info){
 			.pid = c->pid,
 			.ppid = c->parent ? c->parent->pid : 0,
-			.state = c->zombie ? P_ZOMBIE : state_of[c->thread->state],
-			.cpu = c->thread->cpu,
+			.state = c->zombie || !t ? P_ZOMBIE : state_of[t->state],
+			.cpu = t ? t->cpu : 0,
 			.pages = c->as ? c->as->npages : 0,
 		};
 		strncpy0(out[n].name, c->name, sizeof(out[n].name));
@@ -477,4 +630,100 @@ KTEST(user_spawn_console_without_its_name)
 	KEXPECT_EQ(vfs_rename("/dev/console", "/dev/kt-console"), 0);
 	KEXPECT_EQ(krun("utrue", "5", 0), 5);
 	KEXPECT_EQ(vfs_rename("/dev/kt-console", "/dev/console"), 0);
+}
+
+/* Free pages (slab pages counted as free: their placement varies) and heap
+ * bytes back where they were, allowing a second for frees that lag (a
+ * thread is freed once its CPU switched away from it). */
+static void expect_back(u64 pages, u64 heap)
+{
+	for (int i = 0; i < 100; i++) {
+		if (pmm_free_pages() + kmalloc_slab_pages() == pages && kmalloc_bytes_in_use() == heap)
+			break;
+		sleep_ns(10000000);
+	}
+	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), pages);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
+
+KTEST(thread_counters_under_futex_mutex)
+{
+	KEXPECT_EQ(krun("uthr", "counter", 0), 0);
+}
+
+/* A thread ends while others run and is joined; the first thread ends
+ * with thread_exit before the last, whose status the process ends with. */
+KTEST(thread_exit_while_others_run)
+{
+	u64 pages = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+	KEXPECT_EQ(krun("uthr", "exit", 0), 5);
+	expect_back(pages, heap);
+}
+
+KTEST(thread_create_join_1000_no_leak)
+{
+	KEXPECT_EQ(krun("uthr", "create", 0), 0); /* warm */
+	u64 pages = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+	KEXPECT_EQ(krun("uthr", "create", 0), 0);
+	expect_back(pages, heap);
+}
+
+KTEST(thread_bad_entry_or_stack_kills_only_the_process)
+{
+	u64 pages = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+	KEXPECT_EQ(krun("uthr", "badrip", 0), -1);
+	KEXPECT_EQ(krun("uthr", "badstack", 0), -1);
+	KEXPECT_EQ(krun("utrue", "7", 0), 7); /* and the kernel goes on */
+	expect_back(pages, heap);
+}
+
+/* Threads blocked in futex_wait, sleep_ns and a pipe read, one spinning on
+ * another CPU (and a pipe read in a syscall thread): a kill ends them all,
+ * and exit from one thread does too, with everything reclaimed. */
+KTEST(thread_kill_and_exit_end_every_thread)
+{
+	static const char *const flexsc[] = { 0, "flexsc" };
+	for (int f = 0; f < 2; f++) {
+		int pid = kspawn("uthr", "kill", flexsc[f]); /* warm */
+		sleep_ns(50000000);
+		KEXPECT_EQ(proc_kill(pid), 0);
+		KEXPECT_EQ(kwait(pid), -1);
+		u64 pages = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+		for (int i = 0; i < 3; i++) {
+			pid = kspawn("uthr", "kill", flexsc[f]);
+			KEXPECT(pid > 0);
+			sleep_ns(50000000 + i * 10000000);
+			KEXPECT_EQ(proc_kill(pid), 0);
+			KEXPECT_EQ(kwait(pid), -1);
+			KEXPECT_EQ(krun("uthr", "exitall", flexsc[f]), 3);
+		}
+		expect_back(pages, heap);
+	}
+}
+
+/* Threads creating and joining threads while a kill, or an exit from the
+ * first thread, lands: every one ends, everything is reclaimed. */
+KTEST(thread_kill_and_exit_during_creation)
+{
+	u64 pages = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+	for (int i = 0; i < 5; i++) {
+		int pid = kspawn("uthr", "storm", 0);
+		KEXPECT(pid > 0);
+		sleep_ns(30000000 + i * 7000000);
+		KEXPECT_EQ(proc_kill(pid), 0);
+		KEXPECT_EQ(kwait(pid), -1);
+		KEXPECT_EQ(krun("uthr", "stormexit", 0), 6);
+	}
+	expect_back(pages, heap);
+}
+
+/* brk shrink unmaps and frees the pages (memory back exactly), and a
+ * thread on another CPU that had the page in its TLB faults on it after. */
+KTEST(thread_brk_shrink_frees_and_flushes)
+{
+	KEXPECT_EQ(krun("uthr", "brkmem", 0), 0);
+	u64 pages = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+	for (int i = 0; i < 3; i++)
+		KEXPECT_EQ(krun("uthr", "brkshoot", 0), -1);
+	expect_back(pages, heap);
 }

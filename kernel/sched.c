@@ -103,8 +103,17 @@ static void finish_switch(void)
 		c->killed = true;
 	bool free_prev = prev->state == T_DEAD && (!prev->user || prev->reap_on_switch);
 	bool moved = prev->state == T_RUNNABLE && prev->cpu != this_cpu()->id;
+	/* A user thread that ended and waits to be joined (or for its process
+	 * to be reaped) needs no stack: we are off it. Taken before on_cpu
+	 * clears, so that whoever frees the thread finds it gone. */
+	void *dead_stack = 0;
+	if (prev->state == T_DEAD && prev->user && !prev->reap_on_switch) {
+		dead_stack = prev->kstack;
+		prev->kstack = 0;
+	}
 	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	spin_unlock(&rq->lock);
+	kfree(dead_stack);
 	if (moved)
 		enqueue_on(prev); /* sched_set_affinity moved it: its new CPU runs it */
 	if (free_prev && prev->user)
@@ -269,6 +278,7 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, i
 	t->affinity = cpu < 0 ? ~0ul : 1ul << cpu;
 	t->state = T_SLEEPING;
 	list_init(&t->wait_node);
+	list_init(&t->proc_node);
 	list_init(&t->timer_node);
 	strncpy0(t->name, name, sizeof(t->name));
 	return t;
@@ -411,6 +421,25 @@ void waitq_wake_one(struct waitq *wq)
 	spin_lock(&wq->lock);
 	wake_locked(wq, false);
 	spin_unlock(&wq->lock);
+}
+
+int waitq_wake_matching(struct waitq *wq, bool (*match)(struct thread *t, void *arg), void *arg, int n)
+{
+	int woke = 0;
+	spin_lock(&wq->lock);
+	list_for_each_safe(it, tmp, &wq->sleepers) {
+		if (woke >= n)
+			break;
+		struct thread *t = container_of(it, struct thread, wait_node);
+		if (!match(t, arg))
+			continue;
+		list_del(&t->wait_node);
+		t->waiting_on = 0;
+		thread_make_runnable(t);
+		woke++;
+	}
+	spin_unlock(&wq->lock);
+	return woke;
 }
 
 void thread_interrupt(struct thread *t)

@@ -35,6 +35,17 @@ struct thread {
 	u64 wake_at_ns;          /* sleep deadline, 0 = none */
 	struct list timer_node;
 	bool flexsc_worker;      /* a syscall thread: a spare takes over when it blocks */
+	/* A thread of a process (proc.c): */
+	int tid;                 /* unique among live threads; a process's first thread's is its pid */
+	int exit_status;         /* thread_exit's, once exited */
+	bool exited;             /* ended by thread_exit: waits to be joined (proc_lock) */
+	bool joining;            /* someone waits in thread_join for it (proc_lock) */
+	struct list proc_node;   /* on its process's threads (proc_lock) */
+	/* futex_wait (futex.c), under its bucket's lock: */
+	struct proc *futex_proc; /* the process whose word it waits on, NULL if none */
+	u64 futex_addr;          /* the user address of that word */
+	bool futex_woken;        /* a futex_wake took it off the queue */
+	u64 flexsc_waited;       /* its process's FlexSC completions when its flexsc_wait last returned */
 	char name[16];
 };
 
@@ -72,6 +83,9 @@ bool waitq_sleep_timeout(struct waitq *wq, struct spinlock *lk, u64 ns);
 void waitq_sleep_unkillable(struct waitq *wq, struct spinlock *lk);
 void waitq_wake_all(struct waitq *wq);
 void waitq_wake_one(struct waitq *wq);
+/* Wake up to n sleepers of wq for which match(t, arg) holds (called with
+ * wq's lock held); returns how many woke. */
+int waitq_wake_matching(struct waitq *wq, bool (*match)(struct thread *t, void *arg), void *arg, int n);
 /* Pull t off whatever it sleeps on and make it run (kill). */
 void thread_interrupt(struct thread *t);
 bool thread_interrupted(struct thread *t);

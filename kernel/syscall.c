@@ -3,6 +3,7 @@
  * (through syscall_run, from the syscall threads). */
 #include "proc.h"
 #include "flexsc.h"
+#include "futex.h"
 #include "mm.h"
 #include "vm.h"
 #include "console.h"
@@ -36,14 +37,16 @@ static long sys_yield(void)
 
 static long sys_getcpu(void) { return this_cpu()->id; }
 
-static long sys_setaffinity(u64 pid, u64 mask)
+/* The calling thread's CPUs: id 0, its own tid, or its process's pid. */
+static long sys_setaffinity(u64 id, u64 mask)
 {
 	struct proc *p = current_proc();
-	if (pid && (int)pid != p->pid)
-		return -EPERM; /* only one's own affinity */
-	if (current_thread() != p->thread)
+	struct thread *me = current_thread();
+	if (!me->user)
 		return -EINVAL; /* not from a syscall thread acting for p */
-	return sched_set_affinity(p->thread, mask) ? -EINVAL : 0;
+	if (id && (int)id != p->pid && (int)id != me->tid)
+		return -EPERM; /* only one's own affinity */
+	return sched_set_affinity(me, mask) ? -EINVAL : 0;
 }
 
 static long sys_spawn(u64 uname, u64 uargv)
@@ -98,27 +101,40 @@ static long sys_wait(u64 pid, u64 ustatus)
 
 static long sys_kill(u64 pid) { return proc_kill((int)pid); }
 
-static long sys_brk(u64 end)
+/* Move the break to end, or by end from where it is (relative), under the
+ * address space's lock, so the threads' calls apply one after another; pages
+ * wholly above a lowered break are unmapped and freed. The old break or -ENOMEM. */
+static long brk_move(u64 end, bool relative)
 {
 	struct addrspace *as = current_proc()->as;
-	if (!end)
-		return as->brk;
-	if (end < as->heap_start || end > as->heap_start + USER_MAX_PAGES * PAGE_SIZE)
+	spin_lock(&as->lock);
+	u64 old = as->brk;
+	if (relative)
+		end += old;
+	if (end < as->heap_start || end > as->heap_start + USER_MAX_PAGES * PAGE_SIZE) {
+		spin_unlock(&as->lock);
 		return -ENOMEM;
-	/* Pages stay mapped when the break moves down (freed at exit): no other
-	 * CPU (a syscall thread) can then be left with a stale TLB entry. */
-	WRITE_ONCE(as->brk, MAX(end, as->brk));
-	return as->brk;
+	}
+	WRITE_ONCE(as->brk, end);
+	spin_unlock(&as->lock);
+	if (ALIGN_UP(end, PAGE_SIZE) < ALIGN_UP(old, PAGE_SIZE))
+		vm_unmap_free(as, ALIGN_UP(end, PAGE_SIZE), ALIGN_UP(old, PAGE_SIZE));
+	return old;
+}
+
+static long sys_brk(u64 end)
+{
+	if (!end)
+		return READ_ONCE(current_proc()->as->brk);
+	long r = brk_move(end, false);
+	return r < 0 ? r : (long)end;
 }
 
 static long sys_sbrk(u64 inc)
 {
-	struct addrspace *as = current_proc()->as;
-	u64 old = as->brk;
 	if ((i64)inc < 0 || inc > USER_MAX_PAGES * PAGE_SIZE)
 		return -EINVAL;
-	long r = sys_brk(old + inc);
-	return r < 0 ? r : (long)old;
+	return brk_move(inc, true);
 }
 
 static long sys_sleep_ns(u64 ns)
@@ -187,6 +203,28 @@ static long sys_shm(u64 key)
 static long sys_flexsc_register(u64 npages) { return flexsc_register(current_proc(), npages); }
 static long sys_flexsc_wait(void) { return flexsc_wait(current_proc()); }
 static long sys_flexsc_wake(void) { return flexsc_wake(current_proc()); }
+
+static long sys_thread_create(u64 entry, u64 stack_top, u64 arg) { return proc_thread_create(entry, stack_top, arg); }
+
+static long sys_thread_exit(u64 status)
+{
+	proc_thread_exit((int)status);
+}
+
+static long sys_thread_join(u64 tid, u64 ustatus)
+{
+	int status = 0;
+	if (ustatus && !user_range_ok(ustatus, sizeof(int), true))
+		return -EFAULT;
+	long r = proc_thread_join((int)tid, &status);
+	if (r > 0 && ustatus && copy_to_user(ustatus, &status, sizeof(status)))
+		return -EFAULT;
+	return r;
+}
+
+static long sys_futex_wait(u64 uaddr, u64 expected, u64 timeout_ns) { return futex_wait(uaddr, (u32)expected, timeout_ns); }
+static long sys_futex_wake(u64 uaddr, u64 n) { return futex_wake(uaddr, n); }
+static long sys_gettid(void) { return current_thread()->tid; }
 
 static long sys_poweroff(u64 status)
 {

@@ -15,7 +15,7 @@ struct addrspace {
 	paddr_t upml4;             /* pti=on: its user table (user half + entry trampolines), else 0 */
 	u16 pcid;                  /* 0 when the CPU has no PCID or none is free */
 	struct spinlock lock;      /* page-table changes */
-	u64 heap_start, brk;       /* [heap_start, brk) is mapped on first touch */
+	u64 heap_start, brk;       /* [heap_start, brk) is mapped on first touch; brk moves under lock */
 	u64 npages;                /* user pages mapped */
 	u64 seen_gen[MAX_CPUS];    /* per CPU: the generation its TLB holds */
 	u64 gen;                   /* bumped when a CPU must flush this PCID */
@@ -33,6 +33,9 @@ int vm_map_page(struct addrspace *as, u64 va, paddr_t pa, int flags);
 /* Remove the page at va (not freed: the caller frees it, if it owns it,
  * after this returns) and flush it from every TLB. No spinlock may be held. */
 int vm_unmap_page(struct addrspace *as, u64 va);
+/* Remove the pages as owns in [start, end) (page aligned), flush them from
+ * every TLB, then free them. No spinlock may be held. */
+void vm_unmap_free(struct addrspace *as, u64 start, u64 end);
 /* The page at va, or 0; *flags gets its VM_* permissions. */
 paddr_t vm_lookup(struct addrspace *as, u64 va, int *flags);
 /* Map the page holding va if it lies in the heap or stack region. */

@@ -11,6 +11,7 @@
  */
 #include "libc.h"
 #include "sys.h"
+#include "thread.h"
 
 #define ALIGN 16
 #define USED 1UL                /* in-use bit of block.size */
@@ -30,6 +31,7 @@ struct free_block {
 #define HDR sizeof(struct block)
 #define MIN_BLOCK sizeof(struct free_block)
 
+static struct mutex heap_lock = MUTEX_INITIALIZER; /* threads share the heap */
 static struct free_block *free_list;
 static struct block *heap_start;        /* first block; NULL until the first grow */
 static struct block *heap_end;          /* the end header */
@@ -174,8 +176,8 @@ static size_t block_size(size_t n)
 	return size < MIN_BLOCK ? MIN_BLOCK : size;
 }
 
-/* Returns n bytes aligned to 16, or NULL if out of memory. */
-void *malloc(size_t n)
+/* malloc, with heap_lock held. */
+static void *alloc(size_t n)
 {
 	size_t size = block_size(n);
 	struct free_block *f;
@@ -194,12 +196,24 @@ void *malloc(size_t n)
 	return b + 1;
 }
 
+/* Returns n bytes aligned to 16, or NULL if out of memory. */
+void *malloc(size_t n)
+{
+	mutex_lock(&heap_lock);
+	void *p = alloc(n);
+	mutex_unlock(&heap_lock);
+	return p;
+}
+
 /* Returns memory from malloc, calloc or realloc to the heap; NULL is
  * ignored. */
 void free(void *p)
 {
-	if (p)
-		release((struct block *)p - 1);
+	if (!p)
+		return;
+	mutex_lock(&heap_lock);
+	release((struct block *)p - 1);
+	mutex_unlock(&heap_lock);
 }
 
 /* Returns n * size zeroed bytes, or NULL if out of memory or it overflows. */
@@ -232,15 +246,17 @@ void *realloc(void *p, size_t n)
 	}
 	if (!size)
 		return NULL;
+	mutex_lock(&heap_lock);
 	b = (struct block *)p - 1;
 	if (bsize(b) < size) {
 		next = next_block(b);
 		if (in_use(next) || bsize(b) + bsize(next) < size) {
-			q = malloc(n);
+			q = alloc(n);
 			if (q) {
 				memcpy(q, p, bsize(b) - HDR);
-				free(p);
+				release(b);
 			}
+			mutex_unlock(&heap_lock);
 			return q;
 		}
 		list_remove(next);
@@ -248,6 +264,7 @@ void *realloc(void *p, size_t n)
 		next_block(b)->prev_size = bsize(b);
 	}
 	split(b, size);
+	mutex_unlock(&heap_lock);
 	return p;
 }
 

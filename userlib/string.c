@@ -238,6 +238,8 @@ const char *strerror(int err)
 		[ENOSYS] = "no such system call",
 		[ENOTEMPTY] = "directory not empty",
 		[ENOTSUP] = "not supported",
+		[EDEADLK] = "would deadlock",
+		[ETIMEDOUT] = "timed out",
 	};
 
 	unsigned int e = err < 0 ? -(unsigned int)err : (unsigned int)err;

@@ -24,9 +24,11 @@
 #define ENOSPC 28  /* file system limit reached */
 #define ESPIPE 29  /* not seekable (pipe, device) */
 #define EPIPE 32   /* write to a pipe with no reader */
+#define EDEADLK 35 /* would wait for itself (joining oneself) */
 #define ENAMETOOLONG 36 /* name too long */
 #define ENOSYS 38  /* no such system call */
 #define ENOTEMPTY 39 /* directory not empty */
 #define ENOTSUP 95 /* not supported on this CPU */
+#define ETIMEDOUT 110 /* a timed wait ran out */
 
 #endif

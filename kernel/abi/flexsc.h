@@ -52,6 +52,17 @@
  *
  * Any other status value in an entry is garbage: the kernel ignores the entry
  * and reports it once on the console.
+ *
+ * Threads. A process has one set of syscall pages, shared by all its
+ * threads. Threads that post at once must each own their entries (the
+ * kernel does not know which thread posted an entry) and add to submit_seq
+ * with an atomic read-modify-write (a locked add is also the full fence the
+ * doorbell needs). flexsc_wait() blocks only the calling thread and counts
+ * completions per thread: it returns once any entry of the process
+ * completed since that thread's last return, so each waiting thread looks
+ * at its own entries after each return. A syscall thread acts for the
+ * process, not for a thread: thread_exit and gettid are trap only, and a
+ * thread_join posted by a thread for itself waits for itself (until a kill).
  */
 #ifndef EXLESS_ABI_FLEXSC_H
 #define EXLESS_ABI_FLEXSC_H

@@ -66,7 +66,13 @@
 	X(rename, 33, 2, 0)      /* (old path, new path) */                      \
 	X(dup, 34, 1, 0)         /* (fd) -> lowest free fd */                    \
 	X(dup2, 35, 2, 0)        /* (fd, newfd) -> newfd */                      \
-	X(pipe, 36, 1, 0)        /* (int fds[2]) read end, write end */
+	X(pipe, 36, 1, 0)        /* (int fds[2]) read end, write end */      \
+	X(thread_create, 37, 3, 0) /* (entry, stack top, arg) -> tid; rdi = arg */ \
+	X(thread_exit, 38, 1, SCF_TRAP) /* (status) the caller; the last ends the process */ \
+	X(thread_join, 39, 2, 0) /* (tid, int *status) -> tid, once it ended */ \
+	X(futex_wait, 40, 3, 0)  /* (u32 *addr, expected, timeout ns or 0) */    \
+	X(futex_wake, 41, 2, 0)  /* (u32 *addr, most to wake) -> woken */        \
+	X(gettid, 42, 0, SCF_TRAP) /* -> the calling thread's id */
 
 #ifndef __ASSEMBLER__
 enum {

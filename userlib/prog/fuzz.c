@@ -51,6 +51,14 @@
  *                 bad pointers): no spawn bomb, no shell; at most 8 children
  *                 not yet reaped
  *   sleep_ns      capped at 2 ms
+ *   thread_create an entry in user space becomes fuzz_thread_entry (a
+ *                 thread_exit(0) needing no stack); kernel, NULL and
+ *                 non-canonical entries and any stack go as drawn. The
+ *                 trapping children join what they created
+ *   thread_exit   as exit
+ *   thread_join   never the child's first thread on FlexSC (a syscall
+ *                 thread would wait for the thread waiting on it)
+ *   futex_wait    a timeout of 0 or above 2 ms becomes 1 ns .. 2 ms
  *   read, pread   never from a console fd or an empty pipe (nobody types a
  *                 line, nobody else writes the child's pipes), asked of the
  *                 kernel with fstat just before; on FlexSC never after a
@@ -278,6 +286,8 @@ static int nkids;
 #define NFDS 64 /* the kernel's MAX_FDS: a larger fd is never open */
 static unsigned long console_ino; /* /dev/console's inode number */
 static bool batch_fds_moved;      /* FlexSC: the batch posted a call that can change what an fd is */
+static long tids[64]; /* threads created and not yet joined (trapping children) */
+static int ntids;
 static unsigned long online; /* mask of the CPUs */
 static unsigned long heap_brk, heap_start;
 static struct flexsc_page *sp; /* FlexSC child: its syscall pages */
@@ -304,6 +314,16 @@ static const char *const fs_pool[] = { FUZZ_DIR "/a", FUZZ_DIR "/b", FUZZ_DIR "/
 				       FUZZ_DIR "/a/x" };
 static char *argv_ok[3] = { (char *)name_utrue, "3", 0 };
 static char *argv_many[20];
+
+/* Where the threads the fuzzer creates start: thread_exit(0), at once. */
+_Static_assert(SYS_thread_exit == 38, "fuzz_thread_entry's number");
+void fuzz_thread_entry(void);
+__asm__(".text\n"
+	"fuzz_thread_entry:\n"
+	"	movl $38, %eax\n"
+	"	xorl %edi, %edi\n"
+	"	syscall\n"
+	"	ud2\n");
 
 /* The name pointers spawn may get: nothing else can name a program. */
 static unsigned long spawn_name(void)
@@ -465,6 +485,11 @@ static void gen_args(unsigned long nr, unsigned long a[6])
 	case SYS_sysinfo: a[0] = below(2) ? (unsigned long)buf : any_buf(); break;
 	case SYS_shm: a[0] = below(4) ? below(15) : any_value(); break;
 	case SYS_flexsc_register: a[0] = below(18); break;
+	case SYS_thread_create: a[0] = below(2) ? (unsigned long)fuzz_thread_entry : any_value(); break;
+	case SYS_thread_exit: a[0] = below(256); break;
+	case SYS_thread_join: a[0] = ntids && below(2) ? (unsigned long)tids[below(ntids)] : any_value(); a[1] = any_buf(); break;
+	case SYS_futex_wait: a[0] = any_buf(); a[1] = below(2) ? 0 : any_value(); a[2] = below(2000000); break;
+	case SYS_futex_wake: a[0] = any_buf(); a[1] = below(4) ? below(4) : any_value(); break;
 	default: break;
 	}
 }
@@ -532,7 +557,20 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc,
 	*may_block = false;
 	switch (nr) {
 	case SYS_exit:
+	case SYS_thread_exit:
 		return one_in(3000) ? nr : SYS_null;
+	case SYS_thread_create:
+		if (a[0] >= 4096 && a[0] < USER_TOP)
+			a[0] = (unsigned long)fuzz_thread_entry;
+		return nr;
+	case SYS_thread_join:
+		if (flexsc && (long)a[0] == mypid)
+			a[0] = -1ul;
+		return nr;
+	case SYS_futex_wait:
+		if ((long)a[2] >= 0 && (a[2] == 0 || a[2] > 2000000))
+			a[2] = 1 + a[2] % 2000000;
+		return nr;
 	case SYS_kill: {
 		int t = (int)a[0];
 		if (t <= 0 || is_kid(t) || (t == mypid && one_in(2000)))
@@ -631,6 +669,17 @@ static void track(unsigned long nr, long ret)
 	case SYS_wait:
 		if (ret > 0)
 			kid_gone(ret);
+		break;
+	case SYS_thread_create:
+		if (ret > 0 && ntids < 64)
+			tids[ntids++] = ret;
+		break;
+	case SYS_thread_join:
+		for (int i = 0; ret > 0 && i < ntids; i++)
+			if (tids[i] == ret) {
+				tids[i] = tids[--ntids];
+				break;
+			}
 		break;
 	case SYS_brk:
 	case SYS_sbrk:

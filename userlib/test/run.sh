@@ -24,7 +24,7 @@ result() { # name, then the command whose status decides
 	fi
 }
 
-LIB="string.c printf.c malloc.c readline.c flexsc.c uthread.c"
+LIB="string.c printf.c malloc.c readline.c flexsc.c uthread.c thread.c"
 TARGET_CFLAGS="-ffreestanding -nostdlib -nostdinc -isystem $($CC -print-file-name=include)
 	-fno-pie -static -O2 -Wall -Wextra -Werror -std=gnu11 -fno-stack-protector"
 HOST_CFLAGS="-O2 -g -Wall -Wextra -Werror -std=gnu11 -fno-builtin

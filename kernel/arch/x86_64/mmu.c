@@ -33,6 +33,7 @@
 #define PTE_PS (1ul << 7)
 #define PTE_G (1ul << 8)
 #define PTE_NX (1ul << 63)
+#define PTE_SHARED (1ul << 9) /* available bit: a page the space does not own (shm, syscall pages) */
 #define PTE_ADDR 0x000FFFFFFFFFF000ul
 
 static paddr_t kernel_pml4;
@@ -305,7 +306,7 @@ static void free_level(paddr_t table, int level)
 			continue;
 		if (level > 0)
 			free_level(t[i] & PTE_ADDR, level - 1);
-		else if (!(t[i] & (1ul << 9))) /* bit 9: page not owned (shared) */
+		else if (!(t[i] & PTE_SHARED))
 			pmm_free(t[i] & PTE_ADDR);
 	}
 	pmm_free(table);
@@ -370,19 +371,20 @@ void as_switch(struct addrspace *as)
 	}
 }
 
-/* After a PTE of as at va was cleared: make sure no CPU keeps a translation
- * for it. CPUs with as loaded now (its process, syscall threads holding its
- * CR3) flush at once, by IPI, and are waited for; every CPU that loads it
- * later flushes its PCID because gen moved. Call with no spinlock held:
- * other CPUs may be waiting for ours. */
-static void tlb_flush_page(struct addrspace *as, u64 va)
+/* After the PTEs of as at va[0..n-1] were cleared: make sure no CPU keeps a
+ * translation for them. CPUs with as loaded now (any of its process's
+ * threads, syscall threads holding its CR3) flush at once, by IPI, and are
+ * waited for; every CPU that loads it later flushes its PCID because gen
+ * moved. Call with no spinlock held: other CPUs may be waiting for ours. */
+static void tlb_flush_pages(struct addrspace *as, const u64 *va, int n)
 {
 	__atomic_add_fetch(&as->gen, 1, __ATOMIC_SEQ_CST);
 	mfence();
 	irq_push();
 	int me = this_cpu()->id;
 	if (READ_ONCE(loaded[me]) == as) {
-		invlpg(va);
+		for (int i = 0; i < n; i++)
+			invlpg(va[i]);
 		pti_flush_user();
 	}
 	irq_pop();
@@ -404,15 +406,41 @@ int vm_unmap_page(struct addrspace *as, u64 va)
 	u64 *e = walk(as->pml4, va, 0, false, false);
 	int r = -ENOENT;
 	if (e && (*e & PTE_P)) {
-		if (!(*e & (1ul << 9)))
+		if (!(*e & PTE_SHARED))
 			as->npages--;
 		*e = 0;
 		r = 0;
 	}
 	spin_unlock(&as->lock);
 	if (!r)
-		tlb_flush_page(as, va);
+		tlb_flush_pages(as, &va, 1);
 	return r;
+}
+
+void vm_unmap_free(struct addrspace *as, u64 start, u64 end)
+{
+	enum { BATCH = 64 }; /* pages per shootdown */
+	u64 va[BATCH];
+	paddr_t pa[BATCH];
+	for (u64 a = start; a < end;) {
+		int n = 0;
+		spin_lock(&as->lock);
+		for (; a < end && n < BATCH; a += PAGE_SIZE) {
+			u64 *e = walk(as->pml4, a, 0, false, false);
+			if (!e || !(*e & PTE_P) || (*e & PTE_SHARED))
+				continue;
+			va[n] = a;
+			pa[n++] = *e & PTE_ADDR;
+			*e = 0;
+			as->npages--;
+		}
+		spin_unlock(&as->lock);
+		if (!n)
+			continue;
+		tlb_flush_pages(as, va, n);
+		for (int i = 0; i < n; i++)
+			pmm_free(pa[i]);
+	}
 }
 
 static int map_locked(struct addrspace *as, u64 va, paddr_t pa, int flags, bool shared)
@@ -422,7 +450,7 @@ static int map_locked(struct addrspace *as, u64 va, paddr_t pa, int flags, bool 
 		return -ENOMEM;
 	if (*e & PTE_P)
 		return -EEXIST;
-	*e = pa | pte_flags(flags | VM_USER) | (shared ? 1ul << 9 : 0);
+	*e = pa | pte_flags(flags | VM_USER) | (shared ? PTE_SHARED : 0);
 	if (!shared)
 		as->npages++;
 	if (as->upml4) { /* the user table shares everything below the PML4 */
@@ -487,9 +515,18 @@ static bool in_demand_region(struct addrspace *as, u64 va)
 bool vm_demand_map(struct addrspace *as, u64 va, bool write)
 {
 	(void)write; /* heap and stack are writable */
-	if (!in_demand_region(as, va))
+	if (!in_demand_region(as, va) || as->npages >= USER_MAX_PAGES)
 		return false;
-	int r = vm_map_zero(as, ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, VM_WRITE);
+	paddr_t p = pmm_alloc();
+	if (!p)
+		return false;
+	/* The region again under the lock the break moves under: a page mapped
+	 * once brk shrank past it would outlive vm_unmap_free's pass. */
+	spin_lock(&as->lock);
+	int r = in_demand_region(as, va) ? map_locked(as, ALIGN_DOWN(va, PAGE_SIZE), p, VM_WRITE, false) : -EFAULT;
+	spin_unlock(&as->lock);
+	if (r)
+		pmm_free(p);
 	return r == 0 || r == -EEXIST; /* -EEXIST: another CPU mapped it first */
 }
 
