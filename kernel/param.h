@@ -4,7 +4,7 @@
 
 #define MAX_CPUS 64              /* most CPUs brought up */
 #define MAX_PROCS 256            /* most live processes at once */
-#define MAX_FDS 64               /* open files per process */
+#define MAX_FDS 256              /* open files per process */
 #define TIMER_HZ 100             /* LAPIC timer ticks per second, per CPU */
 #define SCHED_SLICE_TICKS 2      /* ticks a thread runs before preemption */
 #define AP_START_TIMEOUT_MS 200  /* wait for each AP before giving up on it */
