@@ -2,7 +2,8 @@
 # make test: boot the kernel with `test` on each CPU count, check its KTAP
 # output, run a short fuzz when asked (--fuzz-calls N: scripts/fuzz.sh, 2 CPUs,
 # known hazards off, seed 1),
-# run the host-side unit tests, and end with "N passed, N failed".
+# run the host-side unit tests (userlib, the sim model, the server workloads
+# over Linux: bench/linux/srvtest.sh), and end with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240 fuzz_calls=0
@@ -75,5 +76,13 @@ sed -nE 's/^([0-9]+ passed, [0-9]+ failed).*/sim model: \1/p' build/test/sim-mod
 [ -s build/test/summary-sim.txt ] || echo "sim model: 0 passed, 1 failed" >build/test/summary-sim.txt
 count build/test/summary-sim.txt
 [ "$status" -ne 0 ] && [ "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' build/test/summary-sim.txt)" = 0 ] && total_fail=$((total_fail + 1))
+echo "== server workload host tests"
+bench/linux/srvtest.sh >build/test/srvtest.log 2>&1
+status=$?
+grep -E '^(FAIL|srvtest: FAILED)' build/test/srvtest.log | tail -n 20
+sed -nE 's/^([0-9]+ passed, [0-9]+ failed)$/server workloads: \1/p' build/test/srvtest.log | tail -n 1 >build/test/summary-srv.txt
+[ -s build/test/summary-srv.txt ] || echo "server workloads: 0 passed, 1 failed" >build/test/summary-srv.txt
+count build/test/summary-srv.txt
+[ "$status" -ne 0 ] && [ "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' build/test/summary-srv.txt)" = 0 ] && total_fail=$((total_fail + 1))
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
