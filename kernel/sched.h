@@ -72,6 +72,8 @@ bool waitq_sleep_timeout(struct waitq *wq, struct spinlock *lk, u64 ns);
 void waitq_sleep_unkillable(struct waitq *wq, struct spinlock *lk);
 void waitq_wake_all(struct waitq *wq);
 void waitq_wake_one(struct waitq *wq);
+/* Wake t if it sleeps on wq (a sleeper picked by its waker: poll). */
+void waitq_wake_thread(struct waitq *wq, struct thread *t);
 /* Pull t off whatever it sleeps on and make it run (kill). */
 void thread_interrupt(struct thread *t);
 bool thread_interrupted(struct thread *t);
