@@ -15,7 +15,7 @@
 #define KV_VALUE_MIN 32
 #define KV_VALUE_MAX 4096
 #define KV_KEY_MAX 32
-#define KV_KEYS_PER_CONN 16
+#define KV_KEYS_PER_CONN 8
 #define KV_BUCKETS 1024
 #define KV_GET_PCT 90
 
@@ -443,7 +443,7 @@ struct cli_conn {
 	char *rx;
 	char *tx;
 	char *val;              /* kvstore: the value of its get in flight */
-	unsigned preloaded;     /* kvstore: keys set before the measured phase */
+	unsigned preloaded;     /* kvstore: its keys set so far by its first requests */
 	unsigned ver[KV_KEYS_PER_CONN];
 };
 
@@ -454,7 +454,6 @@ struct client {
 	struct plat_pollfd *pfd;
 	char *docs[WEB_DOCS];
 	uint64_t *samples;
-	int preload;            /* the phase: kvstore's untimed sets of every key */
 	unsigned issued, budget, nsamples;
 	uint64_t t_first, t_last;
 	unsigned long gets, sets, body_bytes;
@@ -479,7 +478,9 @@ static void web_prepare(struct client *cl, struct cli_conn *c, unsigned long *tx
 	c->tail_len = 0;
 }
 
-/* Keys of connection i are i, i + C, i + 2C, ...: each has one writer. */
+/* Keys of connection i are i, i + C, i + 2C, ...: each has one writer. Its
+ * first requests set each of its keys once (warm-up: srv_bench counts them
+ * in), so that gets find them. */
 static void kv_prepare(struct client *cl, struct cli_conn *c, unsigned long *txlen)
 {
 	unsigned slot, ver;
@@ -487,7 +488,7 @@ static void kv_prepare(struct client *cl, struct cli_conn *c, unsigned long *txl
 	unsigned long key, n;
 	char *h;
 
-	if (cl->preload) {
+	if (c->preloaded < KV_KEYS_PER_CONN) {
 		slot = c->preloaded++;
 		set = 1;
 	} else {
@@ -522,16 +523,12 @@ static void kv_prepare(struct client *cl, struct cli_conn *c, unsigned long *txl
 		c->tail_len = 7;
 	}
 	*txlen = (unsigned long)(h - c->tx);
-	if (!cl->preload && cl->issued >= cl->job->warmup) {
+	if (cl->issued >= cl->job->warmup) {
 		cl->sets += (unsigned long)set;
 		cl->gets += (unsigned long)!set;
 	}
 }
 
-static int cli_has_work(const struct client *cl, const struct cli_conn *c)
-{
-	return cl->preload ? c->preloaded < KV_KEYS_PER_CONN : cl->issued < cl->budget;
-}
 
 static long cli_send(struct client *cl, struct cli_conn *c)
 {
@@ -546,7 +543,7 @@ static long cli_send(struct client *cl, struct cli_conn *c)
 	c->seq = cl->issued++;
 	c->busy = 1;
 	c->t0 = tsc_begin();
-	if (!cl->preload && c->seq == cl->job->warmup)
+	if (c->seq == cl->job->warmup)
 		cl->t_first = c->t0;
 	return write_all(c->fd, c->tx, txlen);
 }
@@ -582,7 +579,7 @@ static int cli_receive(struct client *cl, struct cli_conn *c)
 		return 0;
 	t1 = tsc_end();
 	c->busy = 0;
-	if (!cl->preload && c->seq >= cl->job->warmup) {
+	if (c->seq >= cl->job->warmup) {
 		uint64_t d = t1 - c->t0;
 
 		cl->samples[cl->nsamples++] = d > cl->job->overhead ? d - cl->job->overhead : 0;
@@ -597,9 +594,13 @@ static int cli_receive(struct client *cl, struct cli_conn *c)
 	return 0;
 }
 
-/* Runs one phase: every connection busy while there is work, until none is
- * left and every response is in. 0, or an error line and 1. */
-static int cli_phase(struct client *cl)
+/* Keeps every connection busy with one request until the budget is spent
+ * and every response is in. A connection with nothing more to do is closed
+ * at once: FlexSC allows a process FLEXSC_BLOCKED_PER_PROC calls blocked in
+ * syscall threads, and server threads blocked reading idle connections
+ * would hold the entry of a busy one back for good. 0, or an error line and
+ * 1. */
+static int cli_run(struct client *cl)
 {
 	unsigned n = cl->job->threads;
 
@@ -611,7 +612,12 @@ static int cli_phase(struct client *cl)
 			struct cli_conn *c = &cl->c[i];
 			long w;
 
-			if (!c->busy && cli_has_work(cl, c) && (w = cli_send(cl, c))) {
+			if (c->fd < 0 || c->busy)
+				;
+			else if (cl->issued == cl->budget) {
+				plat_fd_close(c->fd);
+				c->fd = -1;
+			} else if ((w = cli_send(cl, c))) {
 				report_error(plat_system, cl->bench, cl->job->mode,
 					     "client: sending a request failed", w);
 				return 1;
@@ -717,15 +723,8 @@ static int client_main(void *arg)
 			goto out;
 		}
 	}
-	if (job->workload == SRV_KV) {
-		cl.preload = 1;
-		if (cli_phase(&cl))
-			goto out;
-		cl.preload = 0;
-	}
-	cl.issued = 0;
 	cl.budget = job->warmup + job->requests;
-	if (cli_phase(&cl))
+	if (cli_run(&cl))
 		goto out;
 	cli_report(&cl);
 	failed = 0;
@@ -816,8 +815,9 @@ int srv_bench(const struct bench_config *cfg, enum srv_workload w)
 				.workload = w,
 				.threads = cfg->threads[t],
 				.requests = cfg->requests,
-				.warmup = cfg->requests / 10 > 2 * cfg->threads[t] ?
-						  cfg->requests / 10 : 2 * cfg->threads[t],
+				.warmup = (cfg->requests / 10 > 2 * cfg->threads[t] ?
+						   cfg->requests / 10 : 2 * cfg->threads[t]) +
+					  (w == SRV_KV ? KV_KEYS_PER_CONN * cfg->threads[t] : 0),
 				.lfd = -1,
 				.tsc_hz = plat_tsc_hz(),
 				.overhead = overhead,
