@@ -2,8 +2,8 @@
  * a timeout, or a kill.
  *
  * Each file's poll operation reports its POLL* bits and hooks the poll's
- * table onto its object's list of pollers (under the object's lock), once,
- * on the first pass. An object whose state changes calls poll_wake under
+ * table onto its object's list of pollers (under the object's lock), at
+ * each look (the hooks of the last look are taken off after a sleep). An object whose state changes calls poll_wake under
  * its lock: each table on the list is marked fired and its thread woken.
  * The poller sleeps on one static wait queue (never one on its stack: a
  * kill may still be taking the lock of the queue it slept on after it
@@ -59,7 +59,18 @@ void poll_wake(struct list *pollers)
 /* Hooks per descriptor: a socket watches two rings. */
 #define HOOKS_PER_FD 2
 
-/* One look at every descriptor (hooking pt on the first): how many have
+/* Take pt off every object it is hooked on. */
+static void unhook(struct poll_table *pt)
+{
+	for (u32 i = 0; i < pt->nhooks; i++) {
+		spin_lock(pt->hooks[i].lock);
+		list_del(&pt->hooks[i].node);
+		spin_unlock(pt->hooks[i].lock);
+	}
+	pt->nhooks = 0;
+}
+
+/* One look at every descriptor, hooking pt on each: how many have
  * revents. */
 static long look(struct pollfd *fds, struct file **files, u64 n, struct poll_table *pt)
 {
@@ -106,9 +117,9 @@ long sys_poll(u64 ufds, u64 n, u64 timeout_ns)
 	for (u64 i = 0; i < n; i++)
 		files[i] = fds[i].fd >= 0 ? fd_get(fds[i].fd) : 0;
 	u64 deadline = (i64)timeout_ns > 0 ? ktime_ns() + timeout_ns : 0;
-	for (struct poll_table *hook = &pt;; hook = 0) {
+	for (;;) {
 		WRITE_ONCE(pt.fired, false);
-		r = look(fds, files, n, hook);
+		r = look(fds, files, n, &pt);
 		if (r || !timeout_ns)
 			break;
 		u64 now = ktime_ns();
@@ -117,16 +128,13 @@ long sys_poll(u64 ufds, u64 n, u64 timeout_ns)
 		spin_lock(&pt.lock);
 		bool alive = pt.fired || waitq_sleep_timeout(&pollers_asleep, &pt.lock, deadline ? deadline - now : 0);
 		spin_unlock(&pt.lock);
+		unhook(&pt); /* the next look hooks what is there then (a socket connected meanwhile: its rings) */
 		if (!alive) {
 			r = -EINTR;
 			break;
 		}
 	}
-	for (u32 i = 0; i < pt.nhooks; i++) {
-		spin_lock(pt.hooks[i].lock);
-		list_del(&pt.hooks[i].node);
-		spin_unlock(pt.hooks[i].lock);
-	}
+	unhook(&pt);
 	for (u64 i = 0; i < n; i++)
 		if (files[i])
 			file_close(files[i]);

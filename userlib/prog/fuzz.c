@@ -50,11 +50,17 @@
  *                 bad pointers): no spawn bomb, no shell; at most 8 children
  *                 not yet reaped
  *   sleep_ns      capped at 2 ms
- *   read, pread   never from a console fd or a pipe end (they block
- *                 forever); tracked through open/dup/dup2/pipe on the
- *                 trapping paths, fds 0-2 always on FlexSC
+ *   read, pread   never from a console fd, a pipe end or a socket (they
+ *                 block forever); tracked through open/dup/dup2/pipe/socket/
+ *                 socketpair/accept on the trapping paths, fds 0-2 always
+ *                 on FlexSC
+ *   accept        never on a tracked socket (on FlexSC only on fds 0-2 or
+ *                 bad ones): no listener's queue fills by itself
+ *   listen        backlog SOCK_BACKLOG_MAX: a connect to another child's
+ *                 listener (they share /fuzz) waits for room only past it
+ *   poll          timeout capped at 2 ms (never -1)
  *   write, pwrite at most 8 bytes to a console fd or pipe end (1 in 16), else 0
- *   paths         open, mkdir, rmdir, unlink and rename get a path under
+ *   paths         open, mkdir, rmdir, unlink, rename, bind and connect get a path under
  *                 /fuzz (or a faulting pointer); open of the bad device name
  *                 never creates it. The parent empties /fuzz at the end
  *   open          "console" becomes "null" on FlexSC (fds are not tracked
@@ -252,7 +258,8 @@ static struct slot *me;
 static long mypid;
 static long kids[MAX_KIDS];
 static int nkids;
-static bool blocking_fd[16] = { true, true, true }; /* a console or pipe end: reads may block */
+#define NFDS 64 /* descriptors a process may have (the kernel's MAX_FDS) */
+static bool blocking_fd[NFDS] = { true, true, true }; /* a console, pipe end or socket: reads may block */
 static unsigned long online; /* mask of the CPUs */
 static unsigned long heap_brk, heap_start;
 static struct flexsc_page *sp; /* FlexSC child: its syscall pages */
@@ -428,6 +435,14 @@ static void gen_args(unsigned long nr, unsigned long a[6])
 	case SYS_dup: a[0] = any_fd(); break;
 	case SYS_dup2: a[0] = any_fd(); a[1] = any_fd(); break;
 	case SYS_pipe: a[0] = any_buf(); break;
+	case SYS_socket: a[0] = below(4) ? AF_UNIX : any_value(); a[1] = below(4) ? SOCK_STREAM : any_value(); a[2] = below(4) ? 0 : any_value(); break;
+	case SYS_bind:
+	case SYS_connect: a[0] = any_fd(); a[1] = fs_path(); break;
+	case SYS_listen: a[0] = any_fd(); a[1] = any_value(); break;
+	case SYS_accept: a[0] = any_fd(); break;
+	case SYS_socketpair: a[0] = any_buf(); break;
+	case SYS_shutdown: a[0] = any_fd(); a[1] = below(4) ? below(3) : any_value(); break;
+	case SYS_poll: a[0] = any_buf(); a[1] = below(4) ? below(8) : any_value(); a[2] = below(2) ? -1ul : any_value(); break;
 	case SYS_close: a[0] = any_fd(); break;
 	case SYS_read:
 	case SYS_write: a[0] = any_fd(); a[1] = any_buf(); a[2] = any_len(); break;
@@ -495,15 +510,31 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc)
 		return nr;
 	case SYS_read:
 	case SYS_pread:
-		if (a[0] < 16 && (blocking_fd[a[0]] || (flexsc && a[0] < 3)) && !(known_on && one_in(20000)))
+		if (a[0] < NFDS && (blocking_fd[a[0]] || (flexsc && a[0] < 3)) && !(known_on && one_in(20000)))
 			a[0] = 99;
 		if (a[2] > (1ul << 20) && a[1] >= 0x600000 && a[1] < SHM_BASE)
 			a[2] &= (1ul << 20) - 1;
 		return nr;
 	case SYS_write:
 	case SYS_pwrite:
-		if (a[0] < 16 && (blocking_fd[a[0]] || (flexsc && a[0] < 3)) && a[2] > 8)
+		if (a[0] < NFDS && (blocking_fd[a[0]] || (flexsc && a[0] < 3)) && a[2] > 8)
 			a[2] = one_in(16) ? a[2] & 7 : 0;
+		return nr;
+	case SYS_accept:
+		if (flexsc ? a[0] >= 3 : a[0] < NFDS && blocking_fd[a[0]])
+			a[0] = 99;
+		return nr;
+	case SYS_listen:
+		a[1] = SOCK_BACKLOG_MAX;
+		return nr;
+	case SYS_poll:
+		if (a[2] > 2000000)
+			a[2] %= 2000000; /* -1 (for ever) too */
+		return nr;
+	case SYS_bind:
+	case SYS_connect:
+		if (!fs_path_ok(a[1]))
+			a[1] = fs_path();
 		return nr;
 	case SYS_shm:
 		if (a[0] == STATS_KEY - 1)
@@ -552,26 +583,32 @@ static void track(unsigned long nr, const unsigned long a[6], long ret)
 			kid_gone(ret);
 		break;
 	case SYS_open:
-		if (ret >= 0 && ret < 16)
+		if (ret >= 0 && ret < NFDS)
 			blocking_fd[ret] = a[0] == (unsigned long)dev_console;
 		break;
 	case SYS_close:
-		if (ret == 0 && a[0] < 16)
+		if (ret == 0 && a[0] < NFDS)
 			blocking_fd[a[0]] = false;
 		break;
 	case SYS_dup:
-		if (ret >= 0 && ret < 16)
-			blocking_fd[ret] = a[0] < 16 && blocking_fd[a[0]];
+		if (ret >= 0 && ret < NFDS)
+			blocking_fd[ret] = a[0] < NFDS && blocking_fd[a[0]];
 		break;
 	case SYS_dup2:
-		if (ret >= 0 && ret < 16)
-			blocking_fd[ret] = a[0] < 16 && blocking_fd[a[0]];
+		if (ret >= 0 && ret < NFDS)
+			blocking_fd[ret] = a[0] < NFDS && blocking_fd[a[0]];
+		break;
+	case SYS_socket:
+	case SYS_accept: /* reads and accepts may block */
+		if (ret >= 0 && ret < NFDS)
+			blocking_fd[ret] = true;
 		break;
 	case SYS_pipe: /* both ends may block us as a console read does */
+	case SYS_socketpair:
 		if (ret == 0)
 			for (int i = 0; i < 2; i++) {
 				int fd = ((const int *)a[0])[i];
-				if (fd >= 0 && fd < 16)
+				if (fd >= 0 && fd < NFDS)
 					blocking_fd[fd] = true;
 			}
 		break;
