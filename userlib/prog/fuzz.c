@@ -258,7 +258,7 @@ static struct slot *me;
 static long mypid;
 static long kids[MAX_KIDS];
 static int nkids;
-#define NFDS 64 /* descriptors a process may have (the kernel's MAX_FDS) */
+#define NFDS 256 /* descriptors a process may have (the kernel's MAX_FDS) */
 static bool blocking_fd[NFDS] = { true, true, true }; /* a console, pipe end or socket: reads may block */
 static unsigned long online; /* mask of the CPUs */
 static unsigned long heap_brk, heap_start;
