@@ -104,11 +104,6 @@ $(B)/user/%.elf: $(B)/bench/exless/%.o $(B)/bench/suite.o $(B)/bench/server.o $(
 	@echo "  LD      $@"
 	@$(CC) $(USER_LDFLAGS) -o $@ $< $(B)/bench/suite.o $(B)/bench/server.o $(USERLIB_OBJS) $(BENCH_LIB_OBJS) -lgcc
 
-# bench_all's server workloads need the kernel's local sockets (issue 11);
-# built without them, it reports those rows skipped.
-BENCH_SOCKETS := $(shell grep -qs 'X.socket, ' kernel/abi/syscall.h && echo 1 || echo 0)
-$(B)/bench/exless/bench_all.o: USER_CFLAGS += -DBENCH_SOCKETS=$(BENCH_SOCKETS)
-
 # The programs ride in the kernel image: one .incbin each, found by name.
 $(B)/userprogs.S: $(USER_ELFS) scripts/userprogs.sh
 	scripts/userprogs.sh $(USER_ELFS) > $@

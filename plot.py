@@ -477,12 +477,13 @@ def chart_workloads(plt, run):
         for i, (label, key, rows) in enumerate(
                 run.series(part, ["system", "path", "syscall_cores"])):
             rows = rows.sort_values("user_threads")
-            st = style(key, i)
+            # One colour per series: exless and Linux share the path name.
+            st = dict(style(key, i), color="C%d" % i)
             top.plot(rows.user_threads, throughput(rows), label=label, **st)
             st.pop("linestyle")
-            bottom.plot(rows.user_threads, rows.median_ns.astype(float) / 1e3, label=label + " p50",
+            bottom.plot(rows.user_threads, rows.median_ns.astype(float) / 1e6, label=label + " p50",
                         linestyle="-", **st)
-            bottom.plot(rows.user_threads, rows.p99_ns.astype(float) / 1e3, label=label + " p99",
+            bottom.plot(rows.user_threads, rows.p99_ns.astype(float) / 1e6, label=label + " p99",
                         linestyle=":", **st)
         for ax in (top, bottom):
             ax.set_xscale("log", base=2)
@@ -496,7 +497,7 @@ def chart_workloads(plt, run):
         top.set_ylabel("requests %s" % run.rate)
         top.yaxis.set_major_formatter(plt.matplotlib.ticker.EngFormatter())
         top.set_ylim(bottom=0)
-        bottom.set_ylabel("latency per request, µs of TSC time%s" % run.note)
+        bottom.set_ylabel("latency per request, ms of TSC time%s" % run.note)
         bottom.set_yscale("log")
     suptitle_save(plt, fig, run, "workloads.png",
                   "Server workloads over local sockets: throughput and latency vs server threads")

@@ -166,18 +166,11 @@ const char *const plat_srv_modes[] = { "syscall", "flexsc", NULL };
 
 int plat_srv_ready(const char *mode, const char **why)
 {
-#if !BENCH_SOCKETS
-	(void)mode;
-	*why = "this exless has no local sockets yet (socket, bind, listen, accept, connect, poll: "
-	       "issue 11): no rows";
-	return 1;
-#else
 	if (!strcmp(mode, "flexsc") && !ensure_flexsc()) {
 		*why = "flexsc_register failed";
 		return 1;
 	}
 	return 0;
-#endif
 }
 
 unsigned long plat_srv_syscall_cpus(const char *mode)
@@ -185,7 +178,6 @@ unsigned long plat_srv_syscall_cpus(const char *mode)
 	return strcmp(mode, "flexsc") ? 0 : si.flexsc_cpus;
 }
 
-#if BENCH_SOCKETS
 int plat_listen(const char *path, unsigned backlog)
 {
 	long fd = syscall6(SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0, 0, 0), r;
@@ -232,18 +224,6 @@ int plat_poll(struct plat_pollfd *fds, unsigned n, unsigned timeout_ms)
 {
 	return (int)syscall6(SYS_poll, (long)fds, n, (long)timeout_ms * 1000000, 0, 0, 0);
 }
-#else
-int plat_listen(const char *path, unsigned backlog) { (void)path; (void)backlog; return -ENOSYS; }
-int plat_accept(int lfd) { (void)lfd; return -ENOSYS; }
-int plat_connect(const char *path) { (void)path; return -ENOSYS; }
-int plat_poll(struct plat_pollfd *fds, unsigned n, unsigned timeout_ms)
-{
-	(void)fds;
-	(void)n;
-	(void)timeout_ms;
-	return -ENOSYS;
-}
-#endif
 
 void plat_unlink(const char *path) { sys_unlink((long)path); }
 int plat_file_open(const char *path) { return (int)sys_open((long)path, O_RDONLY); }
