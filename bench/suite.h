@@ -13,7 +13,8 @@
  *   bench.sizes=LIST     bytes per read()/write() for bench=size, each
  *                        1..1048576; default 1,4,16,64,256,1024,4096,16384,65536.
  *   bench.list=NAMES     benches to run, in the suite's fixed order;
- *                        default all. A platform skips those it lacks.
+ *                        default all but webserver and kvstore. A platform
+ *                        skips those it lacks.
  *   bench.threads=LIST   server threads for bench=webserver and kvstore (one
  *                        client connection each), each 1..64; default 1,4,16.
  *   bench.requests=N     measured requests per point of those benches (after

@@ -10,6 +10,8 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 qemu_sh=${QEMU_SH:-$root/scripts/qemu.sh}
 all_benches="nullcall floor pingpong batch cores size indirect server webserver kvstore"
+# The default: all but the server workloads, which take minutes under TCG.
+default_benches="nullcall floor pingpong batch cores size indirect server"
 linux_benches="nullcall pingpong batch size webserver kvstore"
 # The kernel keeps CMDLINE_MAX - 1 bytes of its command line (kernel/cmdline.h).
 cmdline_max=255
@@ -23,7 +25,7 @@ usage: scripts/bench.sh [options]
   --sizes LIST       bytes per read/write, each 1..1048576
                      (default "1 4 16 64 256 1024 4096 16384 65536")
   --list NAMES       benches among: $all_benches
-                     (default all)
+                     (default: all but webserver and kvstore)
   --threads LIST     server threads (= client connections) for webserver and kvstore,
                      each 1..64 (default "1 4 16")
   --requests N       measured requests per point of webserver and kvstore,
@@ -58,7 +60,7 @@ die() { echo "bench.sh: $1" >&2; exit "${2:-64}"; }
 need() { [ $# -ge 2 ] || die "option '$1' needs a value"; }
 
 kernel=$root/build/exless.img iters=10000 batches="1 2 4 8 16 32 64 128 256" threads="1 4 16" requests=500
-sizes="1 4 16 64 256 1024 4096 16384 65536" list=$all_benches smp=2 mem=1G accel=auto
+sizes="1 4 16 64 256 1024 4096 16384 65536" list=$default_benches smp=2 mem=1G accel=auto
 icount=0 cpu='' peer=1 peer_args='' exless=1 timeout=300 out=$root/results configs=() check=0
 sim_plugin='' sim_args=''
 
