@@ -58,7 +58,7 @@ QEMU := scripts/qemu.sh --kernel $(KERNEL_IMG) --smp $(SMP) --mem $(MEM) --accel
 
 .PHONY: all run gdb test test-cpus test-bochs fuzz clean setup
 # Keep the objects of user programs that pattern rules chain through.
-.SECONDARY: $(USERLIB_OBJS) $(BENCH_LIB_OBJS) $(patsubst %,$(B)/userlib/prog/%.o,$(USER_PROGS)) $(patsubst %,$(B)/bench/exless/%.o,$(BENCH_PROGS)) $(B)/bench/suite.o
+.SECONDARY: $(USERLIB_OBJS) $(BENCH_LIB_OBJS) $(patsubst %,$(B)/userlib/prog/%.o,$(USER_PROGS)) $(patsubst %,$(B)/bench/exless/%.o,$(BENCH_PROGS)) $(B)/bench/suite.o $(B)/bench/server.o
 all: $(KERNEL_IMG)
 
 # Install what a fresh Debian 12 machine lacks (QEMU, gdb, ...), once.
@@ -101,10 +101,10 @@ $(B)/user/%.elf: $(B)/userlib/prog/%.o $(USERLIB_OBJS) $(BENCH_LIB_OBJS) userlib
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(USER_LDFLAGS) -o $@ $< $(USERLIB_OBJS) $(BENCH_LIB_OBJS) -lgcc
-$(B)/user/%.elf: $(B)/bench/exless/%.o $(B)/bench/suite.o $(USERLIB_OBJS) $(BENCH_LIB_OBJS) userlib/user.ld
+$(B)/user/%.elf: $(B)/bench/exless/%.o $(B)/bench/suite.o $(B)/bench/server.o $(USERLIB_OBJS) $(BENCH_LIB_OBJS) userlib/user.ld
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(USER_LDFLAGS) -o $@ $< $(B)/bench/suite.o $(USERLIB_OBJS) $(BENCH_LIB_OBJS) -lgcc
+	@$(CC) $(USER_LDFLAGS) -o $@ $< $(B)/bench/suite.o $(B)/bench/server.o $(USERLIB_OBJS) $(BENCH_LIB_OBJS) -lgcc
 
 # The programs ride in the kernel image: one .incbin each, found by name.
 $(B)/userprogs.S: $(USER_ELFS) scripts/userprogs.sh
@@ -114,7 +114,7 @@ $(B)/userprogs.o: $(B)/userprogs.S
 
 # The packed file tree (rootfs/ and generated documents), unpacked into
 # the RAM file system at boot.
-$(B)/rootfs.S: $(shell find rootfs -type f) scripts/rootfs.sh | $(SETUP_STAMP)
+$(B)/rootfs.S: $(shell find rootfs -type f) scripts/rootfs.sh bench/server.h | $(SETUP_STAMP)
 	scripts/rootfs.sh rootfs $(B)/rootfs-gen > $@
 $(B)/rootfs.o: $(B)/rootfs.S
 	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@

@@ -6,7 +6,11 @@
 #   BENCH_BATCHES    batch sizes, each 1..1024
 #   BENCH_SIZES      bytes per read/write, each 1..1048576
 #   BENCH_LIST       exless benches: nullcall floor pingpong batch cores size indirect server
-#                    (the Linux peer runs those it has: nullcall pingpong batch size)
+#                    webserver kvstore (the Linux peer runs those it has: nullcall pingpong
+#                    batch size webserver kvstore)
+#   BENCH_THREADS    server threads (= client connections) of webserver and kvstore, each
+#                    1..64; BENCH_THREADS="1 2 4 8 16 32 64" is the full sweep
+#   BENCH_REQUESTS   measured requests per point of webserver and kvstore
 #   BENCH_SMP        CPUs of both machines
 #   BENCH_MEM        memory of both machines
 #   BENCH_PEER       1: also boot the Linux peer; 0: exless only
@@ -29,6 +33,8 @@ BENCH_ITERS ?= 10000
 BENCH_BATCHES ?= 1 2 4 8 16 32 64 128 256
 BENCH_SIZES ?= 1 4 16 64 256 1024 4096 16384 65536
 BENCH_LIST ?= nullcall floor pingpong batch cores size indirect server
+BENCH_THREADS ?= 1 4 16
+BENCH_REQUESTS ?= 500
 BENCH_SMP ?= 2
 BENCH_MEM ?= 1G
 BENCH_PEER ?= 1
@@ -41,7 +47,7 @@ SIM_ARGS ?=
 include bench/sim/sim.mk
 
 BENCH_OPTS = --iters '$(BENCH_ITERS)' --batches '$(BENCH_BATCHES)' --sizes '$(BENCH_SIZES)' \
-	--list '$(BENCH_LIST)' --smp '$(BENCH_SMP)' --mem '$(BENCH_MEM)' --peer '$(BENCH_PEER)' \
+	--list '$(BENCH_LIST)' --threads '$(BENCH_THREADS)' --requests '$(BENCH_REQUESTS)' --smp '$(BENCH_SMP)' --mem '$(BENCH_MEM)' --peer '$(BENCH_PEER)' \
 	--peer-args '$(BENCH_PEER_ARGS)' --timeout '$(BENCH_TIMEOUT)' --icount '$(ICOUNT)' \
 	--accel '$(ACCEL)' $(if $(CPU),--cpu '$(CPU)') --sim-args '$(SIM_ARGS)' --pti '$(BENCH_PTI)'
 

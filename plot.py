@@ -13,6 +13,8 @@ PNGs next to them, each only when its data is there:
                 flexsc; under ACCEL=sim the extra user-work misses per call
   indirect-model.png  ACCEL=sim only: modeled user IPC (bench/sim/costmodel.json)
   server.png    server throughput, synchronous vs flexsc
+  workloads.png webserver and kvstore: requests/s and p50/p99 latency per request
+                against server threads, per system and mode
 RESULTS_DIR defaults to results/latest. With --gnuplot, draws null-gnuplot.png
 and batch-gnuplot.png with scripts/plot.gnuplot instead (needs only gnuplot).
 
@@ -461,6 +463,46 @@ def chart_server(plt, run):
     save(plt, fig, run, "server.png", "Server throughput: synchronous vs flexsc")
 
 
+def chart_workloads(plt, run):
+    """bench=webserver and kvstore: throughput (top) and latency per request,
+    p50 solid and p99 dotted (bottom), against server threads."""
+    df = run.df[run.df.bench.isin(["webserver", "kvstore"])]
+    if df.empty:
+        return
+    benches = [b for b in ("webserver", "kvstore") if b in set(df.bench)]
+    fig, axes = plt.subplots(2, len(benches), figsize=(6.5 * len(benches), 9), squeeze=False)
+    for c, bench in enumerate(benches):
+        part = df[df.bench == bench]
+        top, bottom = axes[0][c], axes[1][c]
+        for i, (label, key, rows) in enumerate(
+                run.series(part, ["system", "path", "syscall_cores"])):
+            rows = rows.sort_values("user_threads")
+            # One colour per series: exless and Linux share the path name.
+            st = dict(style(key, i), color="C%d" % i)
+            top.plot(rows.user_threads, throughput(rows), label=label, **st)
+            st.pop("linestyle")
+            bottom.plot(rows.user_threads, rows.median_ns.astype(float) / 1e6, label=label + " p50",
+                        linestyle="-", **st)
+            bottom.plot(rows.user_threads, rows.p99_ns.astype(float) / 1e6, label=label + " p99",
+                        linestyle=":", **st)
+        for ax in (top, bottom):
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(sorted(part.user_threads.unique()))
+            ax.xaxis.set_major_formatter(plt.matplotlib.ticker.ScalarFormatter())
+            ax.xaxis.set_minor_locator(plt.matplotlib.ticker.NullLocator())
+            ax.set_xlabel("server threads (= client connections)")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+        top.set_title(bench, fontsize=10)
+        top.set_ylabel("requests %s" % run.rate)
+        top.yaxis.set_major_formatter(plt.matplotlib.ticker.EngFormatter())
+        top.set_ylim(bottom=0)
+        bottom.set_ylabel("latency per request, ms of TSC time%s" % run.note)
+        bottom.set_yscale("log")
+    suptitle_save(plt, fig, run, "workloads.png",
+                  "Server workloads over local sockets: throughput and latency vs server threads")
+
+
 def gnuplot(d):
     """null and batch data as whitespace tables for scripts/plot.gnuplot."""
     with open(os.path.join(d, "results.csv")) as f:
@@ -501,7 +543,7 @@ def main():
     pd, plt = import_or_reexec()
     run = Run(pd, d)
     for chart in (chart_null, chart_batch, chart_cores, chart_size, chart_indirect,
-                  chart_indirect_model, chart_server):
+                  chart_indirect_model, chart_server, chart_workloads):
         chart(plt, run)
 
 

@@ -90,4 +90,79 @@ int plat_peer_join(void);
  */
 int plat_bench(const char *name, const struct bench_config *cfg);
 
+/*
+ * ---- Server workloads (bench/server.c: webserver, kvstore) ----
+ * Local stream sockets named by path, files, processes and server threads.
+ * These may be called from any process or server thread the layer started;
+ * errors are negative.
+ */
+
+/* Server modes, NULL-terminated, in the order rows show them: "syscall"
+ * (synchronous calls: one kernel-scheduled thread or process per server
+ * thread), "flexsc" (exless: FlexSC-Threads, user threads over
+ * exception-less calls). */
+extern const char *const plat_srv_modes[];
+
+/* 0 when mode can run on this system now; > 0 when it cannot, with *why a
+ * sentence saying what is missing (the suite prints it and skips the rows). */
+int plat_srv_ready(const char *mode, const char **why);
+
+/* CPUs (bit n: CPU n) that serve mode's calls other than the caller's own:
+ * the syscall cores of flexsc; 0 for synchronous calls. */
+unsigned long plat_srv_syscall_cpus(const char *mode);
+
+/* socket(AF_UNIX, SOCK_STREAM), bind to path (an old name there is removed
+ * first), listen: the listening descriptor. */
+int plat_listen(const char *path, unsigned backlog);
+int plat_accept(int lfd);
+/* A connected descriptor; retries for a while while the listener's backlog
+ * is full. */
+int plat_connect(const char *path);
+/* Removes the name path (after the listener is closed); errors ignored. */
+void plat_unlink(const char *path);
+
+/* poll(): struct pollfd's layout on Linux and on exless. Waits at most
+ * timeout_ms; the number of descriptors with events, 0 on timeout. */
+struct plat_pollfd {
+	int fd;
+	short events;
+	short revents;
+};
+#define PLAT_POLLIN 1
+int plat_poll(struct plat_pollfd *fds, unsigned n, unsigned timeout_ms);
+
+/* Descriptors: read-only open of a file, its size (fstat), and the calls
+ * every descriptor takes. */
+int plat_file_open(const char *path);
+long plat_file_size(int fd);
+long plat_fd_read(int fd, void *buf, unsigned long n);
+long plat_fd_write(int fd, const void *buf, unsigned long n);
+int plat_fd_close(int fd);
+
+/* Heap memory, usable from every server thread at once. */
+void *plat_malloc(unsigned long bytes);
+void plat_free(void *p);
+/* Gives up the CPU to another ready thread (a lock holder). */
+void plat_yield(void);
+
+/*
+ * A new process running fn(arg) on the CPUs of mask (bit n: CPU n), with a
+ * copy of the caller's descriptors and of the len bytes at arg (at most
+ * PLAT_PROC_ARG_MAX) and nothing else of its memory. fn's result (0..255)
+ * is the process's exit status. Returns a handle for plat_proc_wait, or < 0.
+ */
+#define PLAT_PROC_ARG_MAX 512
+long plat_proc_start(unsigned long mask, int (*fn)(void *arg), const void *arg, unsigned len);
+/* Waits for the process; its status (fn's result), or < 0. */
+int plat_proc_wait(long handle);
+
+/*
+ * In a server process: runs fn(arg, i) for i = 0 .. n-1 on n server threads
+ * of mode, on the CPUs of mask, and returns once all have returned: 0, or
+ * the first non-zero result or error. arg points to len bytes that each
+ * thread may get a copy of (threads in other processes do).
+ */
+int plat_srv_threads(const char *mode, unsigned n, unsigned long mask,
+		     int (*fn)(void *arg, unsigned i), void *arg, unsigned len);
+
 #endif

@@ -5,6 +5,7 @@
  *   @@BENCH meta system=linux cpu_vendor=GenuineIntel cpu_model="..." ...
  *   @@BENCH result system=linux bench=nullcall path=syscall batch=1 ... mean=131.2
  *   @@BENCH error system=linux bench=batch path=io_uring msg="..."
+ *   @@BENCH skip system=exless bench=kvstore path=flexsc msg="..."
  *   @@BENCH done
  *
  * One line per call, keys separated by single spaces, values holding a space
@@ -83,6 +84,10 @@ void report_meta(const struct report_meta *m);
  * result, when not 0, is what the failing call returned (e.g. -errno). */
 void report_error(const char *system, const char *bench, const char *path, const char *msg,
 		  long result);
+
+/* Rows that cannot be measured on this system (a mode it lacks): said, not
+ * an error. */
+void report_skip(const char *system, const char *bench, const char *path, const char *msg);
 
 /* The end of a boot's run. */
 void report_done(void);

@@ -1,5 +1,7 @@
-/* The shared benchmark loops: see suite.h and plat.h. */
+/* The shared benchmark loops: see suite.h and plat.h (the server workloads
+ * are in server.c). */
 #include "plat.h"
+#include "server.h"
 #include "suite.h"
 #include "timing.h"
 
@@ -324,6 +326,12 @@ int bench_suite(const struct bench_config *cfg)
 			break;
 		case BENCH_SIZE:
 			failed += bench_size(cfg);
+			break;
+		case BENCH_WEBSERVER:
+			failed += srv_bench(cfg, SRV_WEB);
+			break;
+		case BENCH_KVSTORE:
+			failed += srv_bench(cfg, SRV_KV);
 			break;
 		default:
 			failed += plat_bench(bench_names[id], cfg) < 0;

@@ -13,13 +13,20 @@
  *   bench.sizes=LIST     bytes per read()/write() for bench=size, each
  *                        1..1048576; default 1,4,16,64,256,1024,4096,16384,65536.
  *   bench.list=NAMES     benches to run, in the suite's fixed order;
- *                        default all. A platform skips those it lacks.
+ *                        default all but webserver and kvstore. A platform
+ *                        skips those it lacks.
+ *   bench.threads=LIST   server threads for bench=webserver and kvstore (one
+ *                        client connection each), each 1..64; default 1,4,16.
+ *   bench.requests=N     measured requests per point of those benches (after
+ *                        untimed warm-up ones); 1..1000000, default 500.
  * LISTs and NAMES are comma-separated, at most BENCH_LIST_MAX entries.
  *
  * Every measured sample has tsc_overhead() taken off (tsc_overhead= on the
  * result line). One sample is one call, except for bench=batch (one batch,
  * divided by its size: cycles per call) and bench=pingpong (one round trip).
  * bench=size lines carry op=write (to "null") or op=read (from "zero").
+ * bench=webserver and kvstore: one sample is one request, from its send to
+ * its whole response (bench/server.c).
  */
 #ifndef BENCH_SUITE_H
 #define BENCH_SUITE_H
@@ -37,6 +44,8 @@ enum bench_id {
 	BENCH_SIZE,     /* read/write cost vs bytes moved */
 	BENCH_INDIRECT, /* user work slowed by the kernel's cache footprint (exless) */
 	BENCH_SERVER,   /* request throughput, synchronous vs flexsc (exless) */
+	BENCH_WEBSERVER, /* static files over local sockets (bench/server.c) */
+	BENCH_KVSTORE,  /* memcached-like get/set over local sockets (bench/server.c) */
 	BENCH_COUNT,
 };
 
@@ -44,6 +53,8 @@ enum bench_id {
 #define BENCH_ITERS_MAX 1000000u
 #define BENCH_BATCH_MAX 1024u
 #define BENCH_SIZE_MAX (1ul << 20)
+#define BENCH_THREADS_MAX 64u
+#define BENCH_REQUESTS_MAX 1000000u
 
 struct bench_config {
 	unsigned iters;
@@ -52,6 +63,9 @@ struct bench_config {
 	unsigned batches[BENCH_LIST_MAX];
 	unsigned nsizes;
 	unsigned long sizes[BENCH_LIST_MAX];
+	unsigned nthreads;
+	unsigned threads[BENCH_LIST_MAX];
+	unsigned requests;
 };
 
 /* "nullcall", "floor", ... indexed by enum bench_id. */

@@ -4,12 +4,15 @@
 #include "spinlock.h"
 #include "sched.h"
 #include "param.h"
+#include "poll.h"
+#include "abi/syscall.h"
 
 static struct spinlock out_lock = SPINLOCK_INIT("console out");
 static struct spinlock in_lock = SPINLOCK_INIT("console in");
 static struct waitq in_wait = WAITQ_INIT(in_wait);
 static char in_buf[CONSOLE_INPUT_SIZE];
 static u32 in_head, in_tail; /* head: next to read; tail: next to write */
+static struct list in_pollers = LIST_INIT(in_pollers);
 
 static void emit(const char *s, size_t n)
 {
@@ -54,6 +57,7 @@ void console_input(char c)
 	spin_lock(&in_lock);
 	if (in_tail - in_head < CONSOLE_INPUT_SIZE)
 		in_buf[in_tail++ % CONSOLE_INPUT_SIZE] = c == '\r' ? '\n' : c;
+	poll_wake(&in_pollers);
 	spin_unlock(&in_lock);
 	waitq_wake_all(&in_wait);
 }
@@ -76,4 +80,13 @@ long console_read(char *buf, size_t n)
 	}
 	spin_unlock(&in_lock);
 	return (long)got;
+}
+
+unsigned console_poll(struct poll_table *pt)
+{
+	spin_lock(&in_lock);
+	poll_add(pt, &in_lock, &in_pollers);
+	unsigned mask = in_head != in_tail ? POLLIN : 0;
+	spin_unlock(&in_lock);
+	return mask;
 }

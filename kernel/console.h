@@ -18,6 +18,9 @@ void console_panic_takeover(void);
 void console_input(char c);
 /* Block until input arrives; copy up to n bytes into the kernel buffer. */
 long console_read(char *buf, size_t n);
+struct poll_table;
+/* POLLIN when input is waiting; hooks pt onto the input's pollers. */
+unsigned console_poll(struct poll_table *pt);
 
 void uart_init(void);
 void uart_putc(char c);

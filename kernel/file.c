@@ -63,9 +63,17 @@ static long zero_read(struct file *f, u64 buf, u64 n, u64 *off)
 	return r ? r : (long)n;
 }
 
-static const struct file_ops console_ops = { console_dev_read, console_dev_write, inode_stat, 0, false };
-static const struct file_ops null_ops = { null_read, null_write, inode_stat, 0, false };
-static const struct file_ops zero_ops = { zero_read, null_write, inode_stat, 0, false };
+/* Readable once a line's bytes are in; always writable. */
+static unsigned console_dev_poll(struct file *f, struct poll_table *pt)
+{
+	(void)f;
+	return console_poll(pt) | POLLOUT;
+}
+
+static const struct file_ops console_ops = { console_dev_read, console_dev_write, inode_stat, 0, false,
+					      console_dev_poll };
+static const struct file_ops null_ops = { null_read, null_write, inode_stat, 0, false, 0 };
+static const struct file_ops zero_ops = { zero_read, null_write, inode_stat, 0, false, 0 };
 
 const struct device devices[] = {
 	{ "console", &console_ops },
@@ -82,6 +90,8 @@ struct file *file_alloc(const struct file_ops *ops, int flags, struct inode *ip)
 	f->ops = ops;
 	f->flags = flags;
 	f->ip = ip;
+	f->pipe = 0;
+	f->sock = 0;
 	f->refs = 1;
 	return f;
 }

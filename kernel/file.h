@@ -1,5 +1,5 @@
 /* Open files and per-process descriptor tables. Devices, regular files,
- * directories and pipes all implement one table of file operations. */
+ * directories, pipes and sockets all implement one table of file operations. */
 #ifndef FILE_H
 #define FILE_H
 
@@ -9,7 +9,9 @@
 struct file;
 struct inode;
 struct pipe;
+struct sock;
 struct proc;
+struct poll_table;
 
 struct file_ops {
 	/* user_buf is a user address already range-checked by the caller. off
@@ -19,12 +21,16 @@ struct file_ops {
 	void (*stat)(struct file *f, struct stat *st);
 	void (*release)(struct file *f); /* last close; NULL: nothing to do */
 	bool seekable;                   /* lseek, pread, pwrite (else -ESPIPE) */
+	/* POLL* bits it is ready for now; hooks pt (if not NULL) onto what
+	 * changes them (poll.h). NULL: always readable and writable. */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 };
 
 struct file {
 	const struct file_ops *ops;
 	struct inode *ip;     /* files, directories, devices: a reference (NULL for a pipe) */
 	struct pipe *pipe;
+	struct sock *sock;    /* a socket's file */
 	int flags;            /* O_ACCMODE bits, O_APPEND */
 	u64 off;              /* under ip's lock */
 	int refs;

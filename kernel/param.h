@@ -4,7 +4,7 @@
 
 #define MAX_CPUS 64              /* most CPUs brought up */
 #define MAX_PROCS 256            /* most live processes at once */
-#define MAX_FDS 64               /* open files per process */
+#define MAX_FDS 256              /* open files per process */
 #define MAX_THREADS 64           /* threads of one process, exited ones not yet joined included */
 #define FUTEX_BUCKETS 64         /* wait queues futex_wait hashes its words over */
 #define TIMER_HZ 100             /* LAPIC timer ticks per second, per CPU */

@@ -2,7 +2,8 @@
  * file data in pages from the page allocator, reached through a table of
  * page slots that grows by doubling. Every limit (abi/syscall.h: FS_*) gives
  * an errno. Directory calls run under vfs's ns_lock; file data under the
- * inode's own lock, so reads and writes of different files run in parallel. */
+ * inode's own mutex, so reads and writes of different files run in
+ * parallel, and user memory is copied with no spinlock held. */
 #include "ramfs.h"
 #include "mm.h"
 #include "uaccess.h"
@@ -39,15 +40,29 @@ int ramfs_inode_alloc(enum file_type type, struct inode **out)
 	}
 	ip->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	ip->type = type;
-	spin_init(&ip->lock, "inode");
+	mutex_init(&ip->lock);
 	list_init(&ip->entries);
 	*out = ip;
 	return 0;
 }
 
+/* Give back a table of cap page slots and the pages in it. */
+static void free_pages(paddr_t *pages, u64 cap)
+{
+	for (u64 i = 0; i < cap; i++) {
+		if (pages[i]) {
+			pmm_free(pages[i]);
+			__atomic_sub_fetch(&pages_used, 1, __ATOMIC_RELAXED);
+		}
+	}
+	kfree(pages);
+}
+
+/* Nobody else can reach ip now: no lock (a failed create calls this under
+ * ns_lock). */
 void ramfs_inode_free(struct inode *ip)
 {
-	ramfs_truncate(ip);
+	free_pages(ip->pages, ip->cap);
 	kfree(ip);
 	__atomic_sub_fetch(&inodes_used, 1, __ATOMIC_RELAXED);
 }
@@ -150,7 +165,7 @@ static int grow(struct inode *ip, u64 idx)
 long ramfs_read(struct inode *ip, u64 dst, u64 n, u64 *off, bool user)
 {
 	static const u8 zeros[PAGE_SIZE];
-	spin_lock(&ip->lock);
+	mutex_lock(&ip->lock);
 	u64 pos = *off, done = 0;
 	long r = 0;
 	n = pos < ip->size ? MIN(n, ip->size - pos) : 0;
@@ -166,13 +181,13 @@ long ramfs_read(struct inode *ip, u64 dst, u64 n, u64 *off, bool user)
 		done += chunk;
 	}
 	*off = pos + done;
-	spin_unlock(&ip->lock);
+	mutex_unlock(&ip->lock);
 	return done ? (long)done : r;
 }
 
 long ramfs_write(struct inode *ip, u64 src, u64 n, u64 *off, bool append, bool user)
 {
-	spin_lock(&ip->lock);
+	mutex_lock(&ip->lock);
 	u64 pos = append ? ip->size : *off, done = 0;
 	long r = 0;
 	if (n && pos >= FS_FILE_MAX)
@@ -203,24 +218,18 @@ long ramfs_write(struct inode *ip, u64 src, u64 n, u64 *off, bool append, bool u
 	}
 	ip->size = MAX(ip->size, pos + done);
 	*off = pos + done;
-	spin_unlock(&ip->lock);
+	mutex_unlock(&ip->lock);
 	return done ? (long)done : r;
 }
 
 void ramfs_truncate(struct inode *ip)
 {
-	spin_lock(&ip->lock);
+	mutex_lock(&ip->lock);
 	paddr_t *pages = ip->pages;
 	u64 cap = ip->cap;
 	ip->pages = 0;
 	ip->cap = 0;
 	ip->size = 0;
-	spin_unlock(&ip->lock);
-	for (u64 i = 0; i < cap; i++) {
-		if (pages[i]) {
-			pmm_free(pages[i]);
-			__atomic_sub_fetch(&pages_used, 1, __ATOMIC_RELAXED);
-		}
-	}
-	kfree(pages);
+	mutex_unlock(&ip->lock);
+	free_pages(pages, cap);
 }

@@ -442,6 +442,17 @@ int waitq_wake_matching(struct waitq *wq, bool (*match)(struct thread *t, void *
 	return woke;
 }
 
+void waitq_wake_thread(struct waitq *wq, struct thread *t)
+{
+	spin_lock(&wq->lock);
+	if (t->waiting_on == wq) {
+		list_del(&t->wait_node);
+		t->waiting_on = 0;
+		thread_make_runnable(t);
+	}
+	spin_unlock(&wq->lock);
+}
+
 void thread_interrupt(struct thread *t)
 {
 	mfence(); /* the caller's store of killed before our look (see sleep_on) */

@@ -86,6 +86,8 @@ void waitq_wake_one(struct waitq *wq);
 /* Wake up to n sleepers of wq for which match(t, arg) holds (called with
  * wq's lock held); returns how many woke. */
 int waitq_wake_matching(struct waitq *wq, bool (*match)(struct thread *t, void *arg), void *arg, int n);
+/* Wake t if it sleeps on wq (a sleeper picked by its waker: poll). */
+void waitq_wake_thread(struct waitq *wq, struct thread *t);
 /* Pull t off whatever it sleeps on and make it run (kill). */
 void thread_interrupt(struct thread *t);
 bool thread_interrupted(struct thread *t);

@@ -38,6 +38,11 @@ bool spin_held(struct spinlock *l)
 	return READ_ONCE(l->next) != READ_ONCE(l->owner) && l->cpu == this_cpu()->id;
 }
 
+bool spin_any_held(void)
+{
+	return this_cpu()->irq_depth != 0;
+}
+
 void spin_lock(struct spinlock *l)
 {
 	irq_push();
@@ -72,6 +77,15 @@ static void count_up(void *arg, int cpu)
 		WRITE_ONCE(counter, v + 1);
 		spin_unlock(&counter_lock);
 	}
+}
+
+KTEST(spin_any_held_while_a_spinlock_is_held)
+{
+	KEXPECT(!spin_any_held());
+	spin_lock(&counter_lock);
+	KEXPECT(spin_any_held());
+	spin_unlock(&counter_lock);
+	KEXPECT(!spin_any_held());
 }
 
 KTEST(spinlock_counter_every_cpu)

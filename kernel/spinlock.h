@@ -16,6 +16,9 @@ void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_held(struct spinlock *l);
+/* This CPU holds a spinlock (or pushed interrupts off): no sleeping and
+ * no user copy (a fault or a TLB-shootdown wait there would hang it). */
+bool spin_any_held(void);
 
 /* Interrupt disabling that nests: the outermost pop restores the saved state. */
 void irq_push(void);

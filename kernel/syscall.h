@@ -9,7 +9,8 @@ long syscall_run(u64 nr, const u64 args[6]);
  * extra argument registers (SysV calling convention). */
 typedef long (*syscall_fn)(u64, u64, u64, u64, u64, u64);
 /* The table the fast paths call straight from entry.S: syscall_count
- * entries, none NULL (the numbers are dense; a KTEST checks). */
+ * entries, none NULL (a number the list leaves out answers -ENOSYS; a
+ * KTEST checks). */
 extern const syscall_fn syscall_table[];
 extern const u64 syscall_count;
 /* The file system calls (sysfile.c). */
@@ -30,6 +31,15 @@ long sys_rename(u64 from, u64 to);
 long sys_dup(u64 fd);
 long sys_dup2(u64 fd, u64 newfd);
 long sys_pipe(u64 fds);
+/* Sockets (socket.c) and poll (poll.c). */
+long sys_socket(u64 domain, u64 type, u64 proto);
+long sys_bind(u64 fd, u64 path);
+long sys_listen(u64 fd, u64 backlog);
+long sys_accept(u64 fd);
+long sys_connect(u64 fd, u64 path);
+long sys_socketpair(u64 fds);
+long sys_shutdown(u64 fd, u64 how);
+long sys_poll(u64 fds, u64 n, u64 timeout_ns);
 /* The hypervisor's CPUID signature, or "none". */
 void hypervisor_name(char *buf, size_t n);
 #endif

@@ -85,14 +85,14 @@ long sys_lseek(u64 fd, u64 off, u64 whence)
 		return -EBADF;
 	long r = -ESPIPE;
 	if (f->ops->seekable) {
-		spin_lock(&f->ip->lock);
+		mutex_lock(&f->ip->lock);
 		i64 base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (i64)f->off : (i64)f->ip->size;
 		i64 pos;
 		if (whence > SEEK_END || __builtin_add_overflow(base, (i64)off, &pos) || pos < 0)
 			r = -EINVAL;
 		else
 			r = f->off = pos;
-		spin_unlock(&f->ip->lock);
+		mutex_unlock(&f->ip->lock);
 	}
 	file_close(f);
 	return r;

@@ -5,7 +5,18 @@
 #include "vm.h"
 #include "trap.h"
 #include "mm.h"
+#include "panic.h"
+#include "spinlock.h"
+#include "arch/x86_64/cpu.h"
 #include "abi/errno.h"
+
+/* A user copy may fault and, with threads, wait on another CPU's TLB
+ * shootdown: never with interrupts off or a spinlock held. */
+static void check_context(const char *what)
+{
+	if (spin_any_held() || !(read_rflags() & RFLAGS_IF))
+		panic("%s with interrupts off or a spinlock held", what);
+}
 
 bool user_range_ok(u64 addr, u64 n, bool write)
 {
@@ -15,6 +26,7 @@ bool user_range_ok(u64 addr, u64 n, bool write)
 
 long copy_from_user(void *dst, u64 user_src, u64 n)
 {
+	check_context("copy_from_user");
 	if (!user_range_ok(user_src, n, false))
 		return -EFAULT;
 	return copy_user_raw(dst, (const void *)user_src, n);
@@ -22,6 +34,7 @@ long copy_from_user(void *dst, u64 user_src, u64 n)
 
 long copy_to_user(u64 user_dst, const void *src, u64 n)
 {
+	check_context("copy_to_user");
 	if (!user_range_ok(user_dst, n, true))
 		return -EFAULT;
 	return copy_user_raw((void *)user_dst, src, n);
@@ -30,6 +43,7 @@ long copy_to_user(u64 user_dst, const void *src, u64 n)
 long clear_user(u64 user_dst, u64 n)
 {
 	static const u8 zeros[512];
+	check_context("clear_user");
 	if (!user_range_ok(user_dst, n, true))
 		return -EFAULT;
 	for (u64 done = 0; done < n; done += sizeof(zeros)) {
@@ -42,6 +56,7 @@ long clear_user(u64 user_dst, u64 n)
 
 long strncpy_from_user(char *dst, u64 user_src, u64 max)
 {
+	check_context("strncpy_from_user");
 	struct proc *p = current_proc();
 	if (!p || !max || user_src < PAGE_SIZE || user_src >= USER_TOP)
 		return -EFAULT;

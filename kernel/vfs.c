@@ -13,6 +13,7 @@
 #include "vfs.h"
 #include "ramfs.h"
 #include "file.h"
+#include "socket.h"
 #include "mm.h"
 #include "uaccess.h"
 #include "console.h"
@@ -139,8 +140,8 @@ static long dir_rw(struct file *f, u64 buf, u64 n, u64 *off)
 	return -EISDIR;
 }
 
-static const struct file_ops regular_ops = { regular_read, regular_write, inode_stat, 0, true };
-static const struct file_ops dir_ops = { dir_rw, dir_rw, inode_stat, 0, true };
+static const struct file_ops regular_ops = { regular_read, regular_write, inode_stat, 0, true, 0 };
+static const struct file_ops dir_ops = { dir_rw, dir_rw, inode_stat, 0, true, 0 };
 
 long vfs_open(const char *path, int flags, struct file **out)
 {
@@ -157,6 +158,8 @@ long vfs_open(const char *path, int flags, struct file **out)
 		r = -EEXIST;
 	if (!r && ip->type == FT_DIR && acc != O_RDONLY)
 		r = -EISDIR;
+	if (!r && ip->type == FT_SOCK)
+		r = -ENXIO; /* connect to it */
 	if (!r)
 		ip->refs++;
 	spin_unlock(&ns_lock);
@@ -186,6 +189,51 @@ int vfs_stat(const char *path, struct stat *st)
 		fill_stat(ip, st);
 	spin_unlock(&ns_lock);
 	return r;
+}
+
+int vfs_bind(const char *path, struct sock *s, struct inode **out)
+{
+	struct inode *dir, *ip;
+	char name[FS_NAME_MAX + 1];
+	spin_lock(&ns_lock);
+	int r = walk(path, &dir, name);
+	if (!r && step(dir, name))
+		r = -EADDRINUSE;
+	if (!r)
+		r = create(dir, name, FT_SOCK, &ip);
+	if (!r) {
+		ip->sock = s;
+		ip->refs++;
+		*out = ip;
+	}
+	spin_unlock(&ns_lock);
+	return r;
+}
+
+int vfs_sock_get(const char *path, struct sock **out)
+{
+	struct inode *dir, *ip;
+	char name[FS_NAME_MAX + 1];
+	spin_lock(&ns_lock);
+	int r = walk(path, &dir, name);
+	if (!r && !(ip = step(dir, name)))
+		r = -ENOENT;
+	if (!r && (ip->type != FT_SOCK || !ip->sock))
+		r = -ECONNREFUSED;
+	if (!r) {
+		sock_hold(ip->sock);
+		*out = ip->sock;
+	}
+	spin_unlock(&ns_lock);
+	return r;
+}
+
+void vfs_unbind(struct inode *ip)
+{
+	spin_lock(&ns_lock);
+	ip->sock = 0;
+	spin_unlock(&ns_lock);
+	inode_put(ip);
 }
 
 int vfs_mkdir(const char *path)
@@ -289,23 +337,21 @@ long vfs_readdir(struct file *f, u64 user_buf, u64 max)
 	if (!dir || dir->type != FT_DIR)
 		return -ENOTDIR;
 	long n = 0;
+	mutex_lock(&dir->lock); /* f->off; the copies run under it, not under ns_lock */
 	for (; (u64)n < max; n++) {
 		struct dirent d;
 		spin_lock(&ns_lock);
-		spin_lock(&dir->lock);
 		bool more = ramfs_dir_entry(dir, f->off, &d);
-		f->off += more;
-		spin_unlock(&dir->lock);
 		spin_unlock(&ns_lock);
 		if (!more)
 			break;
 		if (copy_to_user(user_buf + n * sizeof(d), &d, sizeof(d))) {
-			spin_lock(&dir->lock);
-			f->off--;
-			spin_unlock(&dir->lock);
-			return n ? n : -EFAULT;
+			n = n ? n : -EFAULT;
+			break;
 		}
+		f->off++;
 	}
+	mutex_unlock(&dir->lock);
 	return n;
 }
 

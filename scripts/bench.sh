@@ -9,8 +9,12 @@
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 qemu_sh=${QEMU_SH:-$root/scripts/qemu.sh}
-all_benches="nullcall floor pingpong batch cores size indirect server"
-linux_benches="nullcall pingpong batch size"
+all_benches="nullcall floor pingpong batch cores size indirect server webserver kvstore"
+# The default: all but the server workloads, which take minutes under TCG.
+default_benches="nullcall floor pingpong batch cores size indirect server"
+linux_benches="nullcall pingpong batch size webserver kvstore"
+# The kernel keeps CMDLINE_MAX - 1 bytes of its command line (kernel/cmdline.h).
+cmdline_max=255
 
 usage() {
 	cat <<USAGE
@@ -20,7 +24,12 @@ usage: scripts/bench.sh [options]
   --batches LIST     batch sizes, each 1..1024 (default "1 2 4 8 16 32 64 128 256")
   --sizes LIST       bytes per read/write, each 1..1048576
                      (default "1 4 16 64 256 1024 4096 16384 65536")
-  --list NAMES       benches among: $all_benches (default all)
+  --list NAMES       benches among: $all_benches
+                     (default: all but webserver and kvstore)
+  --threads LIST     server threads (= client connections) for webserver and kvstore,
+                     each 1..64 (default "1 4 16")
+  --requests N       measured requests per point of webserver and kvstore,
+                     1..1000000 (default 500)
   --smp N            CPUs of every boot, 1..64 (default 2)
   --mem SIZE         memory of every boot, e.g. 1G (default 1G)
   --accel A          auto | kvm | tcg | icount | sim (default auto: scripts/qemu.sh decides)
@@ -53,8 +62,8 @@ USAGE
 die() { echo "bench.sh: $1" >&2; exit "${2:-64}"; }
 need() { [ $# -ge 2 ] || die "option '$1' needs a value"; }
 
-kernel=$root/build/exless.img iters=10000 batches="1 2 4 8 16 32 64 128 256"
-sizes="1 4 16 64 256 1024 4096 16384 65536" list=$all_benches smp=2 mem=1G accel=auto
+kernel=$root/build/exless.img iters=10000 batches="1 2 4 8 16 32 64 128 256" threads="1 4 16" requests=500
+sizes="1 4 16 64 256 1024 4096 16384 65536" list=$default_benches smp=2 mem=1G accel=auto
 icount=0 cpu='' peer=1 peer_args='' exless=1 timeout=300 out=$root/results configs=() check=0
 sim_plugin='' sim_args='' pti=off
 
@@ -66,6 +75,8 @@ while [ $# -gt 0 ]; do
 	--batches) need "$@"; batches=$2; shift ;;
 	--sizes) need "$@"; sizes=$2; shift ;;
 	--list) need "$@"; list=$2; shift ;;
+	--threads) need "$@"; threads=$2; shift ;;
+	--requests) need "$@"; requests=$2; shift ;;
 	--smp) need "$@"; smp=$2; shift ;;
 	--mem) need "$@"; mem=$2; shift ;;
 	--accel) need "$@"; accel=$2; shift ;;
@@ -103,6 +114,9 @@ number_list() {
 [[ "$iters" =~ $uint ]] && [ "$iters" -le 1000000 ] || die "--iters wants a number in 1..1000000, not '$iters'"
 batches=$(number_list --batches 1024 "$batches") || exit
 sizes=$(number_list --sizes 1048576 "$sizes") || exit
+threads=$(number_list --threads 64 "$threads") || exit
+[[ "$requests" =~ $uint ]] && [ "$requests" -le 1000000 ] ||
+	die "--requests wants a number in 1..1000000, not '$requests'"
 read -ra names <<<"${list//,/ }"
 [ ${#names[@]} -ge 1 ] || die "--list names no bench"
 linux_names=()
@@ -167,6 +181,28 @@ for c in "${configs[@]}"; do
 		die "--config '$c': flexsc= wants a CPU list such as 1 or 1-3,5, or none"
 	runs+=("$c_smp $c_flexsc")
 done
+# The bench.* options of a boot running the comma-separated benches $1: only
+# those they read, so that the command line stays short.
+bench_args() {
+	local a="bench.iters=$iters"
+	[[ ",$1," != *,batch,* ]] || a+=" bench.batches=$batches"
+	[[ ",$1," != *,size,* ]] || a+=" bench.sizes=$sizes"
+	[[ ",$1," != *,webserver,* && ",$1," != *,kvstore,* ]] ||
+		a+=" bench.threads=$threads bench.requests=$requests"
+	echo "$a bench.list=$1"
+}
+# exless's command line: "bench", the options, flexsc.cores=.
+# exless's command line: exless_append FLEXSC LIST PTI
+exless_append() {
+	local a="bench $(bench_args "$2") pti=$3"
+	[ "$1" = default ] || a+=" flexsc.cores=$1"
+	echo "$a"
+}
+for r in "${runs[@]}"; do
+	a=$(exless_append "${r#* }" "$list" off)
+	[ ${#a} -le $cmdline_max ] ||
+		die "exless's command line would be ${#a} bytes, more than the $cmdline_max it keeps: '$a' (fewer benches, batches or sizes per run)"
+done
 [ "$check" = 0 ] || exit 0
 [ "$exless" = 0 ] || [ -f "$kernel" ] || die "no exless image at $kernel (run make first)" 1
 [ -d "$out" ] || mkdir -p "$out" || die "cannot create $out" 1
@@ -184,7 +220,6 @@ if [ "$accel" = sim ]; then
 		die "QEMU refuses the plugin (API version or settings): $probe" 1
 fi
 
-bench_args="bench.iters=$iters bench.batches=$batches bench.sizes=$sizes"
 peer_smps=$(for r in "${runs[@]}"; do echo "${r%% *}"; done | sort -nu)
 # Boots whose TSC counts instructions: one-CPU benches boot alone (below).
 exact=0
@@ -319,8 +354,8 @@ boot_exless() {
 	done
 }
 boot_exless_pti() {
-	local append="bench $bench_args bench.list=$3 pti=$4"
-	[ "$2" = default ] || append+=" flexsc.cores=$2"
+	local append
+	append=$(exless_append "$2" "$3" "$4")
 	boot "exless smp=$1 flexsc.cores=$2 pti=$4" \
 		"system=exless accel=$accel_name smp=$1 mem=$mem flexsc_cores=$2 cmdline=\"$append\" pti=$4" \
 		"$qemu_sh" --kernel "$kernel" --smp "$1" --mem "$mem" --accel "$accel" \
@@ -349,7 +384,7 @@ if [ "$peer" = 1 ]; then
 	*) linux_pti=linux-default ;;
 	esac
 	for s in $peer_smps; do
-		args="$bench_args bench.list=$linux_list"
+		args=$(bench_args "$linux_list")
 		boot "linux peer smp=$s" \
 			"system=linux accel=$accel_name smp=$s mem=$mem pti=$linux_pti" \
 			"$root/scripts/linux-peer.sh" --smp "$s" --mem "$mem" --accel "$accel" \

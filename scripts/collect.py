@@ -6,6 +6,7 @@ Reads the lines the guests print (see bench/report.h):
   @@BENCH meta system=... tsc_hz=... (once per boot, first)
   @@BENCH result system=... bench=... path=... min=... median=... ...
   @@BENCH error ... msg="..."
+  @@BENCH skip system=... bench=... path=... msg="..."   (rows a system cannot give)
   @@BENCH done                        (last)
 
 and the lines scripts/bench.sh writes before each boot's output:
@@ -49,7 +50,7 @@ REQUIRED = ("system", "bench", "path", "batch", "syscall_cores", "user_threads",
 COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "bench", "path", "op",
            "batch", "syscall_cores", "user_threads", "user_cores", "size_bytes",
            "working_set", "iters", "min_cycles", "median_cycles", "p99_cycles",
-           "max_cycles", "mean_cycles", "median_ns", "ops_per_sec", "tsc_overhead",
+           "max_cycles", "mean_cycles", "median_ns", "p99_ns", "ops_per_sec", "tsc_overhead",
            "insns_user", "insns_kernel", "insns_remote", "insns_idle", "l1i_miss",
            "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "data_refs", "model_cycles",
            "model_ipc_user", "note", "extra")
@@ -118,6 +119,7 @@ class Boot:
         self.meta = None
         self.results = []
         self.errors = []
+        self.skips = []
         self.done = False
         self.sim_config = None
         self.sim = {}  # (window, cpu, mode) -> {event: count}
@@ -169,6 +171,9 @@ class Collector:
         elif kind == "error":
             b = self.current(where)
             b.errors.append(dict(kv, run=b.run.get("run")))
+        elif kind == "skip":
+            b = self.current(where)
+            b.skips.append(dict(kv, run=b.run.get("run")))
         elif kind == "done":
             self.current(where).done = True
         else:
@@ -260,13 +265,14 @@ class Collector:
                     if col in ("working_set", "size_bytes"):
                         v = bytes_value(v)
                     if col in COLUMNS and col not in ("run", "accel", "smp", "flexsc_cores",
-                                                      "pti", "median_ns", "extra"):
+                                                      "pti", "median_ns", "p99_ns", "extra"):
                         row[col] = v
                     else:
                         extra.append("%s=%s" % (k, v))
                 row["extra"] = ";".join(extra)
                 if tsc_hz > 0:
                     row["median_ns"] = "%.1f" % (float(kv["median"]) / tsc_hz * 1e9)
+                    row["p99_ns"] = "%.1f" % (float(kv["p99"]) / tsc_hz * 1e9)
                 row.update(self.sim_columns(b, kv))
                 yield row
 
@@ -355,6 +361,10 @@ def main():
     for e in errors:
         print("collect.py: guest error: %s" % " ".join("%s=%s" % kv for kv in e.items()),
               file=sys.stderr)
+    skips = [s for b in c.boots for s in b.skips]
+    for s in skips:
+        print("collect.py: skipped: %s" % " ".join("%s=%s" % kv for kv in s.items()),
+              file=sys.stderr)
     for p in problems:
         print("collect.py: %s" % p, file=sys.stderr)
     na = sorted({"%s=%s" % (k, v) for r in rows for k, v in r.items() if v in PANDAS_NA})
@@ -407,9 +417,11 @@ def main():
         "host": host_info(),
         "systems": systems,
         "runs": [dict(b.run, guest=b.meta, results=len(b.results), done=b.done,
-                      errors=b.errors, **({"sim": b.sim_config} if b.sim_config else {}))
+                      errors=b.errors, skipped=b.skips,
+                      **({"sim": b.sim_config} if b.sim_config else {}))
                  for b in c.boots],
         "errors": errors,
+        "skipped": skips,
         "warnings": c.warnings,
     }
     meta.update(sim_meta)

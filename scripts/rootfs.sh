@@ -5,15 +5,19 @@
 #   scripts/rootfs.sh SRC_DIR GEN_DIR > rootfs.S
 # SRC_DIR's files keep their paths under /. GEN_DIR receives the web
 # workload's documents, made here, deterministically: /www/doc-<bytes>.txt
-# for sizes of 1 KiB .. 64 KiB, where byte i is '\n' if i % 64 == 63, else
-# 'a' + (i * 7 + bytes / 1024) % 26 (tests check the contents by this rule).
+# for the sizes of WEB_DOC_KIB in bench/server.h (1 KiB .. 64 KiB), where
+# byte i is '\n' if i % 64 == 63, else 'a' + (i * 7 + bytes / 1024) % 26
+# (tests check the contents by this rule; bench/linux/srvtest.sh checks that
+# web_doc_byte() in bench/server.h makes the same files).
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 SRC_DIR GEN_DIR" >&2; exit 2; }
 src=$1 gen=$2
 [ -d "$src" ] || { echo "rootfs.sh: '$src' is not a directory" >&2; exit 2; }
 rm -rf "$gen"
 mkdir -p "$gen/www"
-for kib in 1 2 3 4 6 8 12 16 24 32 48 64; do
+kibs=$(sed -n 's/^#define WEB_DOC_KIB //p' "$(dirname "$0")/../bench/server.h" | tr -d ,)
+[[ "$kibs" =~ ^[0-9]+( [0-9]+)*$ ]] || { echo "rootfs.sh: no WEB_DOC_KIB list in bench/server.h" >&2; exit 1; }
+for kib in $kibs; do
 	bytes=$((kib * 1024))
 	awk -v n="$bytes" 'BEGIN {
 		for (i = 0; i < n; i++)

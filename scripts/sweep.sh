@@ -17,7 +17,8 @@ usage: scripts/sweep.sh [options]
                     CPUs for k = 1..N-1, e.g. N=2: "none 1"; N=4: "none 3 2-3 1-3")
   --list NAMES      benches (default "nullcall batch cores": nullcall for the reference
                     lines of the batch chart)
-  --iters N, --batches LIST, --sizes LIST, --mem SIZE, --accel A, --icount 0|1,
+  --iters N, --batches LIST, --sizes LIST, --threads LIST, --requests N, --mem SIZE,
+  --accel A, --icount 0|1,
   --cpu MODEL, --peer 0|1, --peer-args STR, --kernel FILE, --timeout SEC, --out DIR
                     as scripts/bench.sh
 LISTs are separated by spaces. Exit status: scripts/bench.sh's; 64 bad usage.
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
 	--smp) need "$@"; smps=$2; shift ;;
 	--flexsc) need "$@"; flexsc=$2; shift ;;
 	--list) need "$@"; list=$2; shift ;;
-	--iters|--batches|--sizes|--mem|--accel|--icount|--cpu|--peer|--peer-args|--kernel|--timeout|--out)
+	--iters|--batches|--sizes|--threads|--requests|--mem|--accel|--icount|--cpu|--peer|--peer-args|--kernel|--timeout|--out)
 		need "$@"; pass+=("$1" "$2"); shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; die "unknown option '$1'" ;;

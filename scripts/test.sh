@@ -4,7 +4,8 @@
 # its KTAP output, check that a CPU without NX is refused at boot, run a short
 # fuzz (--fuzz-calls N per path, default 5000, 0 skips it: scripts/fuzz.sh, all
 # four paths, 2 CPUs, known hazards off, seed 1, the leak check on), run the
-# host-side unit tests, and end with "N passed, N failed".
+# host-side unit tests (userlib, the sim model, the server workloads over
+# Linux: bench/linux/srvtest.sh), and end with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 smp_list="1 2" mem=512M accel=auto cpu= append= timeout=240 fuzz_calls=5000 pti_list="off on" pti_smp=2
@@ -107,5 +108,13 @@ sed -nE 's/^([0-9]+ passed, [0-9]+ failed).*/sim model: \1/p' build/test/sim-mod
 [ -s build/test/summary-sim.txt ] || echo "sim model: 0 passed, 1 failed" >build/test/summary-sim.txt
 count build/test/summary-sim.txt
 [ "$status" -ne 0 ] && [ "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' build/test/summary-sim.txt)" = 0 ] && total_fail=$((total_fail + 1))
+echo "== server workload host tests"
+bench/linux/srvtest.sh >build/test/srvtest.log 2>&1
+status=$?
+grep -E '^(FAIL|srvtest: FAILED)' build/test/srvtest.log | tail -n 20
+sed -nE 's/^([0-9]+ passed, [0-9]+ failed)$/server workloads: \1/p' build/test/srvtest.log | tail -n 1 >build/test/summary-srv.txt
+[ -s build/test/summary-srv.txt ] || echo "server workloads: 0 passed, 1 failed" >build/test/summary-srv.txt
+count build/test/summary-srv.txt
+[ "$status" -ne 0 ] && [ "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' build/test/summary-srv.txt)" = 0 ] && total_fail=$((total_fail + 1))
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

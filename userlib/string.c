@@ -217,6 +217,7 @@ const char *strerror(int err)
 		[ESRCH] = "no such process",
 		[EINTR] = "interrupted",
 		[EIO] = "device error",
+		[ENXIO] = "no such device",
 		[E2BIG] = "argument list too long",
 		[ENOEXEC] = "malformed executable",
 		[EBADF] = "bad file descriptor",
@@ -229,6 +230,7 @@ const char *strerror(int err)
 		[ENOTDIR] = "not a directory",
 		[EISDIR] = "is a directory",
 		[EINVAL] = "invalid argument",
+		[ENFILE] = "too many sockets",
 		[EMFILE] = "too many open files",
 		[EFBIG] = "file too large",
 		[ENOSPC] = "no space left",
@@ -237,9 +239,17 @@ const char *strerror(int err)
 		[ENAMETOOLONG] = "name too long",
 		[ENOSYS] = "no such system call",
 		[ENOTEMPTY] = "directory not empty",
+		[ENOTSOCK] = "not a socket",
+		[EPROTONOSUPPORT] = "protocol not supported",
 		[ENOTSUP] = "not supported",
 		[EDEADLK] = "would deadlock",
 		[ETIMEDOUT] = "timed out",
+		[EAFNOSUPPORT] = "address family not supported",
+		[EADDRINUSE] = "address in use",
+		[EISCONN] = "already connected",
+		[ENOTCONN] = "not connected",
+		[ECONNREFUSED] = "connection refused",
+		[EALREADY] = "connect under way",
 	};
 
 	unsigned int e = err < 0 ? -(unsigned int)err : (unsigned int)err;

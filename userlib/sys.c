@@ -48,3 +48,12 @@ long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		return syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
 	}
 }
+
+int socket(int domain, int type, int proto) { return (int)sys_socket(domain, type, proto); }
+int bind(int fd, const char *path) { return (int)sys_bind(fd, (long)path); }
+int listen(int fd, int backlog) { return (int)sys_listen(fd, backlog); }
+int accept(int fd) { return (int)sys_accept(fd); }
+int connect(int fd, const char *path) { return (int)sys_connect(fd, (long)path); }
+int socketpair(int fds[2]) { return (int)sys_socketpair((long)fds); }
+int shutdown(int fd, int how) { return (int)sys_shutdown(fd, how); }
+int poll(struct pollfd *fds, unsigned n, long timeout_ns) { return (int)sys_poll((long)fds, n, timeout_ns); }

@@ -40,4 +40,17 @@ long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 EXLESS_SYSCALLS(SYS_DECL)
 #undef SYS_DECL
 
+/* Local stream sockets and poll with POSIX-like signatures (sys.c), over
+ * the current path. Each returns what the kernel does: the result, or a
+ * negative errno (there is no errno variable). */
+int socket(int domain, int type, int proto);   /* AF_UNIX, SOCK_STREAM, 0 */
+int bind(int fd, const char *path);
+int listen(int fd, int backlog);
+int accept(int fd);
+int connect(int fd, const char *path);
+int socketpair(int fds[2]);
+int shutdown(int fd, int how);
+/* timeout_ns < 0: no timeout; 0: look once. */
+int poll(struct pollfd *fds, unsigned n, long timeout_ns);
+
 #endif

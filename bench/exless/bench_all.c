@@ -3,7 +3,8 @@
  * userlib, and the exless-only benches (cores, indirect, server). The kernel
  * starts it with `bench` on its command line and passes the bench.* options
  * as argv[1]; it prints @@BENCH lines, then powers the machine off.
- * bench_all --peer FN ARG KEY CPU: internal, the peer of plat_peer_start().
+ * bench_all --peer FN ARG KEY CPU: internal, the peer of plat_peer_start();
+ * bench_all --proc FN MASK HEX...: internal, a process of plat_proc_start().
  */
 #include "../../userlib/libc.h"
 #include "../../userlib/sys.h"
@@ -153,6 +154,260 @@ static int peer_main(char **argv)
 		return 3;
 	fn(arg);
 	return 0;
+}
+
+/* ---- server workloads (bench/server.c) ---- */
+
+const char *const plat_srv_modes[] = { "syscall", "flexsc", NULL };
+
+/* Syscall pages of a FlexSC-Threads server: one entry per thread in flight
+ * (64 at most) and room to spare. */
+#define SRV_FLEXSC_PAGES 2
+
+int plat_srv_ready(const char *mode, const char **why)
+{
+	if (!strcmp(mode, "flexsc") && !ensure_flexsc()) {
+		*why = "flexsc_register failed";
+		return 1;
+	}
+	return 0;
+}
+
+unsigned long plat_srv_syscall_cpus(const char *mode)
+{
+	return strcmp(mode, "flexsc") ? 0 : si.flexsc_cpus;
+}
+
+int plat_listen(const char *path, unsigned backlog)
+{
+	long fd = syscall6(SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0, 0, 0), r;
+
+	if (fd < 0)
+		return (int)fd;
+	sys_unlink((long)path);
+	if ((r = syscall6(SYS_bind, fd, (long)path, 0, 0, 0, 0)) < 0 ||
+	    (r = syscall6(SYS_listen, fd, backlog, 0, 0, 0, 0)) < 0) {
+		sys_close(fd);
+		return (int)r;
+	}
+	return (int)fd;
+}
+
+int plat_accept(int lfd)
+{
+	return (int)syscall6(SYS_accept, lfd, 0, 0, 0, 0, 0);
+}
+
+int plat_connect(const char *path)
+{
+	for (int tries = 0;; tries++) {
+		long fd = syscall6(SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0, 0, 0), r;
+
+		if (fd < 0)
+			return (int)fd;
+		if ((r = syscall6(SYS_connect, fd, (long)path, 0, 0, 0, 0)) >= 0)
+			return (int)fd;
+		sys_close(fd);
+		if ((r != -EAGAIN && r != -ECONNREFUSED) || tries == 1000)
+			return (int)r;
+		sys_sleep_ns(10000000);
+	}
+}
+
+_Static_assert(sizeof(struct plat_pollfd) == sizeof(struct pollfd) &&
+		       __builtin_offsetof(struct plat_pollfd, revents) ==
+			       __builtin_offsetof(struct pollfd, revents) &&
+		       PLAT_POLLIN == POLLIN,
+	       "struct plat_pollfd is exless's struct pollfd");
+
+int plat_poll(struct plat_pollfd *fds, unsigned n, unsigned timeout_ms)
+{
+	return (int)syscall6(SYS_poll, (long)fds, n, (long)timeout_ms * 1000000, 0, 0, 0);
+}
+
+void plat_unlink(const char *path) { sys_unlink((long)path); }
+int plat_file_open(const char *path) { return (int)sys_open((long)path, O_RDONLY); }
+
+long plat_file_size(int fd)
+{
+	struct stat st;
+	long r = sys_fstat(fd, (long)&st);
+
+	return r < 0 ? r : (long)st.size;
+}
+
+long plat_fd_read(int fd, void *buf, unsigned long n) { return sys_read(fd, (long)buf, (long)n); }
+long plat_fd_write(int fd, const void *buf, unsigned long n) { return sys_write(fd, (long)buf, (long)n); }
+int plat_fd_close(int fd) { return (int)sys_close(fd); }
+void *plat_malloc(unsigned long bytes) { return malloc(bytes); }
+void plat_free(void *p) { free(p); }
+void plat_yield(void) { sys_yield(); }
+
+/*
+ * A process: this same program (static, not PIE: the same addresses)
+ * spawned with "--proc FN MASK HEX...", arg's bytes in hex over as many
+ * words as they take; it inherits the caller's descriptors (spawn copies
+ * the table).
+ */
+#define PROC_HEX_WORD 200
+long plat_proc_start(unsigned long mask, int (*fn)(void *arg), const void *arg, unsigned len)
+{
+	static char words[SPAWN_MAX_ARGS][PROC_HEX_WORD + 1];
+	char *argv[SPAWN_MAX_ARGS + 1] = { "bench_all", "--proc", words[0], words[1] };
+	const unsigned char *b = arg;
+	int argc = 4;
+
+	if (len > PLAT_PROC_ARG_MAX || 2 * len > (unsigned)(SPAWN_MAX_ARGS - argc) * PROC_HEX_WORD)
+		return -E2BIG;
+	snprintf(words[0], sizeof(words[0]), "%lu", (unsigned long)fn);
+	snprintf(words[1], sizeof(words[1]), "%lu", mask);
+	for (unsigned i = 0; i < len; i += PROC_HEX_WORD / 2, argc++) {
+		char *w = words[argc - 2];
+		unsigned k;
+
+		for (k = 0; k < PROC_HEX_WORD / 2 && i + k < len; k++) {
+			w[2 * k] = "0123456789abcdef"[b[i + k] >> 4];
+			w[2 * k + 1] = "0123456789abcdef"[b[i + k] & 15];
+		}
+		w[2 * k] = 0;
+		argv[argc] = w;
+	}
+	argv[argc] = NULL;
+	printf_flush();
+	return syscall_syscall(SYS_spawn, (long)"bench_all", (long)argv, 0, 0, 0, 0);
+}
+
+int plat_proc_wait(long handle)
+{
+	int status;
+	long r = syscall_syscall(SYS_wait, handle, (long)&status, 0, 0, 0, 0);
+
+	return r < 0 ? (int)r : status;
+}
+
+static int hex_nibble(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The child of plat_proc_start. */
+static int proc_main(int argc, char **argv)
+{
+	static unsigned char arg[PLAT_PROC_ARG_MAX];
+	int (*fn)(void *) = (int (*)(void *))strtoul(argv[2], NULL, 10);
+	unsigned len = 0;
+	int r;
+
+	syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0);
+	for (int a = 4; a < argc; a++)
+		for (const char *h = argv[a]; h[0] && h[1]; h += 2) {
+			int hi = hex_nibble(h[0]), lo = hex_nibble(h[1]);
+
+			if (hi < 0 || lo < 0 || len == sizeof(arg))
+				return 2;
+			arg[len++] = (unsigned char)(hi << 4 | lo);
+		}
+	if (sys_setaffinity(0, (long)strtoul(argv[3], NULL, 10)) < 0)
+		return 3;
+	r = fn(arg);
+	printf_flush();
+	return r;
+}
+
+/* A server thread in a process of its own (synchronous mode): fn, its
+ * number, then the bytes of its argument. */
+struct srv_proc_arg {
+	int (*fn)(void *arg, unsigned i);
+	unsigned i;
+	unsigned char arg[PLAT_PROC_ARG_MAX - 16];
+};
+
+static int srv_proc_main(void *p)
+{
+	struct srv_proc_arg *a = p;
+
+	return a->fn(a->arg, a->i);
+}
+
+/* FlexSC-Threads: one user thread per server thread, all in this process. */
+static int (*srv_uthread_fn)(void *arg, unsigned i);
+static void *srv_uthread_arg;
+static int srv_uthread_result;
+
+static void *srv_uthread(void *i)
+{
+	int r = srv_uthread_fn(srv_uthread_arg, (unsigned)(unsigned long)i);
+
+	if (r && !srv_uthread_result)
+		srv_uthread_result = r;
+	return 0;
+}
+
+static unsigned srv_uthreads;
+static void *srv_uthread_main(void *unused)
+{
+	struct uthread *t[BENCH_THREADS_MAX];
+	unsigned n;
+
+	(void)unused;
+	for (n = 0; n < srv_uthreads; n++)
+		if (!(t[n] = uthread_create(srv_uthread, (void *)(unsigned long)n)))
+			break;
+	if (n < srv_uthreads)
+		srv_uthread_result = -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		uthread_join(t[i], 0);
+	return 0;
+}
+
+int plat_srv_threads(const char *mode, unsigned n, unsigned long mask,
+		     int (*fn)(void *arg, unsigned i), void *arg, unsigned len)
+{
+	if (n > BENCH_THREADS_MAX)
+		return -EINVAL;
+	if (!strcmp(mode, "flexsc")) {
+		int r;
+
+		if (sys_setaffinity(0, (long)mask) < 0 || flexsc_init(SRV_FLEXSC_PAGES))
+			return -EINVAL;
+		srv_uthread_fn = fn;
+		srv_uthread_arg = arg;
+		srv_uthreads = n;
+		srv_uthread_result = 0;
+		syscall_path_set(PATH_FLEXSC);
+		r = uthread_run(srv_uthread_main, 0, 0);
+		syscall_path_set(PATH_SYSCALL);
+		return r ? r : srv_uthread_result;
+	}
+	if (strcmp(mode, "syscall"))
+		return -EINVAL;
+	/* Synchronous: a process per server thread (exless has one kernel
+	 * thread per process). */
+	static struct srv_proc_arg a;
+	long pid[BENCH_THREADS_MAX];
+	unsigned started;
+	int r = 0;
+
+	if (len > sizeof(a.arg))
+		return -E2BIG;
+	a.fn = fn;
+	memcpy(a.arg, arg, len);
+	for (started = 0; started < n; started++) {
+		a.i = started;
+		pid[started] = plat_proc_start(mask, srv_proc_main, &a,
+					       (unsigned)__builtin_offsetof(struct srv_proc_arg, arg) + len);
+		if (pid[started] < 0) {
+			r = (int)pid[started];
+			break;
+		}
+	}
+	for (unsigned i = 0; i < started; i++) {
+		int s = plat_proc_wait(pid[i]);
+
+		if (!r)
+			r = s;
+	}
+	return r;
 }
 
 /* ---- exless-only benches ---- */
@@ -381,6 +636,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 6 && !strcmp(argv[1], "--peer"))
 		return peer_main(argv);
+	if (argc >= 4 && !strcmp(argv[1], "--proc"))
+		return proc_main(argc, argv);
 	syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0);
 	/* The suite runs on CPU 0; the syscall threads have their own cores. */
 	syscall_syscall(SYS_setaffinity, 0, 1, 0, 0, 0, 0);

@@ -10,6 +10,8 @@ const char *const bench_names[BENCH_COUNT] = {
 	[BENCH_SIZE] = "size",
 	[BENCH_INDIRECT] = "indirect",
 	[BENCH_SERVER] = "server",
+	[BENCH_WEBSERVER] = "webserver",
+	[BENCH_KVSTORE] = "kvstore",
 };
 
 static int is_end(char c)
@@ -87,13 +89,18 @@ static void set_defaults(struct bench_config *cfg)
 	unsigned i;
 
 	cfg->iters = 10000;
-	cfg->list = (1u << BENCH_COUNT) - 1;
+	/* All but the server workloads, which take minutes under emulation. */
+	cfg->list = ((1u << BENCH_COUNT) - 1) & ~(1u << BENCH_WEBSERVER | 1u << BENCH_KVSTORE);
 	cfg->nbatches = 9;
 	for (i = 0; i < cfg->nbatches; i++)
 		cfg->batches[i] = 1u << i;
 	cfg->nsizes = 9;
 	for (i = 0; i < cfg->nsizes; i++)
 		cfg->sizes[i] = 1ul << 2 * i;
+	cfg->nthreads = 3;
+	for (i = 0; i < cfg->nthreads; i++)
+		cfg->threads[i] = 1u << 2 * i;
+	cfg->requests = 500;
 }
 
 /* One option word; NULL, or what is wrong with it. */
@@ -119,10 +126,20 @@ static const char *option(struct bench_config *cfg, const char *w)
 		for (i = 0; i < n; i++)
 			cfg->sizes[i] = v[i];
 		cfg->nsizes = n;
+	} else if ((s = after(w, "bench.threads="))) {
+		if (!(n = number_list(s, BENCH_THREADS_MAX, v)))
+			return "bench.threads= wants up to 16 numbers in 1..64, comma-separated";
+		for (i = 0; i < n; i++)
+			cfg->threads[i] = (unsigned)v[i];
+		cfg->nthreads = n;
+	} else if ((s = after(w, "bench.requests="))) {
+		if (number_list(s, BENCH_REQUESTS_MAX, v) != 1)
+			return "bench.requests= wants one number in 1..1000000";
+		cfg->requests = (unsigned)v[0];
 	} else if ((s = after(w, "bench.list="))) {
 		if (!(n = name_list(s)))
 			return "bench.list= wants names among nullcall,floor,pingpong,batch,cores,size,"
-			       "indirect,server, comma-separated";
+			       "indirect,server,webserver,kvstore, comma-separated";
 		cfg->list = n;
 	} else if ((s = after(w, "bench.format="))) {
 		if (after(s, "raw") && is_end(s[3]))
@@ -133,7 +150,7 @@ static const char *option(struct bench_config *cfg, const char *w)
 			return "bench.format= wants raw (@@BENCH lines) or table";
 	} else if (after(w, "bench.")) {
 		return "unknown bench.* option: the known ones are bench.iters, bench.batches,"
-		       " bench.sizes, bench.list and bench.format";
+		       " bench.sizes, bench.list, bench.threads, bench.requests and bench.format";
 	}
 	return 0;
 }

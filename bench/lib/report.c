@@ -183,6 +183,17 @@ void report_error(const char *system, const char *bench, const char *path, const
 	report_printf("\n");
 }
 
+void report_skip(const char *system, const char *bench, const char *path, const char *msg)
+{
+	if (report_format == REPORT_TABLE) {
+		report_printf("skipped: %s %s: %s\n", bench, path, msg);
+		return;
+	}
+	report_printf("@@BENCH skip system=%s bench=%s path=%s", system, bench, path);
+	put_str("msg", msg);
+	report_printf("\n");
+}
+
 void report_done(void)
 {
 	if (report_format == REPORT_TABLE)

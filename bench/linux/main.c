@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -27,6 +28,7 @@
 #include "../plat.h"
 #include "../suite.h"
 #include "../timing.h"
+#include "srv.h"
 
 /* QEMU's isa-debug-exit (scripts/qemu.sh): QEMU exits with (value << 1) | 1. */
 #define DEBUG_EXIT_PORT 0xf4
@@ -204,7 +206,8 @@ int plat_peer_join(void)
 	return r ? -r : 0;
 }
 
-/* cores, indirect and server measure exless mechanisms. */
+/* cores, indirect and server measure exless mechanisms (webserver and
+ * kvstore run in the suite, over srv.c). */
 int plat_bench(const char *name, const struct bench_config *cfg)
 {
 	(void)name;
@@ -371,6 +374,18 @@ int main(void)
 	if ((err = bench_config_parse(&cfg, cmdline))) {
 		report_error(plat_system, NULL, NULL, err, 0);
 		end(EXIT_FAIL);
+	}
+	/* bench=webserver serves /www from a tmpfs, as exless serves it from
+	 * its RAM file system: the same documents, made by the same rule. */
+	if (cfg.list & 1u << BENCH_WEBSERVER) {
+		int r = mkdir("/www", 0755) || mount("tmpfs", "/www", "tmpfs", 0, NULL) ? -errno :
+											 srv_web_docs_write("");
+
+		if (r) {
+			report_error(plat_system, "webserver", NULL,
+				     "cannot write the documents to a tmpfs at /www", r);
+			cfg.list &= ~(1u << BENCH_WEBSERVER);
+		}
 	}
 	/* A failed bench has printed its error line; the others still count. */
 	bench_suite(&cfg);

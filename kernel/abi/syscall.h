@@ -22,7 +22,8 @@
 #define EXLESS_ABI_SYSCALL_H
 
 /*
- * X(name, number, argument count, flags) -- one line per call. The kernel
+ * X(name, number, argument count, flags) -- one line per call, in number
+ * order (a number not listed answers -ENOSYS). The kernel
  * takes a call's argument count from here, whichever way it comes in (a
  * syscall page's entry carries none). Flags:
  *   SCF_TRAP   trap only: the process's own business, refused (-EINVAL)
@@ -66,13 +67,21 @@
 	X(rename, 33, 2, 0)      /* (old path, new path) */                      \
 	X(dup, 34, 1, 0)         /* (fd) -> lowest free fd */                    \
 	X(dup2, 35, 2, 0)        /* (fd, newfd) -> newfd */                      \
-	X(pipe, 36, 1, 0)        /* (int fds[2]) read end, write end */      \
+	X(pipe, 36, 1, 0)        /* (int fds[2]) read end, write end */         \
 	X(thread_create, 37, 3, 0) /* (entry, stack top, arg) -> tid; rdi = arg */ \
 	X(thread_exit, 38, 1, SCF_TRAP) /* (status) the caller; the last ends the process */ \
 	X(thread_join, 39, 2, 0) /* (tid, int *status) -> tid, once it ended */ \
 	X(futex_wait, 40, 3, 0)  /* (u32 *addr, expected, timeout ns or 0) */    \
 	X(futex_wake, 41, 2, 0)  /* (u32 *addr, most to wake) -> woken */        \
-	X(gettid, 42, 0, SCF_TRAP) /* -> the calling thread's id */
+	X(gettid, 42, 0, SCF_TRAP) /* -> the calling thread's id */ \
+	X(socket, 48, 3, 0)      /* (AF_UNIX, SOCK_STREAM, 0) -> fd */           \
+	X(bind, 49, 2, 0)        /* (fd, path) name it in the file tree */       \
+	X(listen, 50, 2, 0)      /* (fd, backlog) */                             \
+	X(accept, 51, 1, 0)      /* (fd) -> fd of the next connection */         \
+	X(connect, 52, 2, 0)     /* (fd, path) */                                \
+	X(socketpair, 53, 1, 0)  /* (int fds[2]) two connected sockets */        \
+	X(shutdown, 54, 2, 0)    /* (fd, SHUT_*) */                              \
+	X(poll, 55, 3, 0)        /* (struct pollfd *, n, timeout ns or -1) -> ready fds */
 
 #ifndef __ASSEMBLER__
 enum {
@@ -125,7 +134,31 @@ enum syscall_path {
 #define PIPE_ATOMIC 512           /* writes of at most this many bytes are never interleaved */
 
 /* stat.type, dirent.type */
-enum file_type { FT_NONE, FT_FILE, FT_DIR, FT_DEV, FT_PIPE };
+enum file_type { FT_NONE, FT_FILE, FT_DIR, FT_DEV, FT_PIPE, FT_SOCK };
+
+/* Local stream sockets (Linux's values). A bound socket is a name of type
+ * FT_SOCK in the file tree; unlink removes it. */
+#define AF_UNIX 1
+#define SOCK_STREAM 1
+#define SHUT_RD 0
+#define SHUT_WR 1
+#define SHUT_RDWR 2
+#define SOCK_BUF_SIZE 16384       /* bytes buffered each way of a connection */
+#define SOCK_BACKLOG_MAX 64       /* listen()'s backlog is clamped to 1 .. this */
+#define SOCK_MAX 256              /* sockets in all (accepted ones too): -ENFILE */
+
+/* poll() */
+struct pollfd {
+	int fd;          /* negative: ignored (revents 0) */
+	short events;    /* POLLIN, POLLOUT */
+	short revents;   /* what is ready; POLLERR, POLLHUP, POLLNVAL whether asked or not */
+};
+#define POLLIN 0x1
+#define POLLOUT 0x4
+#define POLLERR 0x8
+#define POLLHUP 0x10
+#define POLLNVAL 0x20     /* fd is not open */
+#define POLL_MAX 256      /* descriptors in one poll: -EINVAL beyond */
 
 struct stat {
 	unsigned int type;    /* enum file_type */

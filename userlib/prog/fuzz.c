@@ -59,17 +59,26 @@
  *   thread_join   never the child's first thread on FlexSC (a syscall
  *                 thread would wait for the thread waiting on it)
  *   futex_wait    a timeout of 0 or above 2 ms becomes 1 ns .. 2 ms
- *   read, pread   never from a console fd or an empty pipe (nobody types a
- *                 line, nobody else writes the child's pipes), asked of the
- *                 kernel with fstat just before; on FlexSC never after a
- *                 pipe, dup, dup2 or pipe read or write in the same batch
- *                 (the fd may be something else when the entry runs)
+ *   read, pread   never from a console fd, an empty pipe or a socket with
+ *                 nothing to read (nobody types a line, nobody else writes
+ *                 the child's pipes and sockets), asked of the kernel with
+ *                 fstat (and poll for a socket) just before; on FlexSC never
+ *                 after a call in the same batch that can change what an fd
+ *                 is or holds (pipe, dup, dup2, a socket call, a pipe or
+ *                 socket read or write): the fd may be something else when
+ *                 the entry runs
  *   write, pwrite at most 8 bytes to a console fd (1 in 16), else 0; to a
- *                 pipe at most the room it has; on FlexSC 0 bytes after a
- *                 pipe, dup, dup2 or pipe read or write in the same batch
+ *                 pipe at most the room it has; to a socket 1 byte when poll
+ *                 says it has room, else 0; on FlexSC 0 bytes after such a
+ *                 call in the same batch
+ *   accept        only on a listener with a connection queued (poll): no
+ *                 listener's queue fills by itself
+ *   listen        backlog SOCK_BACKLOG_MAX: a connect to another child's
+ *                 listener (they share /fuzz) waits for room only past it
+ *   poll          timeout capped at 2 ms (never -1)
  *   fd 63         the child's own console (dup of fd 1 at its start) for its
  *                 traces and reports: never closed or replaced
- *   paths         open, mkdir, rmdir, unlink and rename get a path under
+ *   paths         open, mkdir, rmdir, unlink, rename, bind and connect get a path under
  *                 /fuzz (or a faulting pointer); open of the bad device name
  *                 never creates it. The parent empties /fuzz at the end
  *   open          "console" becomes "null" on FlexSC (fds are not tracked
@@ -283,7 +292,7 @@ static int nkids;
  * or replace fd 1 (with a pipe nobody reads, which a printf would fill and
  * block on), never this one. */
 #define OUT_FD 63
-#define NFDS 64 /* the kernel's MAX_FDS: a larger fd is never open */
+#define NFDS 256 /* the kernel's MAX_FDS: a larger fd is never open */
 static unsigned long console_ino; /* /dev/console's inode number */
 static bool batch_fds_moved;      /* FlexSC: the batch posted a call that can change what an fd is */
 static long tids[64]; /* threads created and not yet joined (trapping children) */
@@ -475,6 +484,14 @@ static void gen_args(unsigned long nr, unsigned long a[6])
 	case SYS_dup: a[0] = any_fd(); break;
 	case SYS_dup2: a[0] = any_fd(); a[1] = any_fd(); break;
 	case SYS_pipe: a[0] = any_buf(); break;
+	case SYS_socket: a[0] = below(4) ? AF_UNIX : any_value(); a[1] = below(4) ? SOCK_STREAM : any_value(); a[2] = below(4) ? 0 : any_value(); break;
+	case SYS_bind:
+	case SYS_connect: a[0] = any_fd(); a[1] = fs_path(); break;
+	case SYS_listen: a[0] = any_fd(); a[1] = any_value(); break;
+	case SYS_accept: a[0] = any_fd(); break;
+	case SYS_socketpair: a[0] = any_buf(); break;
+	case SYS_shutdown: a[0] = any_fd(); a[1] = below(4) ? below(3) : any_value(); break;
+	case SYS_poll: a[0] = any_buf(); a[1] = below(4) ? below(8) : any_value(); a[2] = below(2) ? -1ul : any_value(); break;
 	case SYS_close: a[0] = any_fd(); break;
 	case SYS_read:
 	case SYS_write: a[0] = any_fd(); a[1] = any_buf(); a[2] = any_len(); break;
@@ -523,14 +540,16 @@ static void kid_gone(long pid)
 		}
 }
 
-/* What fd is, for a read or a write that must not sleep for good, asked of
- * the kernel (fstat) just before the call: FD_CONSOLE (a read waits for a line
- * nobody types), FD_PIPE with *room bytes free (a read sleeps while it is
- * empty, a write while it lacks room: nobody else reads or writes the
- * child's pipes), FD_UNSURE (a FlexSC entry after one in the same batch that
- * may have made or drained a pipe: it is what it will be when the kernel
- * runs it), or FD_CALM (no fd, a file, a directory, null, zero). */
-enum fd_kind { FD_CALM, FD_CONSOLE, FD_PIPE, FD_UNSURE };
+/* What fd is, for a call that must not sleep for good, asked of the kernel
+ * (fstat, and poll for a socket) just before the call: FD_CONSOLE (a read
+ * waits for a line nobody types), FD_PIPE with *room bytes free (a read
+ * sleeps while it is empty, a write while it lacks room: nobody else reads or
+ * writes the child's pipes), FD_SOCK with *room its poll bits now (POLLIN: a
+ * read or an accept goes through, POLLOUT: a byte can be written), FD_UNSURE
+ * (a FlexSC entry after one in the same batch that may have made or drained
+ * a pipe or socket: it is what it will be when the kernel runs it), or
+ * FD_CALM (no fd, a file, a directory, null, zero). */
+enum fd_kind { FD_CALM, FD_CONSOLE, FD_PIPE, FD_SOCK, FD_UNSURE };
 static enum fd_kind fd_kind(unsigned long fd, bool flexsc, unsigned long *room)
 {
 	struct stat st;
@@ -543,6 +562,11 @@ static enum fd_kind fd_kind(unsigned long fd, bool flexsc, unsigned long *room)
 	if (st.type == FT_PIPE) {
 		*room = PIPE_SIZE - st.size;
 		return FD_PIPE;
+	}
+	if (st.type == FT_SOCK) {
+		struct pollfd pf = { .fd = (int)fd, .events = POLLIN | POLLOUT };
+		*room = syscall_syscall(SYS_poll, (long)&pf, 1, 0, 0, 0, 0) == 1 ? (unsigned short)pf.revents : 0;
+		return FD_SOCK;
 	}
 	return st.type == FT_DEV && st.ino == console_ino ? FD_CONSOLE : FD_CALM;
 }
@@ -593,9 +617,10 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc,
 			a[2] &= (1ul << 20) - 1;
 		if (k == FD_CONSOLE && known_on && one_in(20000))
 			*may_block = true; /* issue 8's known hazard: killed while it waits */
-		else if (k == FD_CONSOLE || k == FD_UNSURE || (k == FD_PIPE && room == PIPE_SIZE && a[2]))
-			a[0] = 99; /* nobody types a line, nobody else writes the pipe */
-		else if (k == FD_PIPE && flexsc)
+		else if (k == FD_CONSOLE || k == FD_UNSURE || (k == FD_PIPE && room == PIPE_SIZE && a[2]) ||
+			 (k == FD_SOCK && !(room & POLLIN)))
+			a[0] = 99; /* nobody types a line, nobody else writes the pipe or socket */
+		else if ((k == FD_PIPE || k == FD_SOCK) && flexsc)
 			batch_fds_moved = true; /* a second read of it could find it empty */
 		return nr;
 	}
@@ -608,21 +633,45 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc,
 			a[2] = one_in(16) ? a[2] & 7 : 0; /* a readable console log */
 		else if (k == FD_PIPE && a[2] > room)
 			a[2] = room; /* nobody else reads the pipe */
-		if (k == FD_PIPE && flexsc)
+		else if (k == FD_SOCK && a[2] > 0)
+			a[2] = room & POLLOUT ? 1 : 0; /* nor the socket: POLLOUT promises a byte */
+		if ((k == FD_PIPE || k == FD_SOCK) && flexsc)
 			batch_fds_moved = true; /* a second write could find it full */
 		return nr;
 	}
 	case SYS_pipe:
 	case SYS_dup:
 	case SYS_dup2:
+	case SYS_socket:
+	case SYS_socketpair:
+	case SYS_bind:
+	case SYS_listen:
+	case SYS_connect:
+	case SYS_shutdown:
 		if (nr == SYS_dup2 && a[1] == OUT_FD)
 			a[1] = 99;
+		if (nr == SYS_listen)
+			a[1] = SOCK_BACKLOG_MAX;
+		if ((nr == SYS_bind || nr == SYS_connect) && !fs_path_ok(a[1]))
+			a[1] = fs_path();
 		if (flexsc)
-			batch_fds_moved = true; /* its new fd may be a pipe end or the console */
+			batch_fds_moved = true; /* an fd may be a new pipe end, console or socket */
 		return nr;
 	case SYS_close:
 		if (a[0] == OUT_FD)
 			a[0] = 99;
+		return nr;
+	case SYS_accept: {
+		enum fd_kind k = fd_kind(a[0], flexsc, &room);
+		if (k == FD_UNSURE || (k == FD_SOCK && !(room & POLLIN)))
+			a[0] = 99; /* nobody else connects to the child's listeners */
+		else if (k == FD_SOCK && flexsc)
+			batch_fds_moved = true; /* a second accept could find none queued */
+		return nr;
+	}
+	case SYS_poll:
+		if (a[2] > 2000000)
+			a[2] %= 2000000; /* -1 (for ever) too */
 		return nr;
 	case SYS_shm:
 		if (a[0] == STATS_KEY - 1)

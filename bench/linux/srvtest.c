@@ -1,0 +1,107 @@
+/*
+ * Host test of the server workloads (bench/server.c over srv.c), run by
+ * bench/linux/srvtest.sh: each workload with 1 and 3 server threads must
+ * pass the client's checks of every response, and a server that spoils
+ * one response in seven must be caught.
+ *   srvtest DIR   (DIR: an empty directory for the documents and the socket)
+ * Prints the @@BENCH lines and "srvtest: N passed, N failed"; exit status 0
+ * when all passed.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../plat.h"
+#include "../server.h"
+#include "../timing.h"
+#include "srv.h"
+
+const char plat_system[] = "linux";
+static uint64_t tsc_hz;
+
+int report_printf(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vprintf(fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+uint64_t plat_tsc_hz(void)
+{
+	return tsc_hz;
+}
+
+unsigned plat_ncpus(void)
+{
+	return (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static uint64_t calibrate_tsc(void)
+{
+	struct timespec a, b, nap = { 0, 20000000 };
+	uint64_t t0, t1, ns;
+
+	clock_gettime(CLOCK_MONOTONIC_RAW, &a);
+	t0 = tsc_begin();
+	nanosleep(&nap, NULL);
+	clock_gettime(CLOCK_MONOTONIC_RAW, &b);
+	t1 = tsc_begin();
+	ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000u + (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
+	return ns ? (t1 - t0) * 1000000000u / ns : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const unsigned threads[] = { 1, 3 };
+	int passed = 0, failed = 0, r;
+
+	if (argc != 2 || strlen(argv[1]) >= sizeof(((struct srv_job *)0)->root) - 16) {
+		fprintf(stderr, "usage: srvtest DIR (a short path)\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	tsc_hz = calibrate_tsc();
+	if ((r = srv_web_docs_write(argv[1]))) {
+		fprintf(stderr, "srvtest: cannot write the documents under %s: %s\n", argv[1],
+			strerror(-r));
+		return 1;
+	}
+	for (int w = SRV_WEB; w <= SRV_KV; w++) {
+		for (unsigned t = 0; t < 2; t++) {
+			for (int corrupt = 0; corrupt <= 1; corrupt++) {
+				struct srv_job job = {
+					.workload = (uint32_t)w,
+					.threads = threads[t],
+					.requests = 300,
+					.warmup = 30,
+					.corrupt_every = corrupt ? 7 : 0,
+					.lfd = -1,
+					.tsc_hz = tsc_hz,
+					.overhead = tsc_overhead(100),
+					.server_cpus = (1ul << plat_ncpus()) - 1,
+					.client_cpu = 0,
+					.mode = "syscall",
+				};
+				int ok;
+
+				strcpy(job.root, argv[1]);
+				r = srv_point(&job);
+				ok = corrupt ? r != 0 : r == 0;
+				printf("srvtest: %s %s threads=%u%s\n", ok ? "ok" : "FAILED",
+				       w == SRV_WEB ? "webserver" : "kvstore", threads[t],
+				       corrupt ? " (a spoilt response must be caught)" : "");
+				passed += ok;
+				failed += !ok;
+			}
+		}
+	}
+	printf("srvtest: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
