@@ -3,8 +3,9 @@
  * and one wait queue of sched.c; a sleeper records its (process, address)
  * in its thread, and a wake takes only the sleepers of its own word.
  *
- * No wakeup is lost: futex_wait reads the word and goes on the queue under
- * the bucket's lock, which futex_wake takes before it looks at the queue;
+ * No wakeup is lost: futex_wait reads the word (once before, to fault it in
+ * with no lock held, then again) and goes on the queue under the bucket's
+ * lock, which futex_wake takes before it looks at the queue;
  * so a waker that changed the word before waking either finds the sleeper
  * queued or made it see the new value (-EAGAIN). */
 #include "futex.h"
@@ -50,8 +51,10 @@ long futex_wait(u64 uaddr, u32 expected, u64 timeout_ns)
 		return -EINVAL;
 	struct futex_bucket *b = bucket_of(p, uaddr);
 	u32 v;
+	if (copy_from_user(&v, uaddr, sizeof(v)))
+		return -EFAULT;
 	spin_lock(&b->lock);
-	if (copy_from_user(&v, uaddr, sizeof(v))) {
+	if (get_user_u32_locked(&v, uaddr)) {
 		spin_unlock(&b->lock);
 		return -EFAULT;
 	}

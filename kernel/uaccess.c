@@ -32,6 +32,13 @@ long copy_from_user(void *dst, u64 user_src, u64 n)
 	return copy_user_raw(dst, (const void *)user_src, n);
 }
 
+long get_user_u32_locked(u32 *dst, u64 user_src)
+{
+	if (!user_range_ok(user_src, sizeof(*dst), false))
+		return -EFAULT;
+	return copy_user_raw(dst, (const void *)user_src, sizeof(*dst));
+}
+
 long copy_to_user(u64 user_dst, const void *src, u64 n)
 {
 	check_context("copy_to_user");

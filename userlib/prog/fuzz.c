@@ -293,6 +293,7 @@ static int nkids;
  * block on), never this one. */
 #define OUT_FD 63
 #define NFDS 256 /* the kernel's MAX_FDS: a larger fd is never open */
+#define BAD_FD (NFDS + 7) /* never open: what a call that must not block gets instead */
 static unsigned long console_ino; /* /dev/console's inode number */
 static bool batch_fds_moved;      /* FlexSC: the batch posted a call that can change what an fd is */
 static long tids[64]; /* threads created and not yet joined (trapping children) */
@@ -619,7 +620,7 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc,
 			*may_block = true; /* issue 8's known hazard: killed while it waits */
 		else if (k == FD_CONSOLE || k == FD_UNSURE || (k == FD_PIPE && room == PIPE_SIZE && a[2]) ||
 			 (k == FD_SOCK && !(room & POLLIN)))
-			a[0] = 99; /* nobody types a line, nobody else writes the pipe or socket */
+			a[0] = BAD_FD; /* nobody types a line, nobody else writes the pipe or socket */
 		else if ((k == FD_PIPE || k == FD_SOCK) && flexsc)
 			batch_fds_moved = true; /* a second read of it could find it empty */
 		return nr;
@@ -649,7 +650,7 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc,
 	case SYS_connect:
 	case SYS_shutdown:
 		if (nr == SYS_dup2 && a[1] == OUT_FD)
-			a[1] = 99;
+			a[1] = BAD_FD;
 		if (nr == SYS_listen)
 			a[1] = SOCK_BACKLOG_MAX;
 		if ((nr == SYS_bind || nr == SYS_connect) && !fs_path_ok(a[1]))
@@ -659,12 +660,12 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc,
 		return nr;
 	case SYS_close:
 		if (a[0] == OUT_FD)
-			a[0] = 99;
+			a[0] = BAD_FD;
 		return nr;
 	case SYS_accept: {
 		enum fd_kind k = fd_kind(a[0], flexsc, &room);
 		if (k == FD_UNSURE || (k == FD_SOCK && !(room & POLLIN)))
-			a[0] = 99; /* nobody else connects to the child's listeners */
+			a[0] = BAD_FD; /* nobody else connects to the child's listeners */
 		else if (k == FD_SOCK && flexsc)
 			batch_fds_moved = true; /* a second accept could find none queued */
 		return nr;
