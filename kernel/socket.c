@@ -469,3 +469,21 @@ KTEST(sock_user_suite_every_path)
 	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), pages);
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
+
+/* SOCK_MAX sockets, then -ENFILE (no panic, nothing allocated); all back. */
+KTEST(sock_limit_gives_enfile)
+{
+	static struct sock *all[SOCK_MAX];
+	u64 heap = kmalloc_bytes_in_use(), before = sock_count();
+	int n = 0;
+	while (n < SOCK_MAX && !sock_new(&all[n]))
+		n++;
+	KEXPECT_EQ(n, SOCK_MAX - before);
+	struct sock *extra;
+	KEXPECT_EQ(sock_new(&extra), -ENFILE);
+	KEXPECT_EQ(sock_count(), SOCK_MAX);
+	while (n)
+		sock_put(all[--n]);
+	KEXPECT_EQ(sock_count(), before);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
