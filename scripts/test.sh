@@ -55,7 +55,7 @@ done
 for b in "${boots[@]}"; do
 	read -r n m <<<"$b"
 	name=smp$n
-	[ "$m" = off ] || name=smp$n-pti$m
+	[ "$m" = off ] || name=smp$n-pti-$m
 	log=build/test/kernel-$name.log
 	echo "== kernel tests, $n CPU(s), pti=$m"
 	args=(--smp "$n" --mem "$mem" --accel "$accel" --timeout "$timeout" --append "test pti=$m $append")
