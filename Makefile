@@ -18,6 +18,7 @@ TEST_SMP ?= 1 2
 TEST_FUZZ_CALLS ?= 5000
 TEST_PTI ?= off on
 TEST_PTI_SMP ?= 2
+TEST_TIMEOUT ?= 240
 FUZZ_CALLS ?= 1000000
 FUZZ_SEED ?=
 FUZZ_PATHS ?= int80,syscall,sysenter,flexsc
@@ -146,7 +147,7 @@ gdb: $(KERNEL_IMG)
 
 test: $(KERNEL_IMG)
 	@scripts/test.sh --smp "$(TEST_SMP)" --mem $(MEM) --accel $(ACCEL) $(if $(CPU),--cpu "$(CPU)") --append "$(APPEND)" \
-	  --fuzz-calls "$(TEST_FUZZ_CALLS)" --pti "$(TEST_PTI)" --pti-smp "$(TEST_PTI_SMP)"
+	  --fuzz-calls "$(TEST_FUZZ_CALLS)" --pti "$(TEST_PTI)" --pti-smp "$(TEST_PTI_SMP)" --timeout "$(TEST_TIMEOUT)"
 
 fuzz: $(KERNEL_IMG)
 	@scripts/fuzz.sh --calls "$(FUZZ_CALLS)" $(if $(FUZZ_SEED),--seed "$(FUZZ_SEED)") --paths "$(FUZZ_PATHS)" \

@@ -122,8 +122,9 @@ class Run:
 
     def series(self, df, by):
         """(label, {column: value}, rows) per group of the columns in by, and of
-        smp and flexsc_cores where those vary between the run's boots."""
-        varying = [c for c in ("smp", "flexsc_cores") if self.df[c].dropna().nunique() > 1]
+        smp, flexsc_cores and pti where those vary between the run's boots."""
+        varying = [c for c in ("smp", "flexsc_cores", "pti")
+                   if c in self.df and self.df[c].dropna().nunique() > 1]
         keys = list(by) + varying
         grouper = keys if len(keys) > 1 else keys[0]
         for key, rows in df.groupby(grouper, sort=True, dropna=False):
@@ -150,7 +151,7 @@ def path_rank(p):
 def style(key, i):
     """Line i: solid for exless, dashed for Linux, markers by op; coloured by
     path, unless boots of several configurations share paths (a sweep)."""
-    varied = "smp" in key or "flexsc_cores" in key
+    varied = "smp" in key or "flexsc_cores" in key or "pti" in key
     return {"color": "C%d" % ((i if varied else path_rank(key.get("path"))) % 10),
             "linestyle": "--" if key.get("system") == "linux" else "-",
             "marker": "s" if key.get("op") == "read" else "o"}
@@ -230,7 +231,7 @@ def chart_null(plt, run):
         # Floors: the path's bare entry/exit, on the same system and run.
         floor = df[(df.bench == "floor") & (df.system == key.get("system"))]
         for k, v in key.items():
-            if k in ("smp", "flexsc_cores"):
+            if k in ("smp", "flexsc_cores", "pti"):
                 floor = floor[floor[k] == v]
         for x, p in zip(xs, [p for p in paths if not rows[rows.path == p].empty]):
             f = floor[floor.path == p]

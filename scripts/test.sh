@@ -27,6 +27,7 @@ done
 for n in $smp_list; do
 	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: TEST_SMP must list CPU counts, not '$n'" >&2; exit 2; }
 done
+[[ "$timeout" =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: TEST_TIMEOUT must be whole seconds per boot, not '$timeout'" >&2; exit 2; }
 [ -n "${pti_list// /}" ] || { echo "test.sh: TEST_PTI must name a mode (on, off)" >&2; exit 2; }
 for m in $pti_list; do
 	[[ "$m" =~ ^(on|off)$ ]] || { echo "test.sh: TEST_PTI must list on and/or off, not '$m'" >&2; exit 2; }
@@ -56,7 +57,7 @@ done
 for b in "${boots[@]}"; do
 	read -r n m <<<"$b"
 	name=smp$n
-	[ "$m" = off ] || name=smp$n-pti$m
+	[ "$m" = off ] || name=smp$n-pti-$m
 	log=build/test/kernel-$name.log
 	echo "== kernel tests, $n CPU(s), pti=$m"
 	args=(--smp "$n" --mem "$mem" --accel "$accel" --timeout "$timeout" --append "test pti=$m $append")
