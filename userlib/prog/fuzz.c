@@ -93,9 +93,11 @@
  * flight) is one let sleep for good on purpose (the console read of
  * fuzz.known=on, its 64 MiB memory exhaustion, or a FlexSC entry a call of
  * the child overwrote: the kernel may run what the bytes say), else as
- * STUCK, which fails the run: with the filters above
- * no call may sleep for good, so a stuck child is a lost wakeup, an entry the
- * kernel never ran, or a hole in the filters. A FlexSC child reaping an entry
+ * STUCK if it sleeps, which fails the run: with the filters above no call
+ * may sleep for good, so a stuck child is a lost wakeup, an entry the kernel
+ * never ran, or a hole in the filters. Running or runnable, it is "slow",
+ * counted apart: a call that takes seconds on a loaded host, or a spin (a
+ * call that never ends despite the kill hangs the run). A FlexSC child reaping an entry
  * whose status its own call overwrote with BUSY stops waiting for it once
  * flexsc_wait() has returned 64 times (it would spin, runnable, for good).
  *
@@ -1070,7 +1072,8 @@ static int child(int argc, char **argv)
 /* ---- the parent ---- */
 
 struct path_stats {
-	unsigned long calls, children, finished, killed_kernel, killed_self, watchdog, stuck, exited, mismatches, garbage;
+	unsigned long calls, children, finished, killed_kernel, killed_self, watchdog, stuck, slow, exited, mismatches,
+		garbage;
 };
 
 static const char *cmdline_opt(const char *cmdline, const char *key, char *out, int max)
@@ -1192,21 +1195,23 @@ static bool mem_kept(struct mem a, struct mem b)
 	       b.free_pages + b.slab_pages + b.own_pages >= a.free_pages + a.slab_pages + a.own_pages;
 }
 
-/* The watchdog's line for a child whose calls stopped: a known hazard (a call
- * sanitize let sleep for good on purpose, e.g. issue 8's console read) or
- * STUCK, in a call the fuzzer never lets sleep for good (a lost wakeup, an
- * entry never run: a kernel bug, or a hole in sanitize), which fails the run. */
-static void watchdog_report(int p, long pid, const struct slot *s, int state)
+/* The watchdog's line for a child whose calls stopped (kind 1: a known hazard,
+ * a call let sleep for good on purpose, e.g. issue 8's console read; 2: STUCK,
+ * asleep in a call the fuzzer never lets sleep for good: a lost wakeup, an
+ * entry never run, or a hole in sanitize, which fails the run; 3: slow,
+ * running or runnable: a call that takes seconds on a loaded host, or a spin). */
+static void watchdog_report(int p, long pid, const struct slot *s, int state, int kind)
 {
 	static const char *const states[] = PROC_STATE_NAMES;
+	static const char *const kinds[] = { "", "watchdog", "STUCK", "watchdog, slow" };
 	printf("fuzz: %s: path %s pid %ld (%s) made no call for 3 s, in call %ld (0x%lx 0x%lx 0x%lx)",
-	       s->may_block ? "watchdog" : "STUCK", syscall_path_name(p), pid,
+	       kinds[kind], syscall_path_name(p), pid,
 	       state >= 0 && state < P_STATE_COUNT ? states[state] : "?", s->last_nr, s->last_args[0],
 	       s->last_args[1], s->last_args[2]);
 	if (s->wait_nr >= 0)
 		printf(", reaping entry %ld (0x%lx 0x%lx 0x%lx)", s->wait_nr, s->wait_args[0], s->wait_args[1],
 		       s->wait_args[2]);
-	printf(": killed%s\n", s->may_block ? " (a known hazard: a call that may sleep for good)" : "");
+	printf(": killed%s\n", kind == 1 ? " (a known hazard: a call that may sleep for good)" : "");
 }
 
 static int parent(void)
@@ -1267,7 +1272,7 @@ static int parent(void)
 	long pid[PATH_COUNT] = { 0 }, gen[PATH_COUNT] = { 0 }, quota[PATH_COUNT] = { 0 };
 	unsigned long last_calls[PATH_COUNT] = { 0 }, last_move[PATH_COUNT] = { 0 };
 	int zero_runs[PATH_COUNT] = { 0 };
-	int watchdogged[PATH_COUNT] = { 0 }; /* 1: a known hazard, 2: stuck */
+	int watchdogged[PATH_COUNT] = { 0 }; /* 1: a known hazard, 2: stuck, 3: slow */
 	bool ok = true;
 	unsigned long spawn_fail_since = 0, next_report = 0, t0 = syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0);
 	for (;;) {
@@ -1331,9 +1336,9 @@ static int parent(void)
 					last_calls[p] = s->calls;
 					last_move[p] = now;
 				} else if (!watchdogged[p] && now - last_move[p] > WATCHDOG_NS) {
-					watchdog_report(p, pid[p], s, state);
+					watchdogged[p] = s->may_block ? 1 : state == P_SLEEPING ? 2 : 3;
+					watchdog_report(p, pid[p], s, state, watchdogged[p]);
 					syscall_syscall(SYS_kill, pid[p], 0, 0, 0, 0, 0);
-					watchdogged[p] = s->may_block ? 1 : 2;
 				}
 				continue;
 			}
@@ -1351,6 +1356,8 @@ static int parent(void)
 				ps_->watchdog++;
 			else if (watchdogged[p] == 2)
 				ps_->stuck++;
+			else if (watchdogged[p] == 3)
+				ps_->slow++;
 			else if (status == -1 && s->last_nr == SYS_kill)
 				ps_->killed_self++;
 			else if (status == -1)
@@ -1406,15 +1413,15 @@ out:
 	unsigned long
 		      secs = (syscall_syscall(SYS_time_ns, 0, 0, 0, 0, 0, 0) - t0) / 1000000000ul;
 	printf("fuzz: summary, seed %lu, %lu s\n", seed, secs);
-	printf("fuzz: %-9s %9s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "path", "calls", "children", "finished",
-	       "k-kernel", "k-self", "watchdog", "stuck", "exit()", "garbage", "mismatch");
+	printf("fuzz: %-9s %9s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "path", "calls", "children", "finished",
+	       "k-kernel", "k-self", "watchdog", "stuck", "slow", "exit()", "garbage", "mismatch");
 	for (int p = 0; p < PATH_COUNT; p++) {
 		struct path_stats *s = &stats[p];
 		if (!want[p])
 			continue;
-		printf("fuzz: %-9s %9lu %8lu %8lu %8lu %8lu %8lu %8lu %8lu %8lu %8lu\n", syscall_path_name(p), s->calls,
-		       s->children, s->finished, s->killed_kernel, s->killed_self, s->watchdog, s->stuck, s->exited,
-		       s->garbage, s->mismatches);
+		printf("fuzz: %-9s %9lu %8lu %8lu %8lu %8lu %8lu %8lu %8lu %8lu %8lu %8lu\n", syscall_path_name(p),
+		       s->calls, s->children, s->finished, s->killed_kernel, s->killed_self, s->watchdog, s->stuck,
+		       s->slow, s->exited, s->garbage, s->mismatches);
 		if (s->mismatches || s->stuck)
 			ok = false;
 		if (s->calls < calls)
