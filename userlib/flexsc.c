@@ -10,6 +10,8 @@
 
 #define PER_PAGE FLEXSC_ENTRIES_PER_PAGE
 #define MAX_ENTRIES (FLEXSC_MAX_PAGES * PER_PAGE)
+#define RING 1024 /* the free ring's slots: a power of two, MAX_ENTRIES or more */
+_Static_assert(RING >= MAX_ENTRIES && (RING & (RING - 1)) == 0, "free ring size");
 
 struct flexsc_stats flexsc_stats;
 unsigned int flexsc_spin = 2000;
@@ -17,17 +19,27 @@ bool (*flexsc_park)(struct flexsc_entry *e);
 
 static struct flexsc_page *pages; /* NULL until flexsc_init */
 
+/* An entry's first 8 bytes, status, sysnum and reserved, as one word
+ * (little-endian): posting stores them at once. */
+typedef uint64_t __attribute__((may_alias)) head_word;
+_Static_assert(offsetof(struct flexsc_entry, status) == 0 && offsetof(struct flexsc_entry, sysnum) == 4 &&
+		       offsetof(struct flexsc_entry, reserved) == 6,
+	       "status, sysnum, reserved: one 8-byte word");
+
 const uint8_t flexsc_nargs[SYS_COUNT] = {
 #define NARGS(name, nr, nargs, flags) [nr] = nargs,
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
 };
 
-/* The FREE entries, as a stack. Only the user moves an entry to FREE, so
- * this is exact. The entry freed last is reused first: its line is the
- * likeliest to still be in this CPU's cache. */
-static struct flexsc_entry *free_stack[MAX_ENTRIES];
-static int nfree;
+/* The FREE entries, as a ring: taken at free_head, given back at
+ * free_tail. Only the user moves an entry to FREE, so this is exact.
+ * Entries are taken in the order they were freed: reaped in order, calls
+ * walk the pages in turn, which is where the kernel's look goes next (it
+ * starts where its last claim stopped), so it looks at what was posted
+ * and not at every entry. */
+static struct flexsc_entry *free_ring[RING];
+static unsigned int free_head, free_tail;
 
 static struct flexsc_entry *entry_at(int i)
 {
@@ -54,8 +66,8 @@ int flexsc_init(int npages)
 	struct sysinfo si;
 	if (syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0 && !si.flexsc_cpus)
 		flexsc_spin = 0;
-	for (nfree = 0; nfree < npages * PER_PAGE; nfree++)
-		free_stack[nfree] = entry_at(npages * PER_PAGE - 1 - nfree);
+	for (free_head = free_tail = 0; free_tail < (unsigned int)npages * PER_PAGE; free_tail++)
+		free_ring[free_tail] = entry_at(free_tail);
 	syscall_flexsc_hook = flexsc_call;
 	return 0;
 }
@@ -63,7 +75,7 @@ int flexsc_init(int npages)
 /* Returns how many entries are FREE. */
 int flexsc_nfree(void)
 {
-	return nfree;
+	return (int)(free_tail - free_head);
 }
 
 /* Traps, whatever the current path, and sleeps until at least one of our
@@ -74,21 +86,28 @@ long flexsc_wait_any(void)
 	return syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
 }
 
-/* Writes call nr (0..65535) to a FREE entry and marks it SUBMITTED, with
- * no fence and no counter: flexsc_submit() publishes it. Returns the entry,
- * or NULL if none is free. */
+/* Writes call nr (0..65535) with its arguments into FREE entry e and marks
+ * it SUBMITTED, with no fence and no counter: flexsc_submit() publishes it. */
+static inline void post_entry(struct flexsc_entry *e, long nr, const long args[6])
+{
+	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6; i < n; i++)
+		e->args[i] = args[i];
+	/* status and sysnum in one release store (reserved zero): a kernel
+	 * that sees SUBMITTED sees the whole request. */
+	__atomic_store_n((head_word *)&e->status, FLEXSC_SUBMITTED | (uint64_t)(uint16_t)nr << 32,
+			 __ATOMIC_RELEASE);
+}
+
+/* Takes a FREE entry and posts call nr (0..65535) to it, unsubmitted.
+ * Returns the entry, or NULL if none is free. */
 static inline struct flexsc_entry *post_one(long nr, const long args[6])
 {
 	struct flexsc_entry *e;
 
-	if (nfree == 0)
+	if (free_head == free_tail)
 		return NULL;
-	e = free_stack[--nfree];
-	e->sysnum = (uint16_t)nr;
-	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6; i < n; i++)
-		e->args[i] = args[i];
-	/* Release: a kernel that sees SUBMITTED sees the whole request. */
-	__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+	e = free_ring[free_head++ % RING];
+	post_entry(e, nr, args);
 	return e;
 }
 
@@ -145,7 +164,7 @@ static inline long reap_done(struct flexsc_entry *e)
 
 	/* Release keeps the read of ret before the entry can be reused. */
 	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	free_stack[nfree++] = e;
+	free_ring[free_tail++ % RING] = e;
 	return ret;
 }
 
@@ -179,31 +198,39 @@ long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
  * Runs n calls, as many in flight at once as there are free entries, and
  * sets each one's ret. Every call that finds a free entry is posted, then
  * the lot is submitted at once (one fence, one doorbell check). Results are
- * reaped in order, each freed entry taking the next call. Returns how many
- * calls, from the first, have run: n unless no entry could be had at all.
+ * reaped in order; while calls remain unposted, each freed entry takes the
+ * next. Returns how many calls, from the first, have run: n unless no entry
+ * could be had at all.
  */
 int flexsc_batch(struct flexsc_call *calls, int n)
 {
 	int posted = 0, reaped = 0;
 
 	while (reaped < n) {
-		int fresh = 0;
+		/* The free ring's indices in registers: the stores into the
+		 * pages may alias anything. */
+		unsigned int head = free_head, tail = free_tail;
+		int from = posted, bad = 0;
 
 		for (; posted < n; posted++) {
 			struct flexsc_call *c = &calls[posted];
+			long nr = c->nr;
 
-			c->entry = NULL;
-			if ((unsigned long)c->nr > UINT16_MAX) {
+			if ((unsigned long)nr > UINT16_MAX) {
+				c->entry = NULL;
 				c->ret = -ENOSYS;
+				bad++;
 				continue;
 			}
-			c->entry = post_one(c->nr, c->args);
-			if (!c->entry)
+			if (head == tail)
 				break;
-			fresh++;
+			struct flexsc_entry *e = free_ring[head++ % RING];
+			c->entry = e;
+			post_entry(e, nr, c->args);
 		}
-		if (fresh)
-			flexsc_submit(fresh);
+		free_head = head;
+		if (posted - from > bad)
+			flexsc_submit(posted - from - bad);
 		if (reaped == posted) {
 			/* None free, none of ours in flight: wait for another
 			 * thread's entry, if we are a thread that can. */
@@ -211,10 +238,14 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 				continue;
 			return reaped;
 		}
-		struct flexsc_entry *e = calls[reaped].entry;
-		if (e)
-			calls[reaped].ret = flexsc_done(e) ? reap_done(e) : flexsc_reap(e);
-		reaped++;
+		/* Reap what is in flight; back to posting after one if calls
+		 * are waiting for an entry. */
+		do {
+			struct flexsc_call *c = &calls[reaped++];
+			struct flexsc_entry *e = c->entry;
+			if (e)
+				c->ret = flexsc_done(e) ? reap_done(e) : flexsc_reap(e);
+		} while (reaped < posted && posted == n);
 	}
 	return n;
 }
