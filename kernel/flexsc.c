@@ -62,7 +62,6 @@ struct flexsc_ctx {
 	int blocked;               /* its calls that made a syscall thread hand polling over (flexsc_lock) */
 	u64 seen_seq;              /* submit_seq at the last look (atomic, see take_posted) */
 	u32 serving;               /* syscall threads in serve() for it: its claimed entries not DONE are theirs (atomic) */
-	u32 cursor;                /* where the last claim stopped, page << 8 | entry: the next look starts there */
 	u32 rescan;                /* look at every entry at the next pass (set by its traps) */
 	u64 done_seq;              /* entries the kernel made DONE (atomic, seq_cst: see wake_waiter) */
 	u64 waited_seq;            /* done_seq when flexsc_wait last returned (under lock, or a compare-and-swap) */
@@ -186,14 +185,13 @@ static void run_entry(struct flexsc_ctx *ctx, struct flexsc_entry *e)
 }
 
 /* Where a claim looks next: entry i of page pg, and how many entries are
- * left to look at (at most all of them, once). */
+ * left to look at. */
 struct cursor {
 	u32 pg, i, left;
 };
-_Static_assert(FLEXSC_ENTRIES_PER_PAGE <= 0xff, "ctx->cursor keeps an entry's index in 8 bits");
 
-/* Claim the next SUBMITTED entry from c on (advancing it, round the pages
- * at most once), or return NULL. Garbage statuses are skipped and reported
+/* Claim the next SUBMITTED entry from c on (advancing it), or return NULL
+ * at the end. Garbage statuses are skipped and reported
  * once per process. */
 static struct flexsc_entry *claim(struct flexsc_ctx *ctx, struct cursor *c)
 {
@@ -203,7 +201,7 @@ static struct flexsc_entry *claim(struct flexsc_ctx *ctx, struct cursor *c)
 		c->left--;
 		if (++c->i == FLEXSC_ENTRIES_PER_PAGE) {
 			c->i = 0;
-			c->pg = pg + 1 == ctx->npages ? 0 : pg + 1;
+			c->pg++;
 		}
 		u32 st = __atomic_load_n(&e->status, __ATOMIC_RELAXED);
 		if (st == FLEXSC_SUBMITTED) {
@@ -291,9 +289,9 @@ static u64 take_posted(struct flexsc_ctx *ctx, bool *full)
 /* Claim and run ctx's posted entries, with no lock: w holds ctx (its
  * address space is loaded and it cannot be freed), claims are
  * compare-and-swaps, and each entry's result is published by run_entry.
- * The look starts where the last one stopped (ctx->cursor): a user that
- * takes entries in turn (userlib's free ring) has its next post there, so
- * the look costs what was posted. Returns how many ran. */
+ * The look starts at the first entry and stops once it claimed what was
+ * posted: userlib reuses the entries freed last, so those in use stay at
+ * the start of the pages. Returns how many ran. */
 static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 {
 	struct thread *me = w->thread;
@@ -310,8 +308,7 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 	 * flexsc_interrupt looks at our proc: one of us sees the other. */
 	WRITE_ONCE(me->proc, ctx->proc);
 	mfence();
-	u32 at = READ_ONCE(ctx->cursor); /* only ever a valid place: written below */
-	struct cursor c = { at >> 8, at & 0xff, ctx->npages * FLEXSC_ENTRIES_PER_PAGE };
+	struct cursor c = { 0, 0, ctx->npages * FLEXSC_ENTRIES_PER_PAGE };
 	me->flexsc_worker = true;
 	/* No share check per entry: a call of ours that blocked has cost us
 	 * the active role already (a poller on another core can take the
@@ -336,7 +333,6 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 		}
 	}
 	me->flexsc_worker = false;
-	WRITE_ONCE(ctx->cursor, c.pg << 8 | c.i);
 	WRITE_ONCE(me->proc, 0);
 	w->full = false;
 	if (w->want) {

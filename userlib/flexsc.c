@@ -10,8 +10,6 @@
 
 #define PER_PAGE FLEXSC_ENTRIES_PER_PAGE
 #define MAX_ENTRIES (FLEXSC_MAX_PAGES * PER_PAGE)
-#define RING 1024 /* the free ring's slots: a power of two, MAX_ENTRIES or more */
-_Static_assert(RING >= MAX_ENTRIES && (RING & (RING - 1)) == 0, "free ring size");
 
 struct flexsc_stats flexsc_stats;
 unsigned int flexsc_spin = 2000;
@@ -32,14 +30,13 @@ const uint8_t flexsc_nargs[SYS_COUNT] = {
 #undef NARGS
 };
 
-/* The FREE entries, as a ring: taken at free_head, given back at
- * free_tail. Only the user moves an entry to FREE, so this is exact.
- * Entries are taken in the order they were freed: reaped in order, calls
- * walk the pages in turn, which is where the kernel's look goes next (it
- * starts where its last claim stopped), so it looks at what was posted
- * and not at every entry. */
-static struct flexsc_entry *free_ring[RING];
-static unsigned int free_head, free_tail;
+/* The FREE entries, as a stack. Only the user moves an entry to FREE, so
+ * this is exact. The entry freed last is reused first: the entries in use
+ * stay at the start of the pages, where the kernel's look begins, however
+ * out of order calls complete (FlexSC-Threads), and their lines are the
+ * likeliest to still be in this CPU's cache. */
+static struct flexsc_entry *free_stack[MAX_ENTRIES];
+static unsigned int nfree;
 
 static struct flexsc_entry *entry_at(int i)
 {
@@ -66,8 +63,8 @@ int flexsc_init(int npages)
 	struct sysinfo si;
 	if (syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0 && !si.flexsc_cpus)
 		flexsc_spin = 0;
-	for (free_head = free_tail = 0; free_tail < (unsigned int)npages * PER_PAGE; free_tail++)
-		free_ring[free_tail] = entry_at(free_tail);
+	for (nfree = 0; nfree < (unsigned int)npages * PER_PAGE; nfree++)
+		free_stack[nfree] = entry_at(npages * PER_PAGE - 1 - (int)nfree);
 	syscall_flexsc_hook = flexsc_call;
 	return 0;
 }
@@ -75,7 +72,7 @@ int flexsc_init(int npages)
 /* Returns how many entries are FREE. */
 int flexsc_nfree(void)
 {
-	return (int)(free_tail - free_head);
+	return (int)nfree;
 }
 
 /* Traps, whatever the current path, and sleeps until at least one of our
@@ -104,9 +101,9 @@ static inline struct flexsc_entry *post_one(long nr, const long args[6])
 {
 	struct flexsc_entry *e;
 
-	if (free_head == free_tail)
+	if (nfree == 0)
 		return NULL;
-	e = free_ring[free_head++ % RING];
+	e = free_stack[--nfree];
 	post_entry(e, nr, args);
 	return e;
 }
@@ -128,6 +125,23 @@ void flexsc_submit(int n)
 	if (__atomic_load_n(&pages[0].header.need_wakeup, __ATOMIC_RELAXED)) {
 		flexsc_stats.wakes++;
 		syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
+	}
+}
+
+/* Entries flexsc_call posted under a uthread scheduler and held back, to
+ * be submitted as one batch by flexsc_flush. */
+static int held_back;
+
+/* Submits the entries flexsc_call held back: one fence and one doorbell
+ * check for all the calls posted since the last flush (uthread.c flushes
+ * before it looks for results, once no thread is ready). */
+void flexsc_flush(void)
+{
+	if (held_back) {
+		int n = held_back;
+
+		held_back = 0;
+		flexsc_submit(n);
 	}
 }
 
@@ -156,15 +170,16 @@ static void spin_then_wait(const struct flexsc_entry *e)
 		flexsc_wait_any();
 }
 
-/* Frees DONE entry e and returns its result: touches e and the free
- * stack, nothing else. */
-static inline long reap_done(struct flexsc_entry *e)
+/* Frees DONE entry e onto the free stack, whose size is *top (nfree, or a
+ * copy in a register), and returns its result: touches e and the stack,
+ * nothing else. */
+static inline long free_done(struct flexsc_entry *e, unsigned int *top)
 {
 	long ret = e->ret;
 
 	/* Release keeps the read of ret before the entry can be reused. */
 	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	free_ring[free_tail++ % RING] = e;
+	free_stack[(*top)++] = e;
 	return ret;
 }
 
@@ -172,11 +187,11 @@ static inline long reap_done(struct flexsc_entry *e)
  * frees it and returns the call's result. */
 long flexsc_reap(struct flexsc_entry *e)
 {
-	if (!flexsc_done(e) && flexsc_park)
-		flexsc_park(e);
+	if (!flexsc_done(e) && !(flexsc_park && flexsc_park(e)))
+		flexsc_flush(); /* no scheduler to do it: e may be held back */
 	while (!flexsc_done(e))
 		spin_then_wait(e);
-	return reap_done(e);
+	return free_done(e, &nfree);
 }
 
 /* Runs call nr through the syscall pages and returns its result: the stub
@@ -184,13 +199,22 @@ long flexsc_reap(struct flexsc_entry *e)
  * for. */
 long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
+	const long args[6] = { a1, a2, a3, a4, a5, a6 };
 	struct flexsc_entry *e;
 
 	if ((unsigned long)nr > UINT16_MAX)
 		return -ENOSYS;
-	while (!(e = flexsc_post(nr, a1, a2, a3, a4, a5, a6)))
+	while (!(e = post_one(nr, args))) {
+		flexsc_flush();
 		if (!flexsc_park || !flexsc_park(NULL))
 			return -EAGAIN;
+	}
+	/* Under a uthread scheduler the call waits for the batch its
+	 * scheduler submits (flexsc_flush); alone, it goes now. */
+	if (flexsc_park)
+		held_back++;
+	else
+		flexsc_submit(1);
 	return flexsc_reap(e);
 }
 
@@ -207,9 +231,9 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 	int posted = 0, reaped = 0;
 
 	while (reaped < n) {
-		/* The free ring's indices in registers: the stores into the
+		/* The free stack's size in a register: the stores into the
 		 * pages may alias anything. */
-		unsigned int head = free_head, tail = free_tail;
+		unsigned int top = nfree;
 		int from = posted, bad = 0;
 
 		for (; posted < n; posted++) {
@@ -222,13 +246,13 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 				bad++;
 				continue;
 			}
-			if (head == tail)
+			if (top == 0)
 				break;
-			struct flexsc_entry *e = free_ring[head++ % RING];
+			struct flexsc_entry *e = free_stack[--top];
 			c->entry = e;
 			post_entry(e, nr, c->args);
 		}
-		free_head = head;
+		nfree = top;
 		if (posted - from > bad)
 			flexsc_submit(posted - from - bad);
 		if (reaped == posted) {
@@ -240,12 +264,21 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 		}
 		/* Reap what is in flight; back to posting after one if calls
 		 * are waiting for an entry. */
+		int until = posted == n ? posted : reaped + 1;
 		do {
 			struct flexsc_call *c = &calls[reaped++];
 			struct flexsc_entry *e = c->entry;
-			if (e)
-				c->ret = flexsc_done(e) ? reap_done(e) : flexsc_reap(e);
-		} while (reaped < posted && posted == n);
+			if (!e)
+				continue;
+			if (flexsc_done(e)) {
+				c->ret = free_done(e, &top);
+			} else {
+				nfree = top;
+				c->ret = flexsc_reap(e);
+				top = nfree;
+			}
+		} while (reaped < until);
+		nfree = top;
 	}
 	return n;
 }
