@@ -309,7 +309,6 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 	WRITE_ONCE(me->proc, ctx->proc);
 	mfence();
 	struct cursor c = { 0, 0, ctx->npages * FLEXSC_ENTRIES_PER_PAGE };
-	me->flexsc_worker = true;
 	/* No share check per entry: a call of ours that blocked has cost us
 	 * the active role already (a poller on another core can take the
 	 * process one call past its share: at most one per core). */
@@ -321,7 +320,9 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 		}
 		if (w->want)
 			w->want--;
+		me->flexsc_worker = true;
 		run_entry(ctx, e);
+		me->flexsc_worker = false;
 		ran++;
 		if (w->blocked) { /* set by flexsc_worker_blocking, on this thread */
 			spin_lock(&flexsc_lock);
@@ -332,7 +333,6 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 			spin_unlock(&flexsc_lock);
 		}
 	}
-	me->flexsc_worker = false;
 	WRITE_ONCE(me->proc, 0);
 	w->full = false;
 	if (w->want) {
