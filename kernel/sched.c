@@ -131,6 +131,16 @@ void thread_started(void)
 
 void schedule(void)
 {
+	schedule_to(0);
+}
+
+/* schedule(), but straight to t when t is asleep on this CPU: a hand-off
+ * that skips the run queue. Otherwise (t NULL, or a wakeup or a kill got
+ * to it first) the run queue's next. The caller owns t's wakeup: it took t
+ * from wherever t published its sleep, with interrupts off since, so t
+ * cannot have moved on to another sleep. */
+void schedule_to(struct thread *t)
+{
 	/* No preemption between choosing this CPU's queue and locking it: one
 	 * in between can move a thread whose affinity just changed to another
 	 * CPU, which would then lock and run this one's queue. */
@@ -147,7 +157,7 @@ void schedule(void)
 		if (cur->cpu == c->id)
 			enqueue(rq, cur); /* else finish_switch hands it to its new CPU */
 	}
-	struct thread *next = dequeue(rq);
+	struct thread *next = t && t->state == T_SLEEPING && t->cpu == c->id && !t->queued ? t : dequeue(rq);
 	next->state = T_RUNNING;
 	next->slice_end = c->ticks + SCHED_SLICE_TICKS;
 	if (next == cur) {

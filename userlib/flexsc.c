@@ -17,6 +17,13 @@ bool (*flexsc_park)(struct flexsc_entry *e);
 
 static struct flexsc_page *pages; /* NULL until flexsc_init */
 
+/* An entry's first 8 bytes, status, sysnum and reserved, as one word
+ * (little-endian): posting stores them at once. */
+typedef uint64_t __attribute__((may_alias)) head_word;
+_Static_assert(offsetof(struct flexsc_entry, status) == 0 && offsetof(struct flexsc_entry, sysnum) == 4 &&
+		       offsetof(struct flexsc_entry, reserved) == 6,
+	       "status, sysnum, reserved: one 8-byte word");
+
 const uint8_t flexsc_nargs[SYS_COUNT] = {
 #define NARGS(name, nr, nargs, flags) [nr] = nargs,
 	EXLESS_SYSCALLS(NARGS)
@@ -24,10 +31,12 @@ const uint8_t flexsc_nargs[SYS_COUNT] = {
 };
 
 /* The FREE entries, as a stack. Only the user moves an entry to FREE, so
- * this is exact. The entry freed last is reused first: its line is the
+ * this is exact. The entry freed last is reused first: the entries in use
+ * stay at the start of the pages, where the kernel's look begins, however
+ * out of order calls complete (FlexSC-Threads), and their lines are the
  * likeliest to still be in this CPU's cache. */
 static struct flexsc_entry *free_stack[MAX_ENTRIES];
-static int nfree;
+static unsigned int nfree;
 
 static struct flexsc_entry *entry_at(int i)
 {
@@ -54,8 +63,8 @@ int flexsc_init(int npages)
 	struct sysinfo si;
 	if (syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0 && !si.flexsc_cpus)
 		flexsc_spin = 0;
-	for (nfree = 0; nfree < npages * PER_PAGE; nfree++)
-		free_stack[nfree] = entry_at(npages * PER_PAGE - 1 - nfree);
+	for (nfree = 0; nfree < (unsigned int)npages * PER_PAGE; nfree++)
+		free_stack[nfree] = entry_at(npages * PER_PAGE - 1 - (int)nfree);
 	syscall_flexsc_hook = flexsc_call;
 	return 0;
 }
@@ -63,7 +72,7 @@ int flexsc_init(int npages)
 /* Returns how many entries are FREE. */
 int flexsc_nfree(void)
 {
-	return nfree;
+	return (int)nfree;
 }
 
 /* Traps, whatever the current path, and sleeps until at least one of our
@@ -74,9 +83,20 @@ long flexsc_wait_any(void)
 	return syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
 }
 
-/* Writes call nr (0..65535) to a FREE entry and marks it SUBMITTED, with
- * no fence and no counter: flexsc_submit() publishes it. Returns the entry,
- * or NULL if none is free. */
+/* Writes call nr (0..65535) with its arguments into FREE entry e and marks
+ * it SUBMITTED, with no fence and no counter: flexsc_submit() publishes it. */
+static inline void post_entry(struct flexsc_entry *e, long nr, const long args[6])
+{
+	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6; i < n; i++)
+		e->args[i] = args[i];
+	/* status and sysnum in one release store (reserved zero): a kernel
+	 * that sees SUBMITTED sees the whole request. */
+	__atomic_store_n((head_word *)&e->status, FLEXSC_SUBMITTED | (uint64_t)(uint16_t)nr << 32,
+			 __ATOMIC_RELEASE);
+}
+
+/* Takes a FREE entry and posts call nr (0..65535) to it, unsubmitted.
+ * Returns the entry, or NULL if none is free. */
 static inline struct flexsc_entry *post_one(long nr, const long args[6])
 {
 	struct flexsc_entry *e;
@@ -84,11 +104,7 @@ static inline struct flexsc_entry *post_one(long nr, const long args[6])
 	if (nfree == 0)
 		return NULL;
 	e = free_stack[--nfree];
-	e->sysnum = (uint16_t)nr;
-	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6; i < n; i++)
-		e->args[i] = args[i];
-	/* Release: a kernel that sees SUBMITTED sees the whole request. */
-	__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+	post_entry(e, nr, args);
 	return e;
 }
 
@@ -109,6 +125,23 @@ void flexsc_submit(int n)
 	if (__atomic_load_n(&pages[0].header.need_wakeup, __ATOMIC_RELAXED)) {
 		flexsc_stats.wakes++;
 		syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
+	}
+}
+
+/* Entries flexsc_call posted under a uthread scheduler and held back, to
+ * be submitted as one batch by flexsc_flush. */
+static int held_back;
+
+/* Submits the entries flexsc_call held back: one fence and one doorbell
+ * check for all the calls posted since the last flush (uthread.c flushes
+ * before it looks for results, once no thread is ready). */
+void flexsc_flush(void)
+{
+	if (held_back) {
+		int n = held_back;
+
+		held_back = 0;
+		flexsc_submit(n);
 	}
 }
 
@@ -137,15 +170,16 @@ static void spin_then_wait(const struct flexsc_entry *e)
 		flexsc_wait_any();
 }
 
-/* Frees DONE entry e and returns its result: touches e and the free
- * stack, nothing else. */
-static inline long reap_done(struct flexsc_entry *e)
+/* Frees DONE entry e onto the free stack, whose size is *top (nfree, or a
+ * copy in a register), and returns its result: touches e and the stack,
+ * nothing else. */
+static inline long free_done(struct flexsc_entry *e, unsigned int *top)
 {
 	long ret = e->ret;
 
 	/* Release keeps the read of ret before the entry can be reused. */
 	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	free_stack[nfree++] = e;
+	free_stack[(*top)++] = e;
 	return ret;
 }
 
@@ -153,11 +187,11 @@ static inline long reap_done(struct flexsc_entry *e)
  * frees it and returns the call's result. */
 long flexsc_reap(struct flexsc_entry *e)
 {
-	if (!flexsc_done(e) && flexsc_park)
-		flexsc_park(e);
+	if (!flexsc_done(e) && !(flexsc_park && flexsc_park(e)))
+		flexsc_flush(); /* no scheduler to do it: e may be held back */
 	while (!flexsc_done(e))
 		spin_then_wait(e);
-	return reap_done(e);
+	return free_done(e, &nfree);
 }
 
 /* Runs call nr through the syscall pages and returns its result: the stub
@@ -165,13 +199,22 @@ long flexsc_reap(struct flexsc_entry *e)
  * for. */
 long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
+	const long args[6] = { a1, a2, a3, a4, a5, a6 };
 	struct flexsc_entry *e;
 
 	if ((unsigned long)nr > UINT16_MAX)
 		return -ENOSYS;
-	while (!(e = flexsc_post(nr, a1, a2, a3, a4, a5, a6)))
+	while (!(e = post_one(nr, args))) {
+		flexsc_flush();
 		if (!flexsc_park || !flexsc_park(NULL))
 			return -EAGAIN;
+	}
+	/* Under a uthread scheduler the call waits for the batch its
+	 * scheduler submits (flexsc_flush); alone, it goes now. */
+	if (flexsc_park)
+		held_back++;
+	else
+		flexsc_submit(1);
 	return flexsc_reap(e);
 }
 
@@ -179,31 +222,39 @@ long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
  * Runs n calls, as many in flight at once as there are free entries, and
  * sets each one's ret. Every call that finds a free entry is posted, then
  * the lot is submitted at once (one fence, one doorbell check). Results are
- * reaped in order, each freed entry taking the next call. Returns how many
- * calls, from the first, have run: n unless no entry could be had at all.
+ * reaped in order; while calls remain unposted, each freed entry takes the
+ * next. Returns how many calls, from the first, have run: n unless no entry
+ * could be had at all.
  */
 int flexsc_batch(struct flexsc_call *calls, int n)
 {
 	int posted = 0, reaped = 0;
 
 	while (reaped < n) {
-		int fresh = 0;
+		/* The free stack's size in a register: the stores into the
+		 * pages may alias anything. */
+		unsigned int top = nfree;
+		int from = posted, bad = 0;
 
 		for (; posted < n; posted++) {
 			struct flexsc_call *c = &calls[posted];
+			long nr = c->nr;
 
-			c->entry = NULL;
-			if ((unsigned long)c->nr > UINT16_MAX) {
+			if ((unsigned long)nr > UINT16_MAX) {
+				c->entry = NULL;
 				c->ret = -ENOSYS;
+				bad++;
 				continue;
 			}
-			c->entry = post_one(c->nr, c->args);
-			if (!c->entry)
+			if (top == 0)
 				break;
-			fresh++;
+			struct flexsc_entry *e = free_stack[--top];
+			c->entry = e;
+			post_entry(e, nr, c->args);
 		}
-		if (fresh)
-			flexsc_submit(fresh);
+		nfree = top;
+		if (posted - from > bad)
+			flexsc_submit(posted - from - bad);
 		if (reaped == posted) {
 			/* None free, none of ours in flight: wait for another
 			 * thread's entry, if we are a thread that can. */
@@ -211,10 +262,23 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 				continue;
 			return reaped;
 		}
-		struct flexsc_entry *e = calls[reaped].entry;
-		if (e)
-			calls[reaped].ret = flexsc_done(e) ? reap_done(e) : flexsc_reap(e);
-		reaped++;
+		/* Reap what is in flight; back to posting after one if calls
+		 * are waiting for an entry. */
+		int until = posted == n ? posted : reaped + 1;
+		do {
+			struct flexsc_call *c = &calls[reaped++];
+			struct flexsc_entry *e = c->entry;
+			if (!e)
+				continue;
+			if (flexsc_done(e)) {
+				c->ret = free_done(e, &top);
+			} else {
+				nfree = top;
+				c->ret = flexsc_reap(e);
+				top = nfree;
+			}
+		} while (reaped < until);
+		nfree = top;
 	}
 	return n;
 }

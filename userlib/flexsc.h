@@ -49,6 +49,7 @@ extern bool (*flexsc_park)(struct flexsc_entry *e);
 int flexsc_init(int npages);
 struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void flexsc_submit(int n);
+void flexsc_flush(void);
 long flexsc_reap(struct flexsc_entry *e);
 long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 int flexsc_batch(struct flexsc_call *calls, int n);

@@ -275,6 +275,7 @@ int uthread_run(void *(*main_fn)(void *), void *arg, void **ret)
 		for (int n = flexsc_nfree(); n > 0 && entry_waiters.head; n--)
 			make_ready(dequeue(&entry_waiters));
 		if (in_syscall && (poll_due || !ready.head)) {
+			flexsc_flush(); /* the calls posted since the last look: one batch */
 			poll_due = false;
 			if (!poll_syscalls() && !ready.head)
 				wait_syscalls();
