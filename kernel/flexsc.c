@@ -286,6 +286,21 @@ static u64 take_posted(struct flexsc_ctx *ctx, bool *full)
 	return seq - seen;
 }
 
+/* Whether ctx's entries must wait on core for one of its blocked calls to
+ * return: it has FLEXSC_BLOCKED_PER_PROC calls blocked, and more only while
+ * the core's pool keeps FLEXSC_RESERVED_PER_CPU threads free of blocked
+ * calls for the other processes. One process alone may so block many calls
+ * (a FlexSC-Threads server's idle connections) and still never take every
+ * thread others need. Read without flexsc_lock on the hot path: a stale
+ * answer only delays a look until the next pass (a returning call wakes
+ * the cores). */
+static bool over_share(const struct flexsc_ctx *ctx, const struct flexsc_core *core)
+{
+	int b = READ_ONCE(ctx->blocked);
+	return b >= FLEXSC_BLOCKED_PER_PROC &&
+	       FLEXSC_MAX_THREADS_PER_CPU - READ_ONCE(core->nblocked) <= FLEXSC_RESERVED_PER_CPU;
+}
+
 /* Claim and run ctx's posted entries, with no lock: w holds ctx (its
  * address space is loaded and it cannot be freed), claims are
  * compare-and-swaps, and each entry's result is published by run_entry.
@@ -328,8 +343,8 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 			spin_lock(&flexsc_lock);
 			w->blocked = false;
 			core->nblocked--;
-			if (ctx->blocked-- == FLEXSC_BLOCKED_PER_PROC)
-				wake_cores(); /* its waiting entries may run now */
+			ctx->blocked--;
+			wake_cores(); /* entries over their share may run now */
 			spin_unlock(&flexsc_lock);
 		}
 	}
@@ -355,7 +370,7 @@ static int scan_once(struct flexsc_worker *w)
 	struct flexsc_core *core = w->core;
 	struct flexsc_ctx *held = w->held;
 	int ran = 0;
-	if (held && !READ_ONCE(held->dead) && READ_ONCE(held->blocked) < FLEXSC_BLOCKED_PER_PROC)
+	if (held && !READ_ONCE(held->dead) && !over_share(held, core))
 		ran = serve(w, held);
 	if (ran && READ_ONCE(nregistered) == 1 && READ_ONCE(core->active) == me && !READ_ONCE(held->dead))
 		return ran; /* held is the only process: the walk would find no other */
@@ -366,7 +381,7 @@ static int scan_once(struct flexsc_worker *w)
 		if (READ_ONCE(core->active) != me)
 			break; /* we blocked in a call and a spare took over */
 		struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
-		if (ctx->blocked >= FLEXSC_BLOCKED_PER_PROC)
+		if (over_share(ctx, core))
 			continue; /* its share of syscall threads is blocked: the rest wait */
 		if (!READ_ONCE(ctx->rescan) &&
 		    __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) == READ_ONCE(ctx->seen_seq))
@@ -395,11 +410,11 @@ static void set_need_wakeup(u32 v)
 /* Whether a pass would find work (flexsc_lock held): a process whose
  * counter moved or whose traps asked for a look at every entry. One word
  * or two per process, never its entries. */
-static bool any_work(void)
+static bool any_work(const struct flexsc_core *core)
 {
 	list_for_each(n, &registered) {
 		struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
-		if (ctx->blocked >= FLEXSC_BLOCKED_PER_PROC)
+		if (over_share(ctx, core))
 			continue; /* not ours to run until one of its calls returns */
 		if (READ_ONCE(ctx->rescan) ||
 		    __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != ctx->seen_seq)
@@ -463,11 +478,11 @@ static bool may_park(struct flexsc_worker *w)
 	if (held && READ_ONCE(held->dead))
 		return false; /* let go of it first (scan_once) */
 	if (held && READ_ONCE(nregistered) == 1) /* any_work's test, for held alone */
-		return READ_ONCE(held->blocked) >= FLEXSC_BLOCKED_PER_PROC ||
+		return over_share(held, w->core) ||
 		       (!READ_ONCE(held->rescan) && __atomic_load_n(&held->pages[0]->header.submit_seq,
 								    __ATOMIC_RELAXED) == READ_ONCE(held->seen_seq));
 	spin_lock(&flexsc_lock);
-	bool idle = !any_work();
+	bool idle = !any_work(w->core);
 	spin_unlock(&flexsc_lock);
 	return idle;
 }
@@ -576,7 +591,7 @@ static void syscall_thread(void *arg)
 		if (!shared_mode)
 			set_need_wakeup(1);
 		mfence();
-		if (!any_work() && !(w->held && w->held->dead))
+		if (!any_work(core) && !(w->held && w->held->dead))
 			waitq_sleep(&core->doorbell, &flexsc_lock);
 		core->sleeping = false;
 		if (!shared_mode)
@@ -983,6 +998,14 @@ KTEST(flexsc_blocked_process_does_not_starve_others)
 	pool_settle();
 	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), before);
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
+
+/* One process blocks 4x FLEXSC_BLOCKED_PER_PROC calls, then posts the calls
+ * that end them: they run (the pool has room, so the share grows). */
+KTEST(flexsc_one_process_blocks_past_its_share)
+{
+	KEXPECT_EQ(ktest_run_user("uflexsc_life", "blockmany"), 0);
+	pool_settle();
 }
 
 /* Take free pages, in runs as large as the allocator gives, until only

@@ -12,8 +12,9 @@
 #define AP_START_TIMEOUT_MS 200  /* wait for each AP before giving up on it */
 #define CONSOLE_INPUT_SIZE 1024  /* console input ring, bytes */
 #define FLEXSC_THREADS_PER_CPU 4 /* syscall threads per syscall core (spares take over when one blocks) */
-#define FLEXSC_MAX_THREADS_PER_CPU 32 /* the pool grows to this while calls block */
-#define FLEXSC_BLOCKED_PER_PROC 3 /* a process's calls blocked in syscall threads at once */
+#define FLEXSC_MAX_THREADS_PER_CPU 128 /* the pool grows to this while calls block */
+#define FLEXSC_BLOCKED_PER_PROC 3 /* a process's calls that may always be blocked in syscall threads at once */
+#define FLEXSC_RESERVED_PER_CPU 16 /* pool threads only processes within FLEXSC_BLOCKED_PER_PROC may block */
 #define FLEXSC_POLL_US 2000      /* default busy-poll time before a syscall thread sleeps */
 #define USER_MAX_PAGES 65536     /* most user pages one process may map (256 MiB) */
 

@@ -3,8 +3,14 @@
  *   spin       the same in flight, then spin in ring 3 until killed
  *   late       register while the syscall core sleeps, post without trapping:
  *              the doorbell must be seen (1 if the entry never ran)
- *   hog        keep console reads and long sleeps blocked, wait until killed
+ *   hog        keep console reads and 150 long sleeps blocked (more than a
+ *              core's pool less its reserve), wait until killed
  *   served     50 calls must complete within 3 s (1 if slower)
+ *   blockmany  12 reads of empty pipes blocked at once (4x the share every
+ *              process has), then the 12 writes that end them, all through
+ *              FlexSC: done within 5 s (1 if not; a hang if the writes
+ *              wait behind the reads for good, as a FlexSC-Threads
+ *              server's idle connections held its busy one back)
  *   oom        register 16 pages while the kernel starves us of memory:
  *              0 registered, 1 -ENOMEM and nothing left mapped,
  *              2 -ENOMEM with a syscall page still mapped, 3 other error */
@@ -31,6 +37,36 @@ static void post_blocking(void)
 	flexsc_post(SYS_read, 0, (long)buf, sizeof(buf), 0, 0, 0);
 	for (int i = 0; i < 5; i++)
 		flexsc_reap(nulls[i]); /* in single-core mode, its wait is what runs them all */
+}
+
+#define NPIPES 12
+
+static int blockmany(void)
+{
+	int fds[NPIPES][2];
+	struct flexsc_entry *rd[NPIPES], *wr[NPIPES];
+	static char in[NPIPES];
+	for (int i = 0; i < NPIPES; i++)
+		if (syscall_syscall(SYS_pipe, (long)fds[i], 0, 0, 0, 0, 0))
+			return 100;
+	for (int i = 0; i < NPIPES; i++)
+		rd[i] = flexsc_post(SYS_read, fds[i][0], (long)&in[i], 1, 0, 0, 0);
+	flexsc_flush();
+	syscall_syscall(SYS_sleep_ns, 100000000, 0, 0, 0, 0, 0); /* the reads block now */
+	for (int i = 0; i < NPIPES; i++)
+		wr[i] = flexsc_post(SYS_write, fds[i][1], (long)"x", 1, 0, 0, 0);
+	flexsc_flush();
+	long t0 = now();
+	for (int i = 0; i < NPIPES; i++)
+		while (!(flexsc_done(rd[i]) && flexsc_done(wr[i]))) {
+			if (now() - t0 > 5000000000l)
+				return 1;
+			flexsc_wait_any(); /* single-core mode: what runs them */
+		}
+	for (int i = 0; i < NPIPES; i++)
+		if (flexsc_reap(rd[i]) != 1 || flexsc_reap(wr[i]) != 1 || in[i] != 'x')
+			return 2;
+	return 0;
 }
 
 static int oom(void)
@@ -67,7 +103,7 @@ int main(int argc, char **argv)
 			syscall_syscall(SYS_sleep_ns, 1000000, 0, 0, 0, 0, 0);
 		return flexsc_done(e) ? 0 : 1;
 	}
-	if (flexsc_init(1))
+	if (flexsc_init(!strcmp(mode, "hog") ? 4 : 1))
 		return 100;
 	if (!strcmp(mode, "exit-read")) {
 		post_blocking();
@@ -81,9 +117,14 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "hog")) {
 		post_blocking();
+		for (int i = 0; i < 150; i++)
+			flexsc_post(SYS_sleep_ns, 100000000000l, 0, 0, 0, 0, 0);
+		flexsc_flush();
 		for (;;)
 			flexsc_wait_any();
 	}
+	if (!strcmp(mode, "blockmany"))
+		return blockmany();
 	if (!strcmp(mode, "served")) {
 		long t0 = now();
 		for (int i = 0; i < 50; i++)
