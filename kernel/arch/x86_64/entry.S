@@ -127,18 +127,24 @@ isr_\vec:
 .noaltmacro
 
 /*
- * #DB. sysenter keeps the user's TF, so a user who sets TF before sysenter
- * single-steps the first instructions of entry_sysenter in ring 0, before
- * its swapgs, on the small SYSENTER_ESP stack. Those steps are ignored here
- * (returning with TF still set) until the entry leaves sysenter_tf_end
- * behind: a call with TF (or DF, AC, NT) set is sent by the entry's flags
- * test to a popfq that clears them, inside that window, after saving the
- * user's flags. A stepped floor
- * call is sent down the full path instead: the floor's sti would otherwise
- * lose its one-instruction shadow to the #DB and let an interrupt in before
- * sysexitq, in ring 0 with the user's GS base. Every other #DB goes the
- * usual way (from ring 3: the process is killed).
- * Registers on entry: the interrupted code's; rip/cs/rflags/rsp/ss pushed.
+ * #DB, on its own IST stack: a single-step trap can land on the first
+ * instruction of an entry, in ring 0 with the user's rsp (Bochs delivers
+ * one after a syscall made with TF set, before entry_syscall's first
+ * instruction: without IST the CPU pushed its frame on the user's stack and
+ * double-faulted). Such a step is ignored. sysenter keeps the user's TF, so
+ * a user who sets TF before sysenter single-steps the first instructions of
+ * entry_sysenter in ring 0, before its swapgs, on the small SYSENTER_ESP
+ * stack. Those steps are ignored here (returning with TF still set) until
+ * the entry leaves sysenter_tf_end behind: a call with TF (or DF, AC, NT)
+ * set is sent by the entry's flags test to a popfq that clears them, inside
+ * that window, after saving the user's flags. A stepped floor call is sent
+ * down the full path instead: the floor's sti would otherwise lose its
+ * one-instruction shadow to the #DB and let an interrupt in before
+ * sysexitq, in ring 0 with the user's GS base. A #DB from ring 3 moves to
+ * the thread's stack and goes the usual way (the process is killed); any
+ * other #DB in ring 0 is a kernel bug, reported by the paranoid entry.
+ * Registers on entry: the interrupted code's; rip/cs/rflags/rsp/ss pushed
+ * on the IST stack.
  */
 
 /* isr_1's look at one sysenter entry's window (see above): falls through
@@ -161,11 +167,24 @@ isr_\vec:
 isr_1:
 	testb $3, TF_CS-TF_RIP(%rsp)    /* from ring 3? */
 	jnz 1f
+	cmpq $entry_syscall, (%rsp)
+	je 2f
+	cmpq $entry_syscall_pti, (%rsp)
+	je 2f
 	SYSENTER_DB_WINDOW
 	SYSENTER_DB_WINDOW _pti
+	pushq $0                        /* tf->error */
+	pushq $1                        /* tf->vector */
+	jmp paranoid_common
+2:	iretq
 1:	pushq $0                        /* tf->error */
 	pushq $1                        /* tf->vector */
-	jmp trap_common
+	swapgs
+	pushq %rdi
+	testb $1, %gs:CPU_OFF_PTI
+	jz to_thread_stack
+	SWITCH_TO_KERNEL_CR3 %rdi
+	jmp to_thread_stack
 
 /*
  * Registers on entry: the interrupted code's; the iretq frame, error and
@@ -180,6 +199,7 @@ trap_common:
 	jz 2f
 	pushq %rdi
 	SWITCH_TO_KERNEL_CR3 %rdi
+to_thread_stack:                        /* from an entry stack: isr_1 too */
 	movq %rsp, %rdi                 /* rdi, vector, error, rip, cs, rflags, rsp, ss */
 	movq %gs:CPU_OFF_ENTRY_SP, %rsp
 	addq $8, %rsp                   /* the thread's stack top */

@@ -25,7 +25,7 @@ void cpu_init(struct cpu *c)
 	u64 base = (u64)&c->tss, limit = sizeof(c->tss) - 1;
 	c->gdt[GDT_TSS / 8] = limit | ((base & 0xFFFFFF) << 16) | (0x89ul << 40) | (((base >> 24) & 0xFF) << 56);
 	c->gdt[GDT_TSS / 8 + 1] = base >> 32;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < IST_COUNT; i++)
 		c->tss.ist[i] = (u64)c->ist_stack[i] + IST_STACK_SIZE;
 	c->tss.iomap_base = sizeof(c->tss); /* no I/O bitmap: ring 3 gets no ports */
 

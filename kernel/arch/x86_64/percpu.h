@@ -32,6 +32,8 @@ struct tss {
 #define IST_DF 1
 #define IST_NMI 2
 #define IST_MC 3
+#define IST_DB 4
+#define IST_COUNT 4
 #define IST_STACK_SIZE 4096
 
 struct cpu {
@@ -58,7 +60,7 @@ struct cpu {
 	volatile u64 ticks;        /* timer interrupts taken */
 	u64 gdt[9];
 	struct tss tss;
-	u8 ist_stack[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+	u8 ist_stack[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
 	u8 sysenter_stack[256] __attribute__((aligned(16)));
 	/* Under PTI, where ring 3's interrupts and exceptions land (tss.rsp0)
 	 * before the entry switches CR3 and moves to the thread's stack. */

@@ -71,6 +71,7 @@ void idt_init(void)
 	set_gate(2, isr_table[2], 0, IST_NMI);
 	set_gate(8, isr_table[8], 0, IST_DF);
 	set_gate(18, isr_table[18], 0, IST_MC);
+	set_gate(1, isr_table[1], 0, IST_DB); /* see isr_1 */
 }
 
 /* pti=on: int $0x80 through its PTI entry (entry.S). */
@@ -173,9 +174,10 @@ void trap(struct trapframe *tf)
 		schedule(); /* kernel preemption: no spinlock is held with IF on */
 }
 
-/* NMI, #DF and #MC (entry.S paranoid_common), on IST stacks with the kernel
- * GS base whatever they interrupted. An NMI is another CPU's panic asking us
- * to stop; #DF and #MC are fatal. Never schedules: the IST stack is per CPU. */
+/* NMI, #DF, #MC and a #DB from ring 0 outside the entry windows (entry.S
+ * paranoid_common), on IST stacks with the kernel GS base whatever they
+ * interrupted. An NMI is another CPU's panic asking us to stop; the others
+ * are fatal. Never schedules: the IST stack is per CPU. */
 void trap_paranoid(struct trapframe *tf)
 {
 	if (tf->vector == 2) {
