@@ -322,7 +322,7 @@ boot() {
 	case $rc in
 	0) grep -q '@@BENCH done' "$tmp/boot.log" && reason= || reason="the guest ended without '@@BENCH done'"
 	   # An exless boot says which PTI mode it runs (mmu.c): it must be the one asked for.
-	   if [ -z "$reason" ] && [[ "$fields" == *" pti="* ]]; then
+	   if [ -z "$reason" ] && [[ "$fields" == system=exless* ]]; then
 		   local want=${fields##* pti=}
 		   want=${want%% *}
 		   grep -q "^mmu: PTI $want\b" "$tmp/boot.log" || reason="the kernel does not report PTI $want (mmu: line)"
