@@ -3,6 +3,8 @@
 #ifndef PROG_CHECK_H
 #define PROG_CHECK_H
 #include "../libc.h"
+#include "../sys.h"
+#include "../flexsc.h"
 static int check_failures;
 #define CHECK_EQ(got, want, ...)                                                              \
 	do {                                                                                    \
@@ -14,4 +16,20 @@ static int check_failures;
 			printf(")\n");                                                          \
 		}                                                                               \
 	} while (0)
+
+/* Choose the path named name ("int80", "syscall", "sysenter", "flexsc",
+ * which registers two syscall pages) for the rest of the program: 0, -1
+ * for a bad name or a failed registration, -2 if this CPU lacks the path. */
+static inline int check_set_path(const char *name)
+{
+	static const char *const names[] = { "int80", "syscall", "sysenter", "flexsc" };
+	for (int p = 0; p < PATH_COUNT; p++) {
+		if (strcmp(name, names[p]))
+			continue;
+		if (p == PATH_FLEXSC && flexsc_init(2))
+			return -1;
+		return syscall_path_set(p) ? -2 : 0;
+	}
+	return -1;
+}
 #endif

@@ -701,23 +701,10 @@ static void pipe_uthreads(void)
 	sys_close(up[0]);
 }
 
-static int set_path(const char *name)
-{
-	static const char *const names[] = { "int80", "syscall", "sysenter", "flexsc" };
-	for (int p = 0; p < PATH_COUNT; p++) {
-		if (strcmp(name, names[p]))
-			continue;
-		if (p == PATH_FLEXSC && flexsc_init(2))
-			return -1;
-		return syscall_path_set(p) ? -2 : 0;
-	}
-	return -1;
-}
-
 /* The children: they use the parent's way in too. */
 static int child(int argc, char **argv)
 {
-	if (argc < 4 || set_path(argv[2]))
+	if (argc < 4 || check_set_path(argv[2]))
 		return 100;
 	long fd = atoi(argv[3]);
 	if (!strcmp(argv[1], "writer")) {
@@ -759,7 +746,7 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		return child(argc, argv);
 	path_name = argc > 1 ? argv[1] : "syscall";
-	int r = set_path(path_name);
+	int r = check_set_path(path_name);
 	if (r == -2) {
 		printf("utest_fs: path %s unsupported on this CPU: skipped\n", path_name);
 		return 0;

@@ -534,19 +534,6 @@ static void client_dies(void)
 	sys_unlink((long)P("d"));
 }
 
-static int set_path(const char *name)
-{
-	static const char *const names[] = { "int80", "syscall", "sysenter", "flexsc" };
-	for (int p = 0; p < PATH_COUNT; p++) {
-		if (strcmp(name, names[p]))
-			continue;
-		if (p == PATH_FLEXSC && flexsc_init(2))
-			return -1;
-		return syscall_path_set(p) ? -2 : 0;
-	}
-	return -1;
-}
-
 static int write_records(int fd, long id, long n)
 {
 	char rec[REC];
@@ -568,7 +555,7 @@ static int write_records(int fd, long id, long n)
 static int child(int argc, char **argv)
 {
 	bool writer = !strcmp(argv[1], "writer") || !strcmp(argv[1], "fdwriter");
-	if (argc < 6 || set_path(writer && !strcmp(argv[2], "flexsc") ? "syscall" : argv[2]))
+	if (argc < 6 || check_set_path(writer && !strcmp(argv[2], "flexsc") ? "syscall" : argv[2]))
 		return 100;
 	const char *a = argv[3];
 	long b = atoi(argv[4]), c = atoi(argv[5]);
@@ -622,7 +609,7 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		return child(argc, argv);
 	path_name = argc > 1 ? argv[1] : "syscall";
-	int r = set_path(path_name);
+	int r = check_set_path(path_name);
 	if (r == -2) {
 		printf("utest_sock: path %s unsupported on this CPU: skipped\n", path_name);
 		return 0;
