@@ -342,10 +342,12 @@ static void wait_syscalls(struct sched *s)
 		__asm__ volatile("pause");
 	}
 	while (!poll_syscalls(s)) {
-		if (s == &one)
+		if (s == &one) {
 			flexsc_wait_any();
-		else
+		} else {
+			__atomic_fetch_add(&flexsc_stats.waits, 1, __ATOMIC_RELAXED);
 			syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
+		}
 	}
 }
 
@@ -482,7 +484,9 @@ __attribute__((noreturn)) static void core_entry(struct sched *s)
  * thread and schedules it and every thread it creates, as uthread_run does.
  * Under PATH_FLEXSC each core posts to its own share of the free syscall
  * entries. Threads stay on the core that created them; a uthread_mutex is
- * for the threads of one core. Stores core i's main_fn result in rets[i]
+ * for the threads of one core, and while the cores run the caller's other
+ * kernel threads must not use the uthread calls or the PATH_FLEXSC stubs
+ * (their stacks hold no core). Stores core i's main_fn result in rets[i]
  * (if rets). Returns 0, or the first core's error (as uthread_run's), or
  * -EINVAL if ncores is out of range, called from a thread or with fewer
  * free syscall entries than cores.
