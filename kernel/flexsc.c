@@ -921,6 +921,21 @@ static void expect_reclaimed(u64 pages, u64 heap)
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
 
+/* FlexSC-Threads on user cores: a kernel thread per core, each with its own
+ * user threads and its own entries of the one set of syscall pages, calls
+ * and pipe messages between cores checked exactly (userlib uthread.c); the
+ * memory comes back once the pool settles. */
+KTEST(flexsc_threads_on_user_cores)
+{
+	KEXPECT_EQ(ktest_run_user("ucores", 0), 0); /* warm */
+	pool_settle();
+	u64 before = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+	KEXPECT_EQ(ktest_run_user("ucores", 0), 0);
+	pool_settle();
+	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), before);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+}
+
 /* Issue 10: in single-core mode a wait hands the CPU straight to the
  * parked poller and gets it straight back (it went through the doorbell's
  * wait queue, the run queue and flexsc_lock). Each of the 50 calls of

@@ -17,13 +17,6 @@ bool (*flexsc_park)(struct flexsc_entry *e);
 
 static struct flexsc_page *pages; /* NULL until flexsc_init */
 
-/* An entry's first 8 bytes, status, sysnum and reserved, as one word
- * (little-endian): posting stores them at once. */
-typedef uint64_t __attribute__((may_alias)) head_word;
-_Static_assert(offsetof(struct flexsc_entry, status) == 0 && offsetof(struct flexsc_entry, sysnum) == 4 &&
-		       offsetof(struct flexsc_entry, reserved) == 6,
-	       "status, sysnum, reserved: one 8-byte word");
-
 const uint8_t flexsc_nargs[SYS_COUNT] = {
 #define NARGS(name, nr, nargs, flags) [nr] = nargs,
 	EXLESS_SYSCALLS(NARGS)
@@ -83,18 +76,6 @@ long flexsc_wait_any(void)
 	return syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
 }
 
-/* Writes call nr (0..65535) with its arguments into FREE entry e and marks
- * it SUBMITTED, with no fence and no counter: flexsc_submit() publishes it. */
-static inline void post_entry(struct flexsc_entry *e, long nr, const long args[6])
-{
-	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6; i < n; i++)
-		e->args[i] = args[i];
-	/* status and sysnum in one release store (reserved zero): a kernel
-	 * that sees SUBMITTED sees the whole request. */
-	__atomic_store_n((head_word *)&e->status, FLEXSC_SUBMITTED | (uint64_t)(uint16_t)nr << 32,
-			 __ATOMIC_RELEASE);
-}
-
 /* Takes a FREE entry and posts call nr (0..65535) to it, unsubmitted.
  * Returns the entry, or NULL if none is free. */
 static inline struct flexsc_entry *post_one(long nr, const long args[6])
@@ -104,7 +85,7 @@ static inline struct flexsc_entry *post_one(long nr, const long args[6])
 	if (nfree == 0)
 		return NULL;
 	e = free_stack[--nfree];
-	post_entry(e, nr, args);
+	flexsc_post_entry(e, nr, args);
 	return e;
 }
 
@@ -126,6 +107,33 @@ void flexsc_submit(int n)
 		flexsc_stats.wakes++;
 		syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
 	}
+}
+
+/* Publishes n entries posted by one of several kernel threads of the
+ * process (uthread_run_cores): the atomic add the contract asks for, whose
+ * lock is also the full fence between the counter and the doorbell look. */
+void flexsc_submit_shared(int n)
+{
+	__atomic_fetch_add(&pages[0].header.submit_seq, (uint64_t)n, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&flexsc_stats.posts, (unsigned long)n, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&pages[0].header.need_wakeup, __ATOMIC_RELAXED)) {
+		__atomic_fetch_add(&flexsc_stats.wakes, 1, __ATOMIC_RELAXED);
+		syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
+	}
+}
+
+/* Takes a FREE entry off the free stack for a caller to own (a user core
+ * of uthread_run_cores, before its kernel thread starts). Returns it, or
+ * NULL if none is free. */
+struct flexsc_entry *flexsc_take(void)
+{
+	return nfree ? free_stack[--nfree] : NULL;
+}
+
+/* Gives back FREE entry e, taken with flexsc_take. */
+void flexsc_give(struct flexsc_entry *e)
+{
+	free_stack[nfree++] = e;
 }
 
 /* Entries flexsc_call posted under a uthread scheduler and held back, to
@@ -250,7 +258,7 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 				break;
 			struct flexsc_entry *e = free_stack[--top];
 			c->entry = e;
-			post_entry(e, nr, c->args);
+			flexsc_post_entry(e, nr, c->args);
 		}
 		nfree = top;
 		if (posted - from > bad)

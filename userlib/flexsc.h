@@ -56,6 +56,30 @@ int flexsc_batch(struct flexsc_call *calls, int n);
 long flexsc_wait_any(void);
 int flexsc_nfree(void);
 
+struct flexsc_entry *flexsc_take(void);
+void flexsc_give(struct flexsc_entry *e);
+void flexsc_submit_shared(int n);
+
+/* An entry's first 8 bytes, status, sysnum and reserved, as one word
+ * (little-endian): posting stores them at once. */
+typedef uint64_t __attribute__((may_alias)) flexsc_head_word;
+_Static_assert(__builtin_offsetof(struct flexsc_entry, status) == 0 &&
+		       __builtin_offsetof(struct flexsc_entry, sysnum) == 4 &&
+		       __builtin_offsetof(struct flexsc_entry, reserved) == 6,
+	       "status, sysnum, reserved: one 8-byte word");
+
+/* Writes call nr (0..65535) with its arguments into FREE entry e and marks
+ * it SUBMITTED, with no fence and no counter: a submit publishes it. */
+static inline void flexsc_post_entry(struct flexsc_entry *e, long nr, const long args[6])
+{
+	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6; i < n; i++)
+		e->args[i] = args[i];
+	/* status and sysnum in one release store (reserved zero): a kernel
+	 * that sees SUBMITTED sees the whole request. */
+	__atomic_store_n((flexsc_head_word *)&e->status, FLEXSC_SUBMITTED | (uint64_t)(uint16_t)nr << 32,
+			 __ATOMIC_RELEASE);
+}
+
 /* Whether the kernel has finished entry e; an acquire, so e->ret may be read
  * once it says yes. */
 static inline bool flexsc_done(const struct flexsc_entry *e)

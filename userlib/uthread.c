@@ -1,7 +1,9 @@
 /*
- * FlexSC-Threads: M:N user-level threads on the process's one kernel thread.
+ * FlexSC-Threads: M:N user-level threads, on one kernel thread (uthread_run)
+ * or on one kernel thread per user core (uthread_run_cores).
  *
- * The scheduler runs on the stack of uthread_run's caller. A thread gives up
+ * The scheduler runs on the stack of uthread_run's caller (of the core's
+ * kernel thread). A thread gives up
  * the CPU by switching back to it (yield, mutex, join, a system call in
  * flight under PATH_FLEXSC), and the scheduler picks the next ready thread.
  * Calls in flight are polled only when no thread is ready (or after a
@@ -12,6 +14,7 @@
 #include "flexsc.h"
 #include "libc.h"
 #include "sys.h"
+#include "thread.h"
 
 #define MXCSR_DEFAULT 0x1f80 /* all exceptions masked, round to nearest */
 #define FCW_DEFAULT 0x037f   /* the same for x87, extended precision */
@@ -39,14 +42,67 @@ struct uthread {
 
 void uthread_switch(void **save_sp, void *load_sp);
 
-static struct uthread *current;           /* the running thread, NULL in the scheduler */
-static void *sched_sp;                    /* the scheduler's, while a thread runs */
-static bool scheduling;                   /* inside uthread_run */
-static struct uthread_queue ready;
-static struct uthread_queue entry_waiters;
-static struct uthread *in_syscall;        /* unordered list */
-static int nlive;                         /* created and not finished */
-static bool poll_due;                     /* a thread yielded: poll calls in flight */
+/* One kernel thread's scheduler: uthread_run's is `one`; each user core of
+ * uthread_run_cores has its own, found from the stack (core_self). */
+struct sched {
+	struct uthread *current;          /* the running thread, NULL in the scheduler */
+	void *sched_sp;                   /* the scheduler's, while a thread runs */
+	bool scheduling;                  /* inside the run loop */
+	struct uthread_queue ready;
+	struct uthread_queue entry_waiters;
+	struct uthread *in_syscall;       /* unordered list */
+	int nlive;                        /* created and not finished */
+	bool poll_due;                    /* a thread yielded: poll calls in flight */
+	/* A user core's own (uthread_run_cores): */
+	int id;                           /* 0..ncores-1 */
+	int cpu;                          /* pinned to */
+	struct flexsc_entry **free;       /* its FREE syscall entries, a stack */
+	int nfree;
+	int held_back;                    /* posted, not yet submitted */
+	void *(*main_fn)(void *);
+	void *arg, *ret;
+	int err;
+	int tid;
+	void *stack;                      /* its kernel thread's, from malloc */
+};
+
+static struct sched one;
+static bool cores_on; /* inside uthread_run_cores: every stack starts with its sched */
+
+/* A user core's threads and its kernel thread run on stacks of
+ * UTHREAD_STACK_SIZE aligned to their size, whose lowest word points to the
+ * core's sched. */
+_Static_assert((UTHREAD_STACK_SIZE & (UTHREAD_STACK_SIZE - 1)) == 0, "stack size a power of 2");
+
+/* The calling kernel thread's scheduler. */
+static inline struct sched *sched_self(void)
+{
+	char here;
+
+	if (__builtin_expect(!cores_on, 1))
+		return &one;
+	return *(struct sched **)((uintptr_t)&here & ~(uintptr_t)(UTHREAD_STACK_SIZE - 1));
+}
+
+/* Allocates a stack for a thread of s; stores its top in *top. Returns what
+ * to free, or NULL if out of memory. */
+static void *stack_alloc(struct sched *s, char **top)
+{
+	char *raw, *base;
+
+	if (s == &one) {
+		raw = malloc(UTHREAD_STACK_SIZE);
+		*top = raw + UTHREAD_STACK_SIZE;
+		return raw;
+	}
+	raw = malloc(2 * UTHREAD_STACK_SIZE);
+	if (!raw)
+		return NULL;
+	base = (char *)(((uintptr_t)raw + UTHREAD_STACK_SIZE - 1) & ~(uintptr_t)(UTHREAD_STACK_SIZE - 1));
+	*(struct sched **)base = s;
+	*top = base + UTHREAD_STACK_SIZE;
+	return raw;
+}
 
 static void enqueue(struct uthread_queue *q, struct uthread *t)
 {
@@ -70,36 +126,38 @@ static struct uthread *dequeue(struct uthread_queue *q)
 	return t;
 }
 
-static void make_ready(struct uthread *t)
+static void make_ready(struct sched *s, struct uthread *t)
 {
 	t->state = READY;
-	enqueue(&ready, t);
+	enqueue(&s->ready, t);
 }
 
-/* Switches from the current thread, its state set and queued by the caller,
+/* Switches from s's current thread, its state set and queued by the caller,
  * to the scheduler. Returns when the scheduler runs it again. */
-static void suspend(void)
+static void suspend(struct sched *s)
 {
-	uthread_switch(&current->sp, sched_sp);
+	uthread_switch(&s->current->sp, s->sched_sp);
 }
 
 /* Where a new thread starts, on its own stack. */
 __attribute__((noreturn)) static void thread_start(void)
 {
-	uthread_exit(current->fn(current->arg));
+	struct uthread *t = sched_self()->current;
+
+	uthread_exit(t->fn(t->arg));
 }
 
-/* Creates a thread running fn(arg), ready to run under uthread_run (called
- * in a thread or before). Returns it, to be joined, or NULL if out of
- * memory. */
-struct uthread *uthread_create(void *(*fn)(void *), void *arg)
+/* Creates a thread of s running fn(arg), ready to run. Returns it, or NULL
+ * if out of memory. */
+static struct uthread *create_on(struct sched *s, void *(*fn)(void *), void *arg)
 {
 	struct uthread *t = calloc(1, sizeof(*t));
 	uint64_t *sp;
+	char *top;
 
 	if (!t)
 		return NULL;
-	t->stack = malloc(UTHREAD_STACK_SIZE);
+	t->stack = stack_alloc(s, &top);
 	if (!t->stack) {
 		free(t);
 		return NULL;
@@ -109,45 +167,53 @@ struct uthread *uthread_create(void *(*fn)(void *), void *arg)
 	/* The frame uthread_switch pops (see uthread_switch.S). Its ret enters
 	 * thread_start with rsp as a call leaves it, 8 below a multiple of 16;
 	 * the null return address above ends backtraces. */
-	sp = (uint64_t *)((char *)t->stack + UTHREAD_STACK_SIZE);
+	sp = (uint64_t *)top;
 	*--sp = 0;
 	*--sp = (uintptr_t)thread_start;
 	for (int i = 0; i < 6; i++)
 		*--sp = 0; /* rbp rbx r12 r13 r14 r15 */
 	*--sp = MXCSR_DEFAULT | (uint64_t)FCW_DEFAULT << 32;
 	t->sp = sp;
-	nlive++;
-	make_ready(t);
+	s->nlive++;
+	make_ready(s, t);
 	return t;
+}
+
+/* Creates a thread running fn(arg), ready to run under uthread_run (called
+ * in a thread or before) or on the calling thread's user core. Returns it,
+ * to be joined, or NULL if out of memory. */
+struct uthread *uthread_create(void *(*fn)(void *), void *arg)
+{
+	return create_on(sched_self(), fn, arg);
 }
 
 /* Ends the calling thread with result ret; outside threads, ends the
  * process with exit status ret. */
 void uthread_exit(void *ret)
 {
-	if (!current)
+	struct sched *s = sched_self();
+
+	if (!s->current)
 		exit((int)(long)ret);
-	current->ret = ret;
-	current->state = FINISHED;
-	if (current->joiner)
-		make_ready(current->joiner);
-	suspend();
+	s->current->ret = ret;
+	s->current->state = FINISHED;
+	if (s->current->joiner)
+		make_ready(s, s->current->joiner);
+	suspend(s);
 	__builtin_unreachable();
 }
 
-/* Waits for thread t to finish, stores its result in *ret (if ret) and frees
- * it. Returns 0, or -EINVAL if t is the caller, is already being joined, or
- * has not finished and the caller is not a thread. */
-int uthread_join(struct uthread *t, void **ret)
+/* uthread_join for a thread of s. */
+static int join_on(struct sched *s, struct uthread *t, void **ret)
 {
-	if (t == current || t->joiner)
+	if (t == s->current || t->joiner)
 		return -EINVAL;
 	if (t->state != FINISHED) {
-		if (!current)
+		if (!s->current)
 			return -EINVAL;
-		t->joiner = current;
-		current->state = BLOCKED;
-		suspend();
+		t->joiner = s->current;
+		s->current->state = BLOCKED;
+		suspend(s);
 	}
 	if (ret)
 		*ret = t->ret;
@@ -155,20 +221,36 @@ int uthread_join(struct uthread *t, void **ret)
 	return 0;
 }
 
+/* Waits for thread t (of the caller's core) to finish, stores its result in
+ * *ret (if ret) and frees it. Returns 0, or -EINVAL if t is the caller, is
+ * already being joined, or has not finished and the caller is not a thread. */
+int uthread_join(struct uthread *t, void **ret)
+{
+	return join_on(sched_self(), t, ret);
+}
+
 /* Lets the other ready threads run first; a no-op outside threads. */
 void uthread_yield(void)
 {
-	if (!current)
+	struct sched *s = sched_self();
+
+	if (!s->current)
 		return;
-	poll_due = true;
-	make_ready(current);
-	suspend();
+	s->poll_due = true;
+	make_ready(s, s->current);
+	suspend(s);
 }
 
 /* Returns the calling thread, or NULL outside threads. */
 struct uthread *uthread_self(void)
 {
-	return current;
+	return sched_self()->current;
+}
+
+/* Returns the caller's user core under uthread_run_cores, else 0. */
+int uthread_core(void)
+{
+	return sched_self()->id;
 }
 
 /* Makes m an unlocked mutex. */
@@ -181,13 +263,16 @@ void uthread_mutex_init(struct uthread_mutex *m)
  * needs a thread: locking a held mutex outside threads is an error. */
 void uthread_mutex_lock(struct uthread_mutex *m)
 {
+	struct sched *s;
+
 	if (!m->locked) {
 		m->locked = 1;
 		return;
 	}
-	current->state = BLOCKED;
-	enqueue(&m->waiters, current);
-	suspend();
+	s = sched_self();
+	s->current->state = BLOCKED;
+	enqueue(&m->waiters, s->current);
+	suspend(s);
 	/* uthread_mutex_unlock handed m to us, still locked. */
 }
 
@@ -197,40 +282,48 @@ void uthread_mutex_unlock(struct uthread_mutex *m)
 	struct uthread *t = dequeue(&m->waiters);
 
 	if (t)
-		make_ready(t);
+		make_ready(sched_self(), t);
 	else
 		m->locked = 0;
 }
 
-/* flexsc_park for threads: parks the caller until its call in entry e is
- * DONE (e NULL: until an entry is free) while other threads run. */
+/* Parks s's current thread until its call in entry e is DONE (e NULL:
+ * until an entry is free) while other threads run. */
+static void park_on(struct sched *s, struct flexsc_entry *e)
+{
+	struct uthread *t = s->current;
+
+	if (e) {
+		t->state = IN_SYSCALL;
+		t->entry = e;
+		t->next = s->in_syscall;
+		s->in_syscall = t;
+	} else {
+		t->state = ENTRY_WAIT;
+		enqueue(&s->entry_waiters, t);
+	}
+	suspend(s);
+}
+
+/* flexsc_park for threads of uthread_run. */
 static bool park(struct flexsc_entry *e)
 {
-	if (!current)
+	if (!one.current)
 		return false;
-	if (e) {
-		current->state = IN_SYSCALL;
-		current->entry = e;
-		current->next = in_syscall;
-		in_syscall = current;
-	} else {
-		current->state = ENTRY_WAIT;
-		enqueue(&entry_waiters, current);
-	}
-	suspend();
+	park_on(&one, e);
 	return true;
 }
 
-/* Makes ready every thread whose call is DONE. Returns how many. */
-static int poll_syscalls(void)
+/* Makes ready every thread of s whose call is DONE. Returns how many. */
+static int poll_syscalls(struct sched *s)
 {
-	struct uthread **pp = &in_syscall, *t;
+	struct uthread **pp = &s->in_syscall, *t;
 	int n = 0;
 
 	while ((t = *pp)) {
 		if (flexsc_done(t->entry)) {
 			*pp = t->next;
-			make_ready(t);
+			make_ready(s, t);
 			n++;
 		} else {
 			pp = &t->next;
@@ -240,67 +333,233 @@ static int poll_syscalls(void)
 }
 
 /* With no thread ready and calls in flight: spins polling them, then sleeps
- * in flexsc_wait, until one is DONE. */
-static void wait_syscalls(void)
+ * in flexsc_wait (for this kernel thread only), until one is DONE. */
+static void wait_syscalls(struct sched *s)
 {
 	for (unsigned int i = 0; i < flexsc_spin; i++) {
-		if (poll_syscalls())
+		if (poll_syscalls(s))
 			return;
 		__asm__ volatile("pause");
 	}
-	while (!poll_syscalls())
-		flexsc_wait_any();
+	while (!poll_syscalls(s)) {
+		if (s == &one) {
+			flexsc_wait_any();
+		} else {
+			__atomic_fetch_add(&flexsc_stats.waits, 1, __ATOMIC_RELAXED);
+			syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
+		}
+	}
+}
+
+/* Submits the calls s's threads posted since the last look, as one batch. */
+static inline void flush(struct sched *s)
+{
+	if (s == &one) {
+		flexsc_flush();
+	} else if (s->held_back) {
+		flexsc_submit_shared(s->held_back);
+		s->held_back = 0;
+	}
+}
+
+/*
+ * Schedules s's threads until all have finished. Returns 0, or -EBUSY if
+ * the threads left are all blocked on each other, which are then abandoned.
+ * Inlined: for uthread_run, s is the constant &one.
+ */
+static inline __attribute__((always_inline)) int run(struct sched *s)
+{
+	struct uthread *t;
+	int err = 0;
+
+	s->scheduling = true;
+	while (s->nlive > 0) {
+		for (int n = s == &one ? flexsc_nfree() : s->nfree; n > 0 && s->entry_waiters.head; n--)
+			make_ready(s, dequeue(&s->entry_waiters));
+		if (s->in_syscall && (s->poll_due || !s->ready.head)) {
+			flush(s); /* the calls posted since the last look: one batch */
+			s->poll_due = false;
+			if (!poll_syscalls(s) && !s->ready.head)
+				wait_syscalls(s);
+		}
+		t = dequeue(&s->ready);
+		if (!t) {
+			/* Deadlock: abandon them, so that a later run starts clean. */
+			s->entry_waiters = (struct uthread_queue){ NULL, NULL };
+			s->nlive = 0;
+			err = -EBUSY;
+			break;
+		}
+		s->current = t;
+		t->state = RUNNING;
+		uthread_switch(&s->sched_sp, t->sp);
+		s->current = NULL;
+		if (t->state == FINISHED) {
+			/* Off its stack at last: free it. */
+			free(t->stack);
+			s->nlive--;
+		}
+	}
+	s->scheduling = false;
+	return err;
 }
 
 /*
  * Runs main_fn(arg) as a thread and schedules it and every thread it creates
  * until all have finished; stores main_fn's result in *ret (if ret). Returns
- * 0; -EINVAL if called from a thread; -ENOMEM; or -EBUSY if the threads left
- * are all blocked on each other, which are then abandoned.
+ * 0; -EINVAL if called from a thread or under uthread_run_cores; -ENOMEM; or
+ * -EBUSY if the threads left are all blocked on each other, which are then
+ * abandoned.
  */
 int uthread_run(void *(*main_fn)(void *), void *arg, void **ret)
 {
 	bool (*saved_park)(struct flexsc_entry *e) = flexsc_park;
-	struct uthread *main_thread, *t;
-	int err = 0;
+	struct uthread *main_thread;
+	int err;
 
-	if (scheduling)
+	if (one.scheduling || cores_on)
 		return -EINVAL;
-	main_thread = uthread_create(main_fn, arg);
+	main_thread = create_on(&one, main_fn, arg);
 	if (!main_thread)
 		return -ENOMEM;
-	scheduling = true;
 	flexsc_park = park;
-	while (nlive > 0) {
-		for (int n = flexsc_nfree(); n > 0 && entry_waiters.head; n--)
-			make_ready(dequeue(&entry_waiters));
-		if (in_syscall && (poll_due || !ready.head)) {
-			flexsc_flush(); /* the calls posted since the last look: one batch */
-			poll_due = false;
-			if (!poll_syscalls() && !ready.head)
-				wait_syscalls();
-		}
-		t = dequeue(&ready);
-		if (!t) {
-			/* Deadlock: abandon them, so that a later run starts clean. */
-			entry_waiters = (struct uthread_queue){ NULL, NULL };
-			nlive = 0;
-			err = -EBUSY;
+	err = run(&one);
+	flexsc_park = saved_park;
+	if (!err)
+		join_on(&one, main_thread, ret);
+	return err;
+}
+
+/* ---- user cores: one kernel thread each ---- */
+
+/* The PATH_FLEXSC stub hook under uthread_run_cores: posts call nr to one
+ * of the calling core's own entries and parks the calling thread until it
+ * is DONE. The core's scheduler itself traps. */
+static long core_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	const long args[6] = { a1, a2, a3, a4, a5, a6 };
+	struct sched *s = sched_self();
+	struct flexsc_entry *e;
+	long ret;
+
+	if (!s->current)
+		return syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
+	if ((unsigned long)nr > UINT16_MAX)
+		return -ENOSYS;
+	while (s->nfree == 0)
+		park_on(s, NULL);
+	e = s->free[--s->nfree];
+	flexsc_post_entry(e, nr, args);
+	s->held_back++; /* submitted by the scheduler with the others' */
+	while (!flexsc_done(e))
+		park_on(s, e);
+	ret = e->ret;
+	/* Release keeps the read of ret before the entry can be reused. */
+	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	s->free[s->nfree++] = e;
+	return ret;
+}
+
+/* A user core's kernel thread: pins itself, runs main_fn(arg) and the
+ * threads it creates, and ends. */
+__attribute__((noreturn)) static void core_entry(struct sched *s)
+{
+	struct uthread *m;
+
+	s->err = (int)syscall_syscall(SYS_setaffinity, 0, (long)(1ul << s->cpu), 0, 0, 0, 0);
+	if (!s->err) {
+		m = create_on(s, s->main_fn, s->arg);
+		s->err = m ? run(s) : -ENOMEM;
+		if (!s->err)
+			join_on(s, m, &s->ret);
+	}
+	syscall_syscall(SYS_thread_exit, 0, 0, 0, 0, 0, 0);
+	__builtin_unreachable();
+}
+
+/*
+ * Runs ncores (1..UTHREAD_MAX_CORES) user cores, each a kernel thread of
+ * this process pinned to a CPU of its own (the CPUs running no syscall
+ * threads, in turn; all CPUs if every one does) that runs main_fn(arg) as a
+ * thread and schedules it and every thread it creates, as uthread_run does.
+ * Under PATH_FLEXSC each core posts to its own share of the free syscall
+ * entries. Threads stay on the core that created them; a uthread_mutex is
+ * for the threads of one core, and while the cores run the caller's other
+ * kernel threads must not use the uthread calls or the PATH_FLEXSC stubs
+ * (their stacks hold no core). Stores core i's main_fn result in rets[i]
+ * (if rets). Returns 0, or the first core's error (as uthread_run's), or
+ * -EINVAL if ncores is out of range, called from a thread or with fewer
+ * free syscall entries than cores.
+ */
+int uthread_run_cores(int ncores, void *(*main_fn)(void *), void *arg, void **rets)
+{
+	static struct sched cores[UTHREAD_MAX_CORES];
+	long (*hook)(long, long, long, long, long, long, long) = syscall_flexsc_hook;
+	int per = flexsc_nfree() / (ncores > 0 ? ncores : 1), cpus[64] = { 0 }, ncpus = 0, started = 0, err = 0;
+	struct sysinfo si;
+
+	if (ncores < 1 || ncores > UTHREAD_MAX_CORES || one.scheduling || cores_on || (hook && per == 0))
+		return -EINVAL;
+	if (syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) < 0)
+		return -EINVAL;
+	for (unsigned int c = 0; c < si.ncpus && c < 64; c++)
+		if (!(si.flexsc_cpus >> c & 1))
+			cpus[ncpus++] = (int)c;
+	for (unsigned int c = 0; ncpus == 0 && c < si.ncpus && c < 64; c++)
+		cpus[ncpus++] = (int)c;
+	for (int i = 0; i < ncores; i++) {
+		struct sched *s = &cores[i];
+
+		*s = (struct sched){ .id = i, .cpu = ncpus ? cpus[i % ncpus] : 0, .main_fn = main_fn, .arg = arg };
+		if (!hook)
+			continue;
+		s->free = malloc((size_t)per * sizeof(*s->free));
+		if (!s->free) {
+			err = -ENOMEM;
+			ncores = i;
 			break;
 		}
-		current = t;
-		t->state = RUNNING;
-		uthread_switch(&sched_sp, t->sp);
-		current = NULL;
-		if (t->state == FINISHED) {
-			/* Off its stack at last: free it. */
-			free(t->stack);
-			nlive--;
-		}
+		while (s->nfree < per)
+			s->free[s->nfree++] = flexsc_take();
 	}
-	flexsc_park = saved_park;
-	scheduling = false;
-	if (!err)
-		uthread_join(main_thread, ret);
+	cores_on = true;
+	if (hook)
+		syscall_flexsc_hook = core_call;
+	for (; !err && started < ncores; started++) {
+		struct sched *s = &cores[started];
+		char *top;
+		long r;
+
+		s->stack = stack_alloc(s, &top);
+		if (!s->stack) {
+			err = -ENOMEM;
+			break;
+		}
+		/* A null return address, 8 below a multiple of 16: the stack as
+		 * a call leaves it on entry to core_entry. */
+		*(uint64_t *)(top -= 8) = 0;
+		r = syscall_syscall(SYS_thread_create, (long)core_entry, (long)top, (long)s, 0, 0, 0);
+		if (r < 0) {
+			free(s->stack);
+			err = (int)r;
+			break;
+		}
+		s->tid = (int)r;
+	}
+	for (int i = 0; i < started; i++) {
+		syscall_syscall(SYS_thread_join, cores[i].tid, 0, 0, 0, 0, 0);
+		free(cores[i].stack);
+		if (!err)
+			err = cores[i].err;
+		if (rets)
+			rets[i] = cores[i].ret;
+	}
+	syscall_flexsc_hook = hook;
+	cores_on = false;
+	for (int i = 0; i < ncores; i++) {
+		while (cores[i].nfree > 0)
+			flexsc_give(cores[i].free[--cores[i].nfree]);
+		free(cores[i].free);
+	}
 	return err;
 }

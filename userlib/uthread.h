@@ -1,6 +1,8 @@
 /*
- * FlexSC-Threads: user-level threads, many on the process's one kernel
- * thread, switched cooperatively in user space.
+ * FlexSC-Threads: user-level threads, many on a kernel thread, switched
+ * cooperatively in user space: on the caller's (uthread_run), or on one
+ * kernel thread per user core, each pinned to a CPU and multiplexing its own
+ * threads (uthread_run_cores), as in the paper. Threads stay on their core.
  *
  * Under PATH_FLEXSC (after flexsc_init) a thread's system call posts an entry
  * to the syscall pages and the thread sleeps while others run; when none can
@@ -13,7 +15,8 @@
 
 #include <stddef.h>
 
-#define UTHREAD_STACK_SIZE (64 * 1024)
+#define UTHREAD_STACK_SIZE (64 * 1024) /* a power of 2 */
+#define UTHREAD_MAX_CORES 16
 
 struct uthread;
 
@@ -21,7 +24,8 @@ struct uthread_queue {
 	struct uthread *head, *tail;
 };
 
-/* FIFO mutex: unlock hands it straight to the longest waiter. */
+/* FIFO mutex: unlock hands it straight to the longest waiter. For the
+ * threads of one core. */
 struct uthread_mutex {
 	int locked;
 	struct uthread_queue waiters;
@@ -30,6 +34,8 @@ struct uthread_mutex {
 #define UTHREAD_MUTEX_INITIALIZER { 0, { NULL, NULL } }
 
 int uthread_run(void *(*main_fn)(void *), void *arg, void **ret);
+int uthread_run_cores(int ncores, void *(*main_fn)(void *), void *arg, void **rets);
+int uthread_core(void);
 struct uthread *uthread_create(void *(*fn)(void *), void *arg);
 int uthread_join(struct uthread *t, void **ret);
 void uthread_yield(void);
