@@ -223,6 +223,14 @@ static int sock_fd(u64 fd, struct file **fp)
 	return 0;
 }
 
+/* The socket file of fd and the name at upath (copied into path, which
+ * holds FS_PATH_MAX): 0 with *fp to close, or -errno with nothing held. */
+static long sock_fd_path(u64 fd, u64 upath, char *path, struct file **fp)
+{
+	long r = strncpy_from_user(path, upath, FS_PATH_MAX);
+	return r < 0 ? r : sock_fd(fd, fp);
+}
+
 /* A file for s, installed: the fd, or -errno with s not consumed. */
 static long install(struct sock *s)
 {
@@ -257,11 +265,9 @@ long sys_socket(u64 domain, u64 type, u64 proto)
 long sys_bind(u64 fd, u64 upath)
 {
 	char path[FS_PATH_MAX];
-	long r = strncpy_from_user(path, upath, sizeof(path));
-	if (r < 0)
-		return r;
 	struct file *f;
-	if ((r = sock_fd(fd, &f)))
+	long r = sock_fd_path(fd, upath, path, &f);
+	if (r)
 		return r;
 	struct sock *s = f->sock;
 	spin_lock(&s->lock);
@@ -332,11 +338,9 @@ long sys_accept(u64 fd)
 long sys_connect(u64 fd, u64 upath)
 {
 	char path[FS_PATH_MAX];
-	long r = strncpy_from_user(path, upath, sizeof(path));
-	if (r < 0)
-		return r;
 	struct file *f;
-	if ((r = sock_fd(fd, &f)))
+	long r = sock_fd_path(fd, upath, path, &f);
+	if (r)
 		return r;
 	struct sock *c = f->sock, *l = 0, *srv = 0, peer;
 	spin_lock(&c->lock);

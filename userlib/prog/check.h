@@ -32,4 +32,17 @@ static inline int check_set_path(const char *name)
 	}
 	return -1;
 }
+
+/* The start of a test program run once per path as "prog <path>": choose
+ * the path. 0: go on; 1: this CPU lacks it (said; the program exits 0);
+ * -1: a bad name or a failed registration (it exits 100). */
+static inline int check_begin(const char *prog, const char *name)
+{
+	int r = check_set_path(name);
+	if (r == -2) {
+		printf("%s: path %s unsupported on this CPU: skipped\n", prog, name);
+		return 1;
+	}
+	return r ? -1 : 0;
+}
 #endif

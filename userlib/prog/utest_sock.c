@@ -609,13 +609,9 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		return child(argc, argv);
 	path_name = argc > 1 ? argv[1] : "syscall";
-	int r = check_set_path(path_name);
-	if (r == -2) {
-		printf("utest_sock: path %s unsupported on this CPU: skipped\n", path_name);
-		return 0;
-	}
+	int r = check_begin("utest_sock", path_name);
 	if (r)
-		return 100;
+		return r > 0 ? 0 : 100;
 	flexsc = syscall_path_get() == PATH_FLEXSC;
 	snprintf(dir, sizeof(dir), "/tmp/sock-%s", path_name);
 	CHECK_EQ(sys_mkdir((long)dir), 0, "%s: mkdir %s", path_name, dir);
