@@ -191,16 +191,23 @@ int vfs_stat(const char *path, struct stat *st)
 	return r;
 }
 
-int vfs_bind(const char *path, struct sock *s, struct inode **out)
+/* A new node of type at path, which must not exist (else exists), with
+ * ns_lock held: 0 and *ip, or -errno. */
+static int create_new(const char *path, enum file_type type, int exists, struct inode **ip)
 {
-	struct inode *dir, *ip;
+	struct inode *dir;
 	char name[FS_NAME_MAX + 1];
-	spin_lock(&ns_lock);
 	int r = walk(path, &dir, name);
 	if (!r && step(dir, name))
-		r = -EADDRINUSE;
-	if (!r)
-		r = create(dir, name, FT_SOCK, &ip);
+		r = exists;
+	return r ? r : create(dir, name, type, ip);
+}
+
+int vfs_bind(const char *path, struct sock *s, struct inode **out)
+{
+	struct inode *ip;
+	spin_lock(&ns_lock);
+	int r = create_new(path, FT_SOCK, -EADDRINUSE, &ip);
 	if (!r) {
 		ip->sock = s;
 		ip->refs++;
@@ -238,14 +245,9 @@ void vfs_unbind(struct inode *ip)
 
 int vfs_mkdir(const char *path)
 {
-	struct inode *dir, *ip;
-	char name[FS_NAME_MAX + 1];
+	struct inode *ip;
 	spin_lock(&ns_lock);
-	int r = walk(path, &dir, name);
-	if (!r && step(dir, name))
-		r = -EEXIST;
-	if (!r)
-		r = create(dir, name, FT_DIR, &ip);
+	int r = create_new(path, FT_DIR, -EEXIST, &ip);
 	spin_unlock(&ns_lock);
 	return r;
 }
