@@ -234,6 +234,10 @@ single_list= multi_list=
 for b in ${list//,/ }; do
 	case "$b" in
 	nullcall|floor|size) single_list+=${single_list:+,}$b ;;
+	# Counted exactly, batch runs on both: the one-CPU boot is FlexSC's
+	# single-core mode, the other has a syscall core.
+	batch) [ "$exact" = 0 ] || single_list+=${single_list:+,}$b
+	       multi_list+=${multi_list:+,}$b ;;
 	*) multi_list+=${multi_list:+,}$b ;;
 	esac
 done
@@ -261,7 +265,7 @@ if [ "$accel" = sim ] && [ "$explicit_configs" = 0 ] && [[ ",$list," == *,indire
 	sim_single=1
 	phases=$((phases + ${#pti_modes[@]}))
 fi
-phases=$((phases + 3)) # setup, collect, plot
+phases=$((phases + 4)) # setup, collect, plot, targets
 phase=0
 step() { phase=$((phase + 1)); printf 'bench: [%d/%d] %s' "$phase" "$phases" "$1" >&2; }
 
@@ -401,6 +405,10 @@ python3 "$root/scripts/collect.py" --out "$tmp" --command "$command" "$tmp/raw.l
 step "charts (plot.py) ..."
 echo >&2
 python3 "$root/plot.py" "$tmp" || die "drawing the charts failed" 1
+
+step "targets (scripts/targets.py) ..."
+echo >&2
+python3 "$root/scripts/targets.py" "$tmp" >&2 || die "checking the targets failed" 1
 
 mv -T "$tmp" "$dest" || die "cannot rename $tmp to $dest" 1
 published=1

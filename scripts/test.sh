@@ -88,34 +88,25 @@ if [ "$fuzz_calls" -gt 0 ]; then
 	tail -n 1 build/test/fuzz.out >build/test/summary-fuzz.txt
 	count build/test/summary-fuzz.txt
 fi
-if [ -x userlib/test/run.sh ]; then
-	echo "== userlib host tests"
-	userlib/test/run.sh >build/test/userlib.log 2>&1
+# One host-side suite: host_suite LABEL LOG COMMAND...; its last
+# "N passed, N failed" line counts; a suite that fails with no failures
+# counted, or prints no such line, counts as one failure.
+host_suite() {
+	local label=$1 log=build/test/$2 sum=build/test/summary-${2%.log}.txt status
+	shift 2
+	echo "== $label host tests"
+	"$@" >"$log" 2>&1
 	status=$?
-	tail -n 20 build/test/userlib.log
-	if grep -qE '^[0-9]+ passed, [0-9]+ failed' build/test/userlib.log; then
-		grep -E '^[0-9]+ passed, [0-9]+ failed' build/test/userlib.log | tail -n 1 | sed 's/^/userlib: /' >build/test/summary-userlib.txt
-		count build/test/summary-userlib.txt
-		[ "$status" -ne 0 ] && [ "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' build/test/summary-userlib.txt)" = 0 ] && total_fail=$((total_fail + 1))
-	else
-		total_fail=$((total_fail + 1))
-	fi
-fi
-echo "== sim model host tests"
-bench/sim/test.sh >build/test/sim-model.log 2>&1
-status=$?
-grep -v '^PASS' build/test/sim-model.log | tail -n 20
-sed -nE 's/^([0-9]+ passed, [0-9]+ failed).*/sim model: \1/p' build/test/sim-model.log | tail -n 1 >build/test/summary-sim.txt
-[ -s build/test/summary-sim.txt ] || echo "sim model: 0 passed, 1 failed" >build/test/summary-sim.txt
-count build/test/summary-sim.txt
-[ "$status" -ne 0 ] && [ "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' build/test/summary-sim.txt)" = 0 ] && total_fail=$((total_fail + 1))
-echo "== server workload host tests"
-bench/linux/srvtest.sh >build/test/srvtest.log 2>&1
-status=$?
-grep -E '^(FAIL|srvtest: FAILED)' build/test/srvtest.log | tail -n 20
-sed -nE 's/^([0-9]+ passed, [0-9]+ failed)$/server workloads: \1/p' build/test/srvtest.log | tail -n 1 >build/test/summary-srv.txt
-[ -s build/test/summary-srv.txt ] || echo "server workloads: 0 passed, 1 failed" >build/test/summary-srv.txt
-count build/test/summary-srv.txt
-[ "$status" -ne 0 ] && [ "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' build/test/summary-srv.txt)" = 0 ] && total_fail=$((total_fail + 1))
+	grep -E 'FAIL' "$log" | tail -n 20
+	grep -oE '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 | sed "s/^/$label: /" >"$sum"
+	[ -s "$sum" ] || echo "$label: 0 passed, 1 failed" >"$sum"
+	count "$sum"
+	[ "$status" -ne 0 ] && [ "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' "$sum")" = 0 ] && total_fail=$((total_fail + 1))
+	return 0
+}
+host_suite userlib userlib.log userlib/test/run.sh
+host_suite "sim model" sim-model.log bench/sim/test.sh
+host_suite "server workloads" srvtest.log bench/linux/srvtest.sh
+host_suite "bench targets" targets.log python3 scripts/targets_test.py
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
