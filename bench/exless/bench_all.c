@@ -350,18 +350,30 @@ struct srv_kthread {
 	unsigned i;
 };
 
+/* Pins the calling kernel thread to cpu (a trapping call), and checks that
+ * it runs there: 0, or < 0. */
+static int srv_pin(unsigned cpu)
+{
+	long r = syscall_syscall(SYS_setaffinity, 0, (long)(1ul << cpu), 0, 0, 0, 0);
+
+	if (r < 0)
+		return (int)r;
+	return syscall_syscall(SYS_getcpu, 0, 0, 0, 0, 0, 0) == cpu ? 0 : -EIO;
+}
+
 static int srv_kthread(void *p)
 {
 	struct srv_kthread *k = p;
-	long r = sys_setaffinity(0, (long)(1ul << mask_cpu(srv.mask, k->i % srv.cores)));
+	int r = srv_pin(mask_cpu(srv.mask, k->i % srv.cores));
 
-	return r < 0 ? (int)r : srv.fn(srv.arg, k->i);
+	return r ? r : srv.fn(srv.arg, k->i);
 }
 
 /* FlexSC-Threads: on user core c (a kernel thread of uthread_run_cores),
  * the server threads i = c, c + cores, ... as user threads. uthread_run_cores
  * pins core c to the c-th CPU free of syscall threads: it moves to the c-th
- * of the server's CPUs first (a trapping call: the core's own thread). */
+ * of the server's CPUs first (trapping calls act for the core's own kernel
+ * thread). */
 static void *srv_uthread(void *i)
 {
 	srv_result(srv.fn(srv.arg, (unsigned)(unsigned long)i));
@@ -372,12 +384,11 @@ static void *srv_core_main(void *unused)
 {
 	struct uthread *t[BENCH_THREADS_MAX];
 	unsigned c = (unsigned)uthread_core(), n = 0;
-	long r;
+	int r = srv_pin(mask_cpu(srv.mask, c));
 
 	(void)unused;
-	r = syscall_syscall(SYS_setaffinity, 0, (long)(1ul << mask_cpu(srv.mask, c)), 0, 0, 0, 0);
-	if (r < 0) {
-		srv_result((int)r);
+	if (r) {
+		srv_result(r);
 		return 0;
 	}
 	for (unsigned i = c; i < srv.n; i += srv.cores, n++)
