@@ -438,7 +438,6 @@ int plat_srv_threads(const char *mode, unsigned n, unsigned long mask,
 		r = 0;
 	}
 	k[0].i = 0;
-	srv_result(r);
 	srv_result(r ? r : srv_kthread(&k[0]));
 	for (unsigned i = 1; i < started; i++) {
 		int status = 0;
