@@ -12,6 +12,11 @@
 #                    1..64; BENCH_THREADS="1 2 4 8 16 32 64" is the full sweep
 #   BENCH_REQUESTS   measured requests per point of webserver and kvstore
 #   BENCH_SMP        CPUs of both machines
+#   BENCH_SYSCALL_CORES  exless's syscall cores, 0..BENCH_SMP-1: the top N CPUs
+#                    (flexsc.cores=), 0 = none (single-core mode); empty: the kernel's default
+#   BENCH_USER_CORES CPUs of the webserver and kvstore servers, on exless and Linux
+#                    (CPUs 1.. free of syscall threads, then CPU 0, the client's); user cores
+#                    + syscall cores <= BENCH_SMP; empty: all a mode leaves free but CPU 0
 #   BENCH_MEM        memory of both machines
 #   BENCH_PEER       1: also boot the Linux peer; 0: exless only
 #   BENCH_PEER_ARGS  more Linux parameters, e.g. nopti (default: Linux's defaults)
@@ -36,6 +41,8 @@ BENCH_LIST ?= nullcall floor pingpong batch cores size indirect server
 BENCH_THREADS ?= 1 4 16
 BENCH_REQUESTS ?= 500
 BENCH_SMP ?= 2
+BENCH_SYSCALL_CORES ?=
+BENCH_USER_CORES ?=
 BENCH_MEM ?= 1G
 BENCH_PEER ?= 1
 BENCH_PEER_ARGS ?=
@@ -47,7 +54,8 @@ SIM_ARGS ?=
 include bench/sim/sim.mk
 
 BENCH_OPTS = --iters '$(BENCH_ITERS)' --batches '$(BENCH_BATCHES)' --sizes '$(BENCH_SIZES)' \
-	--list '$(BENCH_LIST)' --threads '$(BENCH_THREADS)' --requests '$(BENCH_REQUESTS)' --smp '$(BENCH_SMP)' --mem '$(BENCH_MEM)' --peer '$(BENCH_PEER)' \
+	--list '$(BENCH_LIST)' --threads '$(BENCH_THREADS)' --requests '$(BENCH_REQUESTS)' --smp '$(BENCH_SMP)' \
+	--syscall-cores '$(BENCH_SYSCALL_CORES)' --user-cores '$(BENCH_USER_CORES)' --mem '$(BENCH_MEM)' --peer '$(BENCH_PEER)' \
 	--peer-args '$(BENCH_PEER_ARGS)' --timeout '$(BENCH_TIMEOUT)' --icount '$(ICOUNT)' \
 	--accel '$(ACCEL)' $(if $(CPU),--cpu '$(CPU)') --sim-args '$(SIM_ARGS)' --pti '$(BENCH_PTI)'
 

@@ -476,7 +476,7 @@ def chart_workloads(plt, run):
         part = df[df.bench == bench]
         top, bottom = axes[0][c], axes[1][c]
         for i, (label, key, rows) in enumerate(
-                run.series(part, ["system", "path", "syscall_cores"])):
+                run.series(part, ["system", "path", "syscall_cores", "user_cores"])):
             rows = rows.sort_values("user_threads")
             # One colour per series: exless and Linux share the path name.
             st = dict(style(key, i), color="C%d" % i)

@@ -98,9 +98,9 @@ int plat_bench(const char *name, const struct bench_config *cfg);
  */
 
 /* Server modes, NULL-terminated, in the order rows show them: "syscall"
- * (synchronous calls: one kernel-scheduled thread or process per server
- * thread), "flexsc" (exless: FlexSC-Threads, user threads over
- * exception-less calls). */
+ * (synchronous calls: one kernel thread per server thread), "flexsc"
+ * (exless: FlexSC-Threads, one kernel thread per user core multiplexing
+ * user threads over exception-less calls). */
 extern const char *const plat_srv_modes[];
 
 /* 0 when mode can run on this system now; > 0 when it cannot, with *why a
@@ -158,9 +158,11 @@ int plat_proc_wait(long handle);
 
 /*
  * In a server process: runs fn(arg, i) for i = 0 .. n-1 on n server threads
- * of mode, on the CPUs of mask, and returns once all have returned: 0, or
- * the first non-zero result or error. arg points to len bytes that each
- * thread may get a copy of (threads in other processes do).
+ * of mode and returns once all have returned: 0, or the first non-zero
+ * result or error. The k CPUs of mask are the user cores: thread i runs on
+ * the (i mod k)-th of them (counting from the lowest), pinned there; under
+ * "flexsc" each user core is one kernel thread multiplexing its threads.
+ * arg points to len bytes, shared by the threads.
  */
 int plat_srv_threads(const char *mode, unsigned n, unsigned long mask,
 		     int (*fn)(void *arg, unsigned i), void *arg, unsigned len);

@@ -384,11 +384,7 @@ static int srv_thread(void *arg, unsigned i)
 	(void)i;
 	c.rx = plat_malloc(REQ_MAX);
 	c.out = plat_malloc(HDR_ROOM + WEB_DOC_MAX);
-	/* Threads in processes of their own have a table each: every key
-	 * belongs to one connection (one client connection per thread). */
-	if (job->workload == SRV_KV && !kv_table)
-		kv_table = kv_create();
-	if (!c.rx || !c.out || (job->workload == SRV_KV && !kv_table)) {
+	if (!c.rx || !c.out) {
 		why = "server thread: out of memory";
 	} else if ((c.fd = plat_accept(job->lfd)) < 0) {
 		r = c.fd;
@@ -665,6 +661,8 @@ static void cli_report(struct client *cl)
 	e = put_num(e, job->threads);
 	e = put_str(e, " warmup=");
 	e = put_num(e, job->warmup);
+	e = put_str(e, " user_cores=");
+	e = put_num(e, (unsigned long)__builtin_popcountl(job->server_cpus));
 	e = put_str(e, " server_cpus=");
 	e = put_hex(e, job->server_cpus);
 	e = put_str(e, " client_cpu=");
@@ -788,28 +786,42 @@ int srv_point(const struct srv_job *j)
 	return rc || rs;
 }
 
+unsigned long srv_cpus(unsigned ncpus, unsigned long sc, unsigned want)
+{
+	unsigned long cpus = 0;
+	unsigned got = 0;
+
+	for (unsigned c = 1; c <= ncpus && c <= 64 && (!want || got < want); c++) {
+		unsigned cpu = c == ncpus ? 0 : c;
+
+		if (!(sc >> cpu & 1) && (want || cpu || !cpus)) {
+			cpus |= 1ul << cpu;
+			got++;
+		}
+	}
+	return want && got < want ? 0 : cpus;
+}
+
 int srv_bench(const struct bench_config *cfg, enum srv_workload w)
 {
-	unsigned ncpus = plat_ncpus();
-	unsigned long all = ncpus >= 64 ? ~0ul : (1ul << ncpus) - 1;
 	uint64_t overhead = tsc_overhead(1000);
 	int failed = 0;
 
 	for (const char *const *mode = plat_srv_modes; *mode; mode++) {
-		unsigned long sc = plat_srv_syscall_cpus(*mode), cpus;
+		unsigned long sc = plat_srv_syscall_cpus(*mode),
+			      cpus = srv_cpus(plat_ncpus(), sc, cfg->user_cores);
 		const char *why = "";
 
 		if (plat_srv_ready(*mode, &why)) {
 			report_skip(plat_system, workload_names[w], *mode, why);
 			continue;
 		}
-		/* The client on CPU 0; the server on the others that serve no
-		 * calls (CPU 0 too when there are none). */
-		cpus = all & ~1ul & ~sc;
-		if (!cpus)
-			cpus = all & ~sc;
-		if (!cpus)
-			cpus = 1;
+		if (!cpus) {
+			report_skip(plat_system, workload_names[w], *mode,
+				    cfg->user_cores ? "bench.user_cores= is more CPUs than this mode leaves free"
+						    : "no CPU left for the server");
+			continue;
+		}
 		for (unsigned t = 0; t < cfg->nthreads; t++) {
 			struct srv_job job = {
 				.workload = w,

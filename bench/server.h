@@ -60,6 +60,15 @@ struct srv_job {
  * 0, or 1 after an error line. The client prints the result line. */
 int srv_point(const struct srv_job *job);
 
+/*
+ * The server's CPUs, its user cores (a mask), on a machine of ncpus CPUs
+ * whose CPUs in sc serve the mode's calls, the client being on CPU 0: want
+ * of them (0: every one the mode leaves free), taken from CPUs 1, 2, ...
+ * not in sc, then CPU 0; with want 0, CPU 0 only when no other is left.
+ * 0 when fewer than want are free.
+ */
+unsigned long srv_cpus(unsigned ncpus, unsigned long sc, unsigned want);
+
 /* bench=webserver (SRV_WEB) or kvstore (SRV_KV) over every mode of the
  * platform and each thread count of cfg; how many points failed. */
 int srv_bench(const struct bench_config *cfg, enum srv_workload w);

@@ -19,6 +19,9 @@
  *                        client connection each), each 1..64; default 1,4,16.
  *   bench.requests=N     measured requests per point of those benches (after
  *                        untimed warm-up ones); 1..1000000, default 500.
+ *   bench.user_cores=N   CPUs the server of those benches runs on, 1..64
+ *                        (bench/server.c says which); default: every CPU
+ *                        its mode leaves free but CPU 0, the client's.
  * LISTs and NAMES are comma-separated, at most BENCH_LIST_MAX entries.
  *
  * Every measured sample has tsc_overhead() taken off (tsc_overhead= on the
@@ -66,6 +69,7 @@ struct bench_config {
 	unsigned nthreads;
 	unsigned threads[BENCH_LIST_MAX];
 	unsigned requests;
+	unsigned user_cores;            /* 0: the default of bench.user_cores */
 };
 
 /* "nullcall", "floor", ... indexed by enum bench_id. */

@@ -31,6 +31,13 @@ usage: scripts/bench.sh [options]
   --requests N       measured requests per point of webserver and kvstore,
                      1..1000000 (default 500)
   --smp N            CPUs of every boot, 1..64 (default 2)
+  --syscall-cores N  exless's syscall cores: the top N CPUs (flexsc.cores=SMP-N..SMP-1),
+                     0..SMP-1, 0 meaning flexsc.cores=none (single-core mode); default:
+                     the kernel's (the top CPU with 2 CPUs or more). Not with --config
+  --user-cores N     CPUs of the webserver and kvstore servers (bench.user_cores=N on
+                     exless and Linux): CPUs 1, 2, ... that run no syscall threads, then
+                     CPU 0, the client's. N + syscall cores must be at most the CPUs of
+                     each boot. Default: every CPU a mode leaves free but CPU 0
   --mem SIZE         memory of every boot, e.g. 1G (default 1G)
   --accel A          auto | kvm | tcg | icount | sim (default auto: scripts/qemu.sh decides)
   --icount 0|1       1: same as --accel icount: TCG with -icount shift=0, the TSC
@@ -65,7 +72,7 @@ need() { [ $# -ge 2 ] || die "option '$1' needs a value"; }
 kernel=$root/build/exless.img iters=10000 batches="1 2 4 8 16 32 64 128 256" threads="1 4 16" requests=500
 sizes="1 4 16 64 256 1024 4096 16384 65536" list=$default_benches smp=2 mem=1G accel=auto
 icount=0 cpu='' peer=1 peer_args='' exless=1 timeout=300 out=$root/results configs=() check=0
-sim_plugin='' sim_args='' pti=off
+sim_plugin='' sim_args='' pti=off syscall_cores='' user_cores=''
 
 command="scripts/bench.sh $*"
 while [ $# -gt 0 ]; do
@@ -78,6 +85,8 @@ while [ $# -gt 0 ]; do
 	--threads) need "$@"; threads=$2; shift ;;
 	--requests) need "$@"; requests=$2; shift ;;
 	--smp) need "$@"; smp=$2; shift ;;
+	--syscall-cores) need "$@"; syscall_cores=$2; shift ;;
+	--user-cores) need "$@"; user_cores=$2; shift ;;
 	--mem) need "$@"; mem=$2; shift ;;
 	--accel) need "$@"; accel=$2; shift ;;
 	--icount) need "$@"; icount=$2; shift ;;
@@ -163,7 +172,40 @@ else
 fi
 [ "$exless" = 1 ] || [ "$peer" = 1 ] || die "--exless 0 --peer 0 leaves nothing to run"
 explicit_configs=${#configs[@]}
+if [ -n "$syscall_cores" ]; then
+	[ "$explicit_configs" = 0 ] ||
+		die "--syscall-cores goes with --smp; with --config give flexsc= in each --config"
+	[[ "$syscall_cores" =~ ^(0|[1-9][0-9]?)$ ]] && [ "$syscall_cores" -lt "$smp" ] ||
+		die "--syscall-cores wants a number in 0..$((smp - 1)) (smp=$smp: the top N CPUs, at least one left for user code), not '$syscall_cores'"
+	if [ "$syscall_cores" = 0 ]; then
+		configs=("smp=$smp flexsc=none")
+	elif [ "$syscall_cores" = 1 ]; then
+		configs=("smp=$smp flexsc=$((smp - 1))")
+	else
+		configs=("smp=$smp flexsc=$((smp - syscall_cores))-$((smp - 1))")
+	fi
+fi
+if [ -n "$user_cores" ]; then
+	[[ "$user_cores" =~ $uint ]] && [ "$user_cores" -le 64 ] ||
+		die "--user-cores wants a number in 1..64, not '$user_cores'"
+	[[ ",$list," == *,webserver,* || ",$list," == *,kvstore,* ]] ||
+		die "--user-cores is for webserver and kvstore, which --list ($list) does not name"
+fi
 [ ${#configs[@]} -gt 0 ] || configs=("smp=$smp")
+# The syscall cores of a boot: flexsc_count SMP FLEXSC (default: the
+# kernel's, the top CPU with 2 CPUs or more; CPUs past SMP count none).
+flexsc_count() {
+	local n=0 c a b
+	case "$2" in
+	default) [ "$1" -ge 2 ] && n=1 ;;
+	none) ;;
+	*) for c in ${2//,/ }; do
+		a=${c%-*} b=${c#*-}
+		for ((; a <= b && a < $1; a++)); do n=$((n + 1)); done
+	   done ;;
+	esac
+	echo "$n"
+}
 # Each config: "smp flexsc" with flexsc "default" when not given.
 runs=()
 for c in "${configs[@]}"; do
@@ -179,6 +221,11 @@ for c in "${configs[@]}"; do
 	[[ "$c_smp" =~ $uint ]] && [ "$c_smp" -le 64 ] || die "--config '$c' wants smp=N, N in 1..64"
 	[[ "$c_flexsc" =~ ^(default|none|[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*)$ ]] ||
 		die "--config '$c': flexsc= wants a CPU list such as 1 or 1-3,5, or none"
+	if [ -n "$user_cores" ]; then
+		n=$(flexsc_count "$c_smp" "$c_flexsc")
+		[ $((user_cores + n)) -le "$c_smp" ] ||
+			die "--user-cores $user_cores and $n syscall core(s) (flexsc.cores=$c_flexsc) need $((user_cores + n)) CPUs; smp=$c_smp has $c_smp (fewer user cores or syscall cores, or more CPUs)"
+	fi
 	runs+=("$c_smp $c_flexsc")
 done
 # The bench.* options of a boot running the comma-separated benches $1: only
@@ -188,7 +235,7 @@ bench_args() {
 	[[ ",$1," != *,batch,* ]] || a+=" bench.batches=$batches"
 	[[ ",$1," != *,size,* ]] || a+=" bench.sizes=$sizes"
 	[[ ",$1," != *,webserver,* && ",$1," != *,kvstore,* ]] ||
-		a+=" bench.threads=$threads bench.requests=$requests"
+		a+=" bench.threads=$threads bench.requests=$requests${user_cores:+ bench.user_cores=$user_cores}"
 	echo "$a bench.list=$1"
 }
 # exless's command line: "bench", the options, flexsc.cores=.

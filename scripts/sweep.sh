@@ -2,7 +2,9 @@
 # The batch-size and core-count sweeps: one exless boot per (CPU count,
 # flexsc.cores) pair and one Linux peer boot per CPU count, collected into a
 # single results directory by scripts/bench.sh (its --config option). Each
-# row of results.csv says its smp and flexsc_cores.
+# row of results.csv says its smp and flexsc_cores. With --list "webserver
+# kvstore" it is the server workloads' sweep over syscall cores, the user
+# cores fixed by --user-cores.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 host_cpus=$(nproc)
@@ -17,6 +19,10 @@ usage: scripts/sweep.sh [options]
                     CPUs for k = 1..N-1, e.g. N=2: "none 1"; N=4: "none 3 2-3 1-3")
   --list NAMES      benches (default "nullcall batch cores": nullcall for the reference
                     lines of the batch chart)
+  --user-cores N    CPUs of the webserver and kvstore servers in every boot (as
+                    scripts/bench.sh); pairs where N + the syscall cores exceed the CPU
+                    count are skipped. E.g. --list "webserver kvstore" --smp 4
+                    --user-cores 2: syscall cores none, 3 and 2-3
   --iters N, --batches LIST, --sizes LIST, --threads LIST, --requests N, --mem SIZE,
   --accel A, --icount 0|1,
   --cpu MODEL, --peer 0|1, --peer-args STR, --kernel FILE, --timeout SEC, --out DIR
@@ -28,12 +34,13 @@ USAGE
 die() { echo "sweep.sh: $1" >&2; exit 64; }
 need() { [ $# -ge 2 ] || die "option '$1' needs a value"; }
 
-smps=$(seq -s ' ' 1 "$host_cpus") flexsc='' list="nullcall batch cores" pass=()
+smps=$(seq -s ' ' 1 "$host_cpus") flexsc='' list="nullcall batch cores" pass=() user_cores=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) need "$@"; smps=$2; shift ;;
 	--flexsc) need "$@"; flexsc=$2; shift ;;
 	--list) need "$@"; list=$2; shift ;;
+	--user-cores) need "$@"; user_cores=$2; pass+=("$1" "$2"); shift ;;
 	--iters|--batches|--sizes|--threads|--requests|--mem|--accel|--icount|--cpu|--peer|--peer-args|--kernel|--timeout|--out)
 		need "$@"; pass+=("$1" "$2"); shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -53,6 +60,20 @@ max_cpu() {
 	echo "$max"
 }
 
+# How many CPUs below n a flexsc.cores list names ("none": 0).
+count_cpus() {
+	local n=0 c a b
+	if [ "$1" != none ]; then
+		for c in ${1//,/ }; do
+			a=${c%-*} b=${c#*-}
+			for ((; a <= b && a < $2; a++)); do n=$((n + 1)); done
+		done
+	fi
+	echo "$n"
+}
+
+[ -z "$user_cores" ] || [[ "$user_cores" =~ ^[1-9][0-9]?$ ]] ||
+	die "--user-cores wants a number in 1..64, not '$user_cores'"
 configs=()
 read -ra smp_list <<<"$smps"
 [ ${#smp_list[@]} -ge 1 ] || die "--smp names no CPU count"
@@ -73,6 +94,10 @@ for n in "${smp_list[@]}"; do
 			die "--flexsc: '$v' is neither none nor a CPU list such as 1 or 1-3,5"
 		if [ "$(max_cpu "$v")" -ge "$n" ]; then
 			echo "sweep.sh: smp=$n has no CPU $(max_cpu "$v"): skipping flexsc.cores=$v there" >&2
+			continue
+		fi
+		if [ -n "$user_cores" ] && [ $((user_cores + $(count_cpus "$v" "$n"))) -gt "$n" ]; then
+			echo "sweep.sh: smp=$n has no room for $user_cores user core(s) beside flexsc.cores=$v: skipping it" >&2
 			continue
 		fi
 		configs+=(--config "smp=$n flexsc=$v")

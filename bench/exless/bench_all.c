@@ -10,6 +10,7 @@
 #include "../../userlib/sys.h"
 #include "../../userlib/flexsc.h"
 #include "../../userlib/uthread.h"
+#include "../../userlib/thread.h"
 #include "../plat.h"
 #include "../suite.h"
 #include "../timing.h"
@@ -314,100 +315,137 @@ static int proc_main(int argc, char **argv)
 	return r;
 }
 
-/* A server thread in a process of its own (synchronous mode): fn, its
- * number, then the bytes of its argument. */
-struct srv_proc_arg {
-	int (*fn)(void *arg, unsigned i);
-	unsigned i;
-	unsigned char arg[PLAT_PROC_ARG_MAX - 16];
-};
-
-static int srv_proc_main(void *p)
+/* The n-th CPU (from 0) of mask, counting from the lowest. */
+static unsigned mask_cpu(unsigned long mask, unsigned n)
 {
-	struct srv_proc_arg *a = p;
-
-	return a->fn(a->arg, a->i);
+	while (n--)
+		mask &= mask - 1;
+	return (unsigned)__builtin_ctzl(mask);
 }
 
-/* FlexSC-Threads: one user thread per server thread, all in this process. */
-static int (*srv_uthread_fn)(void *arg, unsigned i);
-static void *srv_uthread_arg;
-static int srv_uthread_result;
+/* One server run: fn and its argument, the user cores (a mask, and how many)
+ * and the first error. */
+static struct {
+	int (*fn)(void *arg, unsigned i);
+	void *arg;
+	unsigned n;
+	unsigned long mask;
+	unsigned cores;
+	int result;
+} srv;
 
+static void srv_result(int r)
+{
+	int none = 0;
+
+	if (r)
+		__atomic_compare_exchange_n(&srv.result, &none, r, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+}
+
+/* Synchronous: a kernel thread per server thread, pinned to its user core
+ * (thread_create places a thread anywhere). */
+struct srv_kthread {
+	struct thread t;
+	unsigned i;
+};
+
+/* Pins the calling kernel thread to cpu (a trapping call), and checks that
+ * it runs there: 0, or < 0. */
+static int srv_pin(unsigned cpu)
+{
+	long r = syscall_syscall(SYS_setaffinity, 0, (long)(1ul << cpu), 0, 0, 0, 0);
+
+	if (r < 0)
+		return (int)r;
+	return syscall_syscall(SYS_getcpu, 0, 0, 0, 0, 0, 0) == cpu ? 0 : -EIO;
+}
+
+static int srv_kthread(void *p)
+{
+	struct srv_kthread *k = p;
+	int r = srv_pin(mask_cpu(srv.mask, k->i % srv.cores));
+
+	return r ? r : srv.fn(srv.arg, k->i);
+}
+
+/* FlexSC-Threads: on user core c (a kernel thread of uthread_run_cores),
+ * the server threads i = c, c + cores, ... as user threads. uthread_run_cores
+ * pins core c to the c-th CPU free of syscall threads: it moves to the c-th
+ * of the server's CPUs first (trapping calls act for the core's own kernel
+ * thread). */
 static void *srv_uthread(void *i)
 {
-	int r = srv_uthread_fn(srv_uthread_arg, (unsigned)(unsigned long)i);
-
-	if (r && !srv_uthread_result)
-		srv_uthread_result = r;
+	srv_result(srv.fn(srv.arg, (unsigned)(unsigned long)i));
 	return 0;
 }
 
-static unsigned srv_uthreads;
-static void *srv_uthread_main(void *unused)
+static void *srv_core_main(void *unused)
 {
 	struct uthread *t[BENCH_THREADS_MAX];
-	unsigned n;
+	unsigned c = (unsigned)uthread_core(), n = 0;
+	int r = srv_pin(mask_cpu(srv.mask, c));
 
 	(void)unused;
-	for (n = 0; n < srv_uthreads; n++)
-		if (!(t[n] = uthread_create(srv_uthread, (void *)(unsigned long)n)))
+	if (r) {
+		srv_result(r);
+		return 0;
+	}
+	for (unsigned i = c; i < srv.n; i += srv.cores, n++)
+		if (!(t[n] = uthread_create(srv_uthread, (void *)(unsigned long)i))) {
+			srv_result(-ENOMEM);
 			break;
-	if (n < srv_uthreads)
-		srv_uthread_result = -ENOMEM;
-	for (unsigned i = 0; i < n; i++)
-		uthread_join(t[i], 0);
+		}
+	for (unsigned k = 0; k < n; k++)
+		uthread_join(t[k], 0);
 	return 0;
 }
 
 int plat_srv_threads(const char *mode, unsigned n, unsigned long mask,
 		     int (*fn)(void *arg, unsigned i), void *arg, unsigned len)
 {
-	if (n > BENCH_THREADS_MAX)
+	(void)len;
+	if (n < 1 || n > BENCH_THREADS_MAX || !mask)
 		return -EINVAL;
+	srv.fn = fn;
+	srv.arg = arg;
+	srv.n = n;
+	srv.mask = mask;
+	srv.cores = (unsigned)__builtin_popcountl(mask);
+	srv.result = 0;
 	if (!strcmp(mode, "flexsc")) {
 		int r;
 
-		if (sys_setaffinity(0, (long)mask) < 0 || flexsc_init(SRV_FLEXSC_PAGES))
+		if (srv.cores > UTHREAD_MAX_CORES || flexsc_init(SRV_FLEXSC_PAGES))
 			return -EINVAL;
-		srv_uthread_fn = fn;
-		srv_uthread_arg = arg;
-		srv_uthreads = n;
-		srv_uthread_result = 0;
 		syscall_path_set(PATH_FLEXSC);
-		r = uthread_run(srv_uthread_main, 0, 0);
+		r = uthread_run_cores((int)srv.cores, srv_core_main, 0, 0);
 		syscall_path_set(PATH_SYSCALL);
-		return r ? r : srv_uthread_result;
+		return r ? r : srv.result;
 	}
 	if (strcmp(mode, "syscall"))
 		return -EINVAL;
-	/* Synchronous: a process per server thread (exless has one kernel
-	 * thread per process). */
-	static struct srv_proc_arg a;
-	long pid[BENCH_THREADS_MAX];
+	/* A process has at most 64 threads, its first included: that one
+	 * serves thread 0 itself. */
+	static struct srv_kthread k[BENCH_THREADS_MAX];
 	unsigned started;
 	int r = 0;
 
-	if (len > sizeof(a.arg))
-		return -E2BIG;
-	a.fn = fn;
-	memcpy(a.arg, arg, len);
-	for (started = 0; started < n; started++) {
-		a.i = started;
-		pid[started] = plat_proc_start(mask, srv_proc_main, &a,
-					       (unsigned)__builtin_offsetof(struct srv_proc_arg, arg) + len);
-		if (pid[started] < 0) {
-			r = (int)pid[started];
+	for (started = 1; started < n; started++) {
+		k[started].i = started;
+		if ((r = thread_spawn(&k[started].t, srv_kthread, &k[started])) < 0)
 			break;
-		}
+		r = 0;
 	}
-	for (unsigned i = 0; i < started; i++) {
-		int s = plat_proc_wait(pid[i]);
+	k[0].i = 0;
+	srv_result(r ? r : srv_kthread(&k[0]));
+	for (unsigned i = 1; i < started; i++) {
+		int status = 0;
 
-		if (!r)
-			r = s;
+		srv_result(thread_wait(&k[i].t, &status));
+		srv_result(status);
 	}
-	return r;
+	return srv.result;
 }
 
 /* ---- exless-only benches ---- */

@@ -101,6 +101,7 @@ static void set_defaults(struct bench_config *cfg)
 	for (i = 0; i < cfg->nthreads; i++)
 		cfg->threads[i] = 1u << 2 * i;
 	cfg->requests = 500;
+	cfg->user_cores = 0;
 }
 
 /* One option word; NULL, or what is wrong with it. */
@@ -136,6 +137,10 @@ static const char *option(struct bench_config *cfg, const char *w)
 		if (number_list(s, BENCH_REQUESTS_MAX, v) != 1)
 			return "bench.requests= wants one number in 1..1000000";
 		cfg->requests = (unsigned)v[0];
+	} else if ((s = after(w, "bench.user_cores="))) {
+		if (number_list(s, BENCH_THREADS_MAX, v) != 1)
+			return "bench.user_cores= wants one number in 1..64";
+		cfg->user_cores = (unsigned)v[0];
 	} else if ((s = after(w, "bench.list="))) {
 		if (!(n = name_list(s)))
 			return "bench.list= wants names among nullcall,floor,pingpong,batch,cores,size,"
@@ -150,7 +155,8 @@ static const char *option(struct bench_config *cfg, const char *w)
 			return "bench.format= wants raw (@@BENCH lines) or table";
 	} else if (after(w, "bench.")) {
 		return "unknown bench.* option: the known ones are bench.iters, bench.batches,"
-		       " bench.sizes, bench.list, bench.threads, bench.requests and bench.format";
+		       " bench.sizes, bench.list, bench.threads, bench.requests, bench.user_cores"
+		       " and bench.format";
 	}
 	return 0;
 }

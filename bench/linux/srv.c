@@ -216,30 +216,41 @@ static void *srv_thread_main(void *p)
 	return NULL;
 }
 
+/* The n-th CPU (from 0) of mask, counting from the lowest. */
+static unsigned mask_cpu(unsigned long mask, unsigned n)
+{
+	while (n--)
+		mask &= mask - 1;
+	return (unsigned)__builtin_ctzl(mask);
+}
+
 int plat_srv_threads(const char *mode, unsigned n, unsigned long mask,
 		     int (*fn)(void *arg, unsigned i), void *arg, unsigned len)
 {
 	struct srv_thread *t = calloc(n, sizeof(*t));
-	pthread_attr_t attr;
-	cpu_set_t set;
-	unsigned started = 0;
+	unsigned started = 0, cores = (unsigned)__builtin_popcountl(mask);
 	int r = 0;
 
 	(void)len;
-	if (strcmp(mode, "syscall"))
+	if (strcmp(mode, "syscall") || !mask)
 		r = -EINVAL;
 	else if (!t)
 		r = -ENOMEM;
-	mask_set(mask, &set);
-	pthread_attr_init(&attr);
-	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	/* Thread i pinned to the (i mod cores)-th CPU of mask, as on exless. */
 	for (; !r && started < n; started++) {
+		pthread_attr_t attr;
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(mask_cpu(mask, started % cores), &set);
+		pthread_attr_init(&attr);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
 		t[started] = (struct srv_thread){ .fn = fn, .arg = arg, .i = started };
 		r = -pthread_create(&t[started].t, &attr, srv_thread_main, &t[started]);
+		pthread_attr_destroy(&attr);
 		if (r)
 			break;
 	}
-	pthread_attr_destroy(&attr);
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(t[i].t, NULL);
 		if (!r)

@@ -73,6 +73,21 @@ int main(int argc, char **argv)
 			strerror(-r));
 		return 1;
 	}
+	/* The user cores: CPUs 1.. free of syscall cores, then CPU 0. */
+	static const struct { unsigned ncpus; unsigned long sc; unsigned want; unsigned long cpus; } place[] = {
+		{ 2, 0x2, 0, 0x1 }, { 2, 0x0, 0, 0x2 }, { 1, 0x0, 0, 0x1 }, { 4, 0x8, 0, 0x6 },
+		{ 4, 0x8, 2, 0x6 }, { 4, 0xc, 2, 0x3 }, { 4, 0xc, 3, 0x0 }, { 4, 0x0, 4, 0xf },
+		{ 4, 0x0, 1, 0x2 }, { 64, 0x0, 64, ~0ul },
+	};
+	for (unsigned i = 0; i < sizeof(place) / sizeof(place[0]); i++) {
+		unsigned long got = srv_cpus(place[i].ncpus, place[i].sc, place[i].want);
+		int ok = got == place[i].cpus;
+
+		printf("srvtest: %s srv_cpus(%u, %#lx, %u) = %#lx (want %#lx)\n", ok ? "ok" : "FAILED",
+		       place[i].ncpus, place[i].sc, place[i].want, got, place[i].cpus);
+		passed += ok;
+		failed += !ok;
+	}
 	for (int w = SRV_WEB; w <= SRV_KV; w++) {
 		for (unsigned t = 0; t < 2; t++) {
 			for (int corrupt = 0; corrupt <= 1; corrupt++) {

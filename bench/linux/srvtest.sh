@@ -4,7 +4,8 @@
 # platform layer (srv.c), runs it natively (each workload passing the
 # client's byte-for-byte checks, a spoilt response caught), and checks that
 # the documents it writes with web_doc_byte() are the very files
-# scripts/rootfs.sh packs into exless. Ends with "N passed, N failed".
+# scripts/rootfs.sh packs into exless; then scripts/bench.sh --check on the
+# core knobs (--user-cores, --syscall-cores). Ends with "N passed, N failed".
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/build/srvtest
@@ -49,5 +50,32 @@ else
 	echo "FAIL web documents: web_doc_byte() and scripts/rootfs.sh make different files"
 	fail=$((fail + 1))
 fi
+# The core knobs of scripts/bench.sh --check: status 0 where user cores +
+# syscall cores fit the boot's CPUs, 64 with a message otherwise.
+knob() {
+	local want=$1 rc
+	shift
+	"$root/scripts/bench.sh" --check "$@" >"$tmp/knob.log" 2>&1
+	rc=$?
+	if [ "$rc" = "$want" ] && ! grep -q 'unknown option' "$tmp/knob.log" &&
+		{ [ "$want" = 0 ] || grep -q 'bench.sh: ' "$tmp/knob.log"; }; then
+		echo "PASS bench.sh --check $* -> $rc"
+		pass=$((pass + 1))
+	else
+		echo "FAIL bench.sh --check $* -> $rc, want $want: $(cat "$tmp/knob.log")"
+		fail=$((fail + 1))
+	fi
+}
+knob 0 --list webserver --smp 4 --syscall-cores 2 --user-cores 2
+knob 0 --list kvstore --smp 2 --syscall-cores 0 --user-cores 2
+knob 0 --list kvstore --smp 2 --user-cores 1
+knob 64 --list kvstore --smp 2 --user-cores 2
+knob 64 --list webserver --smp 4 --syscall-cores 2 --user-cores 3
+knob 64 --list webserver --smp 4 --syscall-cores 4
+knob 64 --list webserver --smp 4 --syscall-cores 08
+knob 64 --list webserver --user-cores 0
+knob 64 --list nullcall --smp 4 --user-cores 1
+knob 64 --list kvstore --user-cores 2 --config 'smp=4 flexsc=1-3'
+knob 64 --list kvstore --syscall-cores 1 --config 'smp=2'
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
