@@ -23,6 +23,7 @@ import argparse
 import bisect
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -151,4 +152,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under head
     main()
