@@ -27,7 +27,8 @@
 # simulation plugin of bench/sim/ (instructions, caches, TLBs per window);
 # BENCH_ITERS then defaults to 200 (the counts are exact, few samples do),
 # BENCH_PEER to 0, and SIM_ARGS passes cache and TLB geometry to the plugin,
-# e.g. SIM_ARGS="l1d=49152:12 l2=1310720:10" (see bench/sim/plugin.c).
+# e.g. SIM_ARGS="l1d=49152:12 l2=1310720:10" (see bench/sim/plugin.c);
+# SIM_ARGS=profile=1 adds a per-address profile (scripts/simprof.py).
 # scripts/bench.sh checks them all; a bad one stops make before it builds.
 
 ifeq ($(ACCEL),sim)

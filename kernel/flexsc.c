@@ -64,7 +64,7 @@ struct flexsc_ctx {
 	u32 serving;               /* syscall threads in serve() for it: its claimed entries not DONE are theirs (atomic) */
 	u32 rescan;                /* look at every entry at the next pass (set by its traps) */
 	u64 done_seq;              /* entries the kernel made DONE (atomic, seq_cst: see wake_waiter) */
-	volatile u32 waiting;      /* the process sleeps in flexsc_wait (see run_entry) */
+	volatile u32 waiting;      /* the process sleeps in flexsc_wait (see publish) */
 	int nwaiting;              /* its threads inside flexsc_wait (lock): the last out clears waiting */
 	struct thread *handoff;    /* single-core mode: asleep in flexsc_wait, handed the CPU to the poller (atomic, see park) */
 	bool dead;                 /* unregistered: claim nothing more (flexsc_lock) */
@@ -85,7 +85,9 @@ struct flexsc_worker {
 	struct flexsc_core *core;
 	struct thread *thread;     /* NULL: a free slot */
 	struct flexsc_ctx *held;   /* ctx whose address space is loaded, or NULL */
-	u64 want;                  /* posts of held's taken and not yet claimed (see serve) */
+	u64 want;                  /* posts of held's taken by the serve under way (see return_posts) */
+	u64 claimed;               /* entries it claimed so far */
+	u64 published;             /* of which counted in held's done_seq (see publish) */
 	bool full;                 /* serving a look at every entry of held's */
 	bool blocked;              /* handed polling over during its current call */
 };
@@ -122,17 +124,14 @@ u64 flexsc_cpu_mask(void)
 	return core_mask;
 }
 
-/* The syscall list's facts, by number: arguments each call takes, and
- * SCF_* flags. */
-static const u8 call_nargs[SYS_COUNT] = {
-#define NARGS(name, nr, nargs, flags) [nr] = nargs,
+/* What a syscall page may run, by number (the syscall list's facts): the
+ * arguments the call takes (0..6), or PAGE_REFUSED for the trap-only calls
+ * (SCF_TRAP). A number the list leaves out takes none (sys_nosys). */
+#define PAGE_REFUSED 7
+static const u8 page_nargs[SYS_COUNT] = {
+#define NARGS(name, nr, nargs, flags) [nr] = (flags) & SCF_TRAP ? PAGE_REFUSED : (nargs),
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
-};
-static const u8 call_flags[SYS_COUNT] = {
-#define FLAGS(name, nr, nargs, flags) [nr] = flags,
-	EXLESS_SYSCALLS(FLAGS)
-#undef FLAGS
 };
 
 /* Wake the process if it sleeps in flexsc_wait, so it looks again. The
@@ -150,72 +149,94 @@ static void wake_waiter(struct flexsc_ctx *ctx)
 	}
 }
 
-/* Copy the request out of the page (as many arguments as the call takes,
- * by the kernel's own table), check it, run it for ctx's process in its
- * address space, publish the result. The entry is BUSY and ours, and we
- * are counted in ctx->serving. The page is read and written through the
- * kernel's direct map, never through the user's mapping. */
-static void run_entry(struct flexsc_ctx *ctx, struct flexsc_entry *e)
+/* The handler of a call that takes n arguments, called with n: the
+ * registers past them hold whatever the kernel left there, never a user
+ * value (a handler ignores them: syscall.h). */
+typedef long (*call0_fn)(void);
+typedef long (*call1_fn)(u64);
+typedef long (*call2_fn)(u64, u64);
+typedef long (*call3_fn)(u64, u64, u64);
+typedef long (*call4_fn)(u64, u64, u64, u64);
+typedef long (*call5_fn)(u64, u64, u64, u64, u64);
+#define AS(type, fn) ((type)(void (*)(void))(fn))
+
+/* Run the call entry e asks for, in the current address space, and
+ * publish its result (ret, then DONE with a release store): as many
+ * arguments copied out of the page as the call takes by the kernel's own
+ * table, each read once, and no more (a call never sees a user value it
+ * does not take). The entry is BUSY and ours; it is read and written
+ * through the kernel's direct map, never through the user's mapping. The
+ * caller counts the completion in done_seq (publish). */
+static inline void run_entry(struct flexsc_entry *e)
 {
-	u16 nr = READ_ONCE(e->sysnum);
-	const volatile u64 *a = e->args; /* each read once, no more than the call takes */
-	syscall_fn fn;
+	u64 nr = READ_ONCE(e->sysnum);
+	const volatile u64 *a = e->args;
 	long ret;
-	if (nr >= SYS_COUNT || !(fn = syscall_table[nr])) {
-		ret = -ENOSYS;
-	} else if (call_flags[nr] & SCF_TRAP) {
-		ret = -EINVAL; /* only makes sense trapping, from the process itself */
+	if (unlikely(nr >= SYS_COUNT)) {
+		ret = -ENOSYS; /* past the list */
 	} else {
-		switch (call_nargs[nr]) {
-		case 0: ret = fn(0, 0, 0, 0, 0, 0); break;
-		case 1: ret = fn(a[0], 0, 0, 0, 0, 0); break;
-		case 2: ret = fn(a[0], a[1], 0, 0, 0, 0); break;
-		case 3: ret = fn(a[0], a[1], a[2], 0, 0, 0); break;
-		case 4: ret = fn(a[0], a[1], a[2], a[3], 0, 0); break;
-		case 5: ret = fn(a[0], a[1], a[2], a[3], a[4], 0); break;
-		default: ret = fn(a[0], a[1], a[2], a[3], a[4], a[5]); break;
+		syscall_fn fn = syscall_table[nr];
+		switch (page_nargs[nr] & 7) { /* 0..6 or PAGE_REFUSED */
+		case 0: ret = AS(call0_fn, fn)(); break;
+		case 1: ret = AS(call1_fn, fn)(a[0]); break;
+		case 2: ret = AS(call2_fn, fn)(a[0], a[1]); break;
+		case 3: ret = AS(call3_fn, fn)(a[0], a[1], a[2]); break;
+		case 4: ret = AS(call4_fn, fn)(a[0], a[1], a[2], a[3]); break;
+		case 5: ret = AS(call5_fn, fn)(a[0], a[1], a[2], a[3], a[4]); break;
+		case 6: ret = fn(a[0], a[1], a[2], a[3], a[4], a[5]); break;
+		case PAGE_REFUSED: ret = -EINVAL; break; /* only makes sense trapping, from the process itself */
 		}
 	}
 	e->ret = ret;
 	__atomic_store_n(&e->status, FLEXSC_DONE, __ATOMIC_RELEASE);
-	/* A locked add, a full fence: wake_waiter needs no other. */
-	__atomic_fetch_add(&ctx->done_seq, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&ctx->waiting, __ATOMIC_SEQ_CST))
-		wake_waiter(ctx);
 }
 
-/* Where a claim looks next: entry i of page pg, and how many entries are
- * left to look at. */
+/* Where a claim looks: from entry e of page pg on, the page ending at end. */
 struct cursor {
-	u32 pg, i, left;
+	struct flexsc_entry *e, *end;
+	u32 pg;
 };
 
-/* Claim the next SUBMITTED entry from c on (advancing it), or return NULL
- * at the end. Garbage statuses are skipped and reported
- * once per process. */
-static struct flexsc_entry *claim(struct flexsc_ctx *ctx, struct cursor *c)
+/* A cursor at ctx's first entry. */
+static struct cursor cursor_start(const struct flexsc_ctx *ctx)
 {
-	while (c->left) {
-		u32 pg = c->pg, i = c->i;
-		struct flexsc_entry *e = &ctx->pages[pg]->entry[i];
-		c->left--;
-		if (++c->i == FLEXSC_ENTRIES_PER_PAGE) {
-			c->i = 0;
-			c->pg++;
+	struct flexsc_entry *e = ctx->pages[0]->entry;
+	return (struct cursor){ e, e + FLEXSC_ENTRIES_PER_PAGE, 0 };
+}
+
+/* Report entry e of page pg, whose status st is garbage: once per process. */
+static void __attribute__((noinline, cold)) report_garbage(struct flexsc_ctx *ctx, u32 pg,
+							    const struct flexsc_entry *e, u32 st)
+{
+	if (ctx->garbage_reported)
+		return;
+	ctx->garbage_reported = true;
+	kprintf("[pid %d %s] flexsc: entry %u of page %u has garbage status 0x%x: ignored\n",
+		ctx->proc->pid, ctx->proc->name, (u32)(e - ctx->pages[pg]->entry), pg, st);
+}
+
+/* Claim the first SUBMITTED entry from c on and leave c at it (the caller
+ * steps past it), or return false at the end of ctx's pages. Garbage
+ * statuses are skipped and reported once per process. */
+static inline bool claim(struct flexsc_ctx *ctx, struct cursor *c)
+{
+	for (;; c->e++) {
+		if (unlikely(c->e == c->end)) {
+			if (++c->pg >= ctx->npages)
+				return false;
+			c->e = ctx->pages[c->pg]->entry;
+			c->end = c->e + FLEXSC_ENTRIES_PER_PAGE;
 		}
-		u32 st = __atomic_load_n(&e->status, __ATOMIC_RELAXED);
-		if (st == FLEXSC_SUBMITTED) {
-			u32 want = FLEXSC_SUBMITTED;
-			if (__atomic_compare_exchange_n(&e->status, &want, FLEXSC_BUSY, false, __ATOMIC_ACQUIRE,
+		u32 st = __atomic_load_n(&c->e->status, __ATOMIC_RELAXED);
+		if (likely(st == FLEXSC_SUBMITTED)) {
+			/* st is FLEXSC_SUBMITTED: the value we expect */
+			if (__atomic_compare_exchange_n(&c->e->status, &st, FLEXSC_BUSY, false, __ATOMIC_ACQUIRE,
 							__ATOMIC_RELAXED))
-				return e;
-		} else if (st > FLEXSC_DONE && !ctx->garbage_reported) {
-			ctx->garbage_reported = true;
-			kprintf("[pid %d %s] flexsc: entry %u of page %u has garbage status 0x%x: ignored\n",
-				ctx->proc->pid, ctx->proc->name, i, pg, st);
+				return true;
+		} else if (unlikely(st > FLEXSC_DONE)) {
+			report_garbage(ctx, c->pg, c->e, st);
 		}
 	}
-	return 0;
 }
 
 /* Wake ctx's process if it handed the CPU to the poller and sleeps (with
@@ -301,63 +322,94 @@ static bool over_share(const struct flexsc_ctx *ctx, const struct flexsc_core *c
 	       FLEXSC_MAX_THREADS_PER_CPU - READ_ONCE(core->nblocked) <= FLEXSC_RESERVED_PER_CPU;
 }
 
+/* Count in ctx's done_seq w's completions up to done (of its claims in
+ * this serve) not counted yet; the caller then calls wake_waiter (this
+ * locked add, or a later one, is the full fence it needs). Each entry was
+ * made DONE by run_entry before. One add and one look per batch, not per
+ * entry: a waiter sleeps only while ctx->serving counts us (in_flight),
+ * and we publish before serve stops counting us and before a call of ours
+ * sleeps (flexsc_worker_blocking), so no completion waits on a later
+ * call's. */
+static void publish(struct flexsc_worker *w, struct flexsc_ctx *ctx, u64 done)
+{
+	if (done == w->published)
+		return;
+	__atomic_fetch_add(&ctx->done_seq, done - w->published, __ATOMIC_SEQ_CST);
+	w->published = done;
+}
+
+/* Give what w took from ctx's counter and did not claim back to the
+ * counter (the next pass looks again), and a look at every entry back to
+ * rescan. */
+static void return_posts(struct flexsc_worker *w, struct flexsc_ctx *ctx)
+{
+	if (w->want > w->claimed)
+		__atomic_fetch_sub(&ctx->seen_seq, w->want - w->claimed, __ATOMIC_RELAXED);
+	if (w->full)
+		WRITE_ONCE(ctx->rescan, 1);
+	w->want = 0;
+	w->full = false;
+}
+
 /* Claim and run ctx's posted entries, with no lock: w holds ctx (its
  * address space is loaded and it cannot be freed), claims are
- * compare-and-swaps, and each entry's result is published by run_entry.
- * The look starts at the first entry and stops once it claimed what was
- * posted: userlib reuses the entries freed last, so those in use stay at
- * the start of the pages. Returns how many ran. */
+ * compare-and-swaps, each entry's result is published by run_entry, and
+ * the batch's completions are counted once (publish). The look starts at
+ * the first entry and stops once it claimed what was posted: userlib
+ * reuses the entries freed last, so those in use stay at the start of the
+ * pages. Returns how many ran. */
 static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 {
 	struct thread *me = w->thread;
 	struct flexsc_core *core = w->core;
-	int ran = 0;
 	w->want = take_posted(ctx, &w->full);
 	if (!w->full && !w->want)
 		return 0;
 	simmark_idle_end();
-	/* Counted before we claim: flexsc_wait sees work in flight while we
-	 * hold claimed entries (a locked add: a full fence too). */
-	__atomic_fetch_add(&ctx->serving, 1, __ATOMIC_SEQ_CST);
 	/* Our proc before we look at dead; flexsc_release stores dead, then
-	 * flexsc_interrupt looks at our proc: one of us sees the other. */
+	 * flexsc_interrupt looks at our proc: one of us sees the other (the
+	 * locked add between is the full fence). */
 	WRITE_ONCE(me->proc, ctx->proc);
-	mfence();
-	struct cursor c = { 0, 0, ctx->npages * FLEXSC_ENTRIES_PER_PAGE };
+	/* Counted before we claim: flexsc_wait sees work in flight while we
+	 * hold claimed entries. */
+	__atomic_fetch_add(&ctx->serving, 1, __ATOMIC_SEQ_CST);
+	struct cursor c = cursor_start(ctx);
+	/* Entries left to claim; a look at every entry goes to the end of the
+	 * pages (claim stops). */
+	u64 left = w->full ? ~0ul : w->want;
+	w->claimed = w->published = 0;
+	/* Set for the whole batch: nothing here sleeps but a call. */
+	me->flexsc_worker = true;
 	/* No share check per entry: a call of ours that blocked has cost us
 	 * the active role already (a poller on another core can take the
 	 * process one call past its share: at most one per core). */
-	while (READ_ONCE(core->active) == me && !READ_ONCE(ctx->dead) && (w->full || w->want)) {
-		struct flexsc_entry *e = claim(ctx, &c);
-		if (!e) {
-			w->want = 0; /* claimed elsewhere, or never posted */
+	for (; left && !__atomic_load_n(&ctx->dead, __ATOMIC_RELAXED); left--, c.e++) {
+		if (!claim(ctx, &c)) {
+			w->want = w->claimed; /* claimed elsewhere, or never posted: nothing to give back */
 			break;
 		}
-		if (w->want)
-			w->want--;
-		me->flexsc_worker = true;
-		run_entry(ctx, e);
-		me->flexsc_worker = false;
-		ran++;
-		if (w->blocked) { /* set by flexsc_worker_blocking, on this thread */
+		w->claimed++;
+		run_entry(c.e);
+		if (unlikely(w->blocked)) { /* set by flexsc_worker_blocking, on this thread */
 			spin_lock(&flexsc_lock);
 			w->blocked = false;
 			core->nblocked--;
 			ctx->blocked--;
 			wake_cores(); /* entries over their share may run now */
 			spin_unlock(&flexsc_lock);
+			if (READ_ONCE(core->active) != me)
+				break; /* a spare polls now (it took back what we had not claimed) */
 		}
 	}
+	me->flexsc_worker = false;
 	WRITE_ONCE(me->proc, 0);
-	w->full = false;
-	if (w->want) {
-		__atomic_fetch_sub(&ctx->seen_seq, w->want, __ATOMIC_RELAXED); /* not reached: the next pass looks again */
-		w->want = 0;
-	}
+	w->full = false; /* a look at every entry ends here, whatever stopped it */
+	return_posts(w, ctx);
+	publish(w, ctx, w->claimed);
 	/* Done with it (a locked sub, a full fence); a wait re-checks. */
 	__atomic_fetch_sub(&ctx->serving, 1, __ATOMIC_SEQ_CST);
 	wake_waiter(ctx);
-	return ran;
+	return (int)w->claimed;
 }
 
 /* One pass: first the process whose address space this thread holds, with
@@ -372,8 +424,8 @@ static int scan_once(struct flexsc_worker *w)
 	int ran = 0;
 	if (held && !READ_ONCE(held->dead) && !over_share(held, core))
 		ran = serve(w, held);
-	if (ran && READ_ONCE(nregistered) == 1 && READ_ONCE(core->active) == me && !READ_ONCE(held->dead))
-		return ran; /* held is the only process: the walk would find no other */
+	if (held && READ_ONCE(nregistered) == 1 && READ_ONCE(core->active) == me && !READ_ONCE(held->dead))
+		return ran; /* held is the only process (alive: registered): the walk would find no other */
 	spin_lock(&flexsc_lock);
 	if (w->held && w->held->dead)
 		unhold(w);
@@ -553,21 +605,26 @@ static void syscall_thread(void *arg)
 	struct flexsc_worker *w = arg;
 	struct flexsc_core *core = w->core;
 	struct thread *me = current_thread();
-	u64 idle_since = poll_ns ? ktime_ns() : 0;
+	u64 idle_since = 0; /* 0: the last pass found work (the clock is read once idle) */
 	for (;;) {
 		if (READ_ONCE(core->active) != me)
 			wait_to_poll(w);
 
 		if (scan_once(w) && poll_ns) {
-			idle_since = ktime_ns();
+			idle_since = 0;
 			continue;
 		}
 		/* No poll window: straight to the sleep below, which looks at
 		 * every process's counter first. */
-		if (poll_ns && ktime_ns() - idle_since < poll_ns) {
-			simmark_idle_begin();
-			cpu_relax();
-			continue; /* kernel preemption lets others on this CPU run */
+		if (poll_ns) {
+			u64 now = ktime_ns();
+			if (!idle_since)
+				idle_since = now;
+			if (now - idle_since < poll_ns) {
+				simmark_idle_begin();
+				cpu_relax();
+				continue; /* kernel preemption lets others on this CPU run */
+			}
 		}
 		simmark_idle_end();
 		if (shared_mode && READ_ONCE(core->active) == me) {
@@ -597,8 +654,7 @@ static void syscall_thread(void *arg)
 		if (!shared_mode)
 			set_need_wakeup(0);
 		spin_unlock(&flexsc_lock);
-		if (poll_ns)
-			idle_since = ktime_ns();
+		idle_since = 0;
 	}
 }
 
@@ -608,6 +664,7 @@ static void syscall_thread(void *arg)
  * counts against its process's share until it returns (scan_once). */
 void flexsc_worker_blocking(struct thread *t)
 {
+	struct flexsc_worker *blocking = 0;
 	spin_lock(&flexsc_lock);
 	for (int c = 0; c < ncores; c++) {
 		struct flexsc_core *core = &cores[c];
@@ -626,9 +683,8 @@ void flexsc_worker_blocking(struct thread *t)
 				w->held->blocked++;
 				/* What we took and did not claim goes back to
 				 * the spare that polls next. */
-				__atomic_fetch_sub(&w->held->seen_seq, w->want, __ATOMIC_RELAXED);
-				if (w->full)
-					WRITE_ONCE(w->held->rescan, 1);
+				return_posts(w, w->held);
+				blocking = w;
 			}
 			w->want = 0;
 			w->full = false;
@@ -639,6 +695,13 @@ void flexsc_worker_blocking(struct thread *t)
 		waitq_wake_one(&core->spares);
 	}
 	spin_unlock(&flexsc_lock);
+	/* The batch's completions before this call's, which may never come
+	 * (serve counts them per batch): outside flexsc_lock, as the waiter's
+	 * lock goes before it. */
+	if (blocking) {
+		publish(blocking, blocking->held, blocking->claimed - 1);
+		wake_waiter(blocking->held); /* after a locked add: a full fence */
+	}
 }
 
 void flexsc_init(void)

@@ -45,7 +45,9 @@ usage: scripts/bench.sh [options]
   --sim-plugin FILE  the simulation plugin (bench/sim/), needed by --accel sim:
                      icount plus the plugin, which counts instructions, cache and
                      TLB misses per measurement window (exless only: no peer)
-  --sim-args STR     plugin settings, e.g. "l1d=49152:12 llc=8388608:16"
+  --sim-args STR     plugin settings, e.g. "l1d=49152:12 llc=8388608:16";
+                     profile=1 adds instructions per code address to raw.log
+                     (read them with scripts/simprof.py)
   --cpu MODEL        -cpu value for every boot (default: scripts/qemu.sh's)
   --peer 0|1         also boot the Linux peer (default 1)
   --peer-args STR    more Linux parameters, e.g. nopti (default none)
@@ -156,8 +158,8 @@ fi
 sim_spec=''
 read -ra sim_words <<<"$sim_args"
 for w in "${sim_words[@]}"; do
-	[[ "$w" =~ ^(line=[0-9]+|(l1i|l1d|l2|llc|itlb|dtlb|stlb)=[0-9]+:[0-9]+)$ ]] ||
-		die "--sim-args: '$w' is not line=BYTES or l1i|l1d|l2|llc|itlb|dtlb|stlb=SIZE:WAYS"
+	[[ "$w" =~ ^(line=[0-9]+|(l1i|l1d|l2|llc|itlb|dtlb|stlb)=[0-9]+:[0-9]+|profile=[01])$ ]] ||
+		die "--sim-args: '$w' is not line=BYTES, l1i|l1d|l2|llc|itlb|dtlb|stlb=SIZE:WAYS or profile=0|1"
 	sim_spec+=,$w
 done
 if [ "$accel" = sim ]; then

@@ -18,6 +18,7 @@ and, after a boot under make bench ACCEL=sim, the simulation plugin's counts
 
   @@SIM config plugin=exsim plugin_api=1 ... (once per boot)
   @@SIM count window=W cpu=C mode=user|kernel|idle insns=... l1d_miss=...
+  @@SIM prof ... (with SIM_ARGS=profile=1: read by scripts/simprof.py, not here)
 
 A result line with sim_window=W sim_units=U gets the sim columns: window W's
 counts divided by U (calls or operations): insns_user and insns_kernel on the
@@ -191,7 +192,7 @@ class Collector:
                 b.sim[key] = {k: int(v) for k, v in kv.items()}
             except (KeyError, ValueError):
                 self.warn(where, "malformed @@SIM count line skipped")
-        else:
+        elif kind != "prof":  # prof: the profile, for scripts/simprof.py
             self.warn(where, "unknown @@SIM line '%s'" % kind)
 
     def sim_columns(self, b, kv):

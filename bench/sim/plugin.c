@@ -6,6 +6,7 @@
  *   @@SIM config plugin_api=1 qemu_src=... line=64 l1i=32768:8 ...
  *   @@SIM count window=W cpu=C mode=user|kernel|idle insns=... fetch=...
  *         data=... l1i_miss=... l1d_miss=... l2_miss=... llc_miss=... tlb_miss=...
+ *   @@SIM prof window=W cpu=C mode=M pc=0x... insns=N      (with profile=1)
  *
  * Windows and idle polling come from marker NOPs (kernel/abi/simmark.h),
  * found at translation time. Mode: QEMU 7.2's plugin API shows neither CPL
@@ -25,7 +26,15 @@
  *
  * Needs one QEMU thread (-icount, round-robin vCPUs): no locking.
  * Arguments (-plugin libexsim.so,out=FILE,l1d=32768:8,...): out= (required);
- * line=BYTES; l1i=, l1d=, l2=, llc= BYTES:WAYS; itlb=, dtlb=, stlb= ENTRIES:WAYS.
+ * line=BYTES; l1i=, l1d=, l2=, llc= BYTES:WAYS; itlb=, dtlb=, stlb= ENTRIES:WAYS;
+ * profile=0|1.
+ *
+ * profile=1: the instructions of each window are also counted per (cpu,
+ * mode, address of the stretch's first instruction), one "@@SIM prof" line
+ * each (scripts/simprof.py maps them to functions). A stretch ends at a
+ * marker or with its block, and QEMU ends a block at every jump, call or
+ * return, so a stretch lies within one function unless code falls through
+ * into the next. Outside windows nothing is profiled.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -61,12 +70,26 @@ static struct window **windows; /* by number, allocated when first used */
 static uint32_t nwindows, cur_window;
 static bool in_window;
 static bool idle[MAX_CPUS];
+static bool profile;
+
+/* profile=1: instructions by (window, cpu, mode, stretch address), an
+ * open-addressing hash table kept at most half full. */
+struct prof_slot {
+	uint64_t pc;                /* 0: an empty slot (no stretch starts at 0) */
+	uint64_t insns;
+	uint32_t window;
+	uint16_t cpu;
+	uint16_t mode;
+};
+static struct prof_slot *prof;
+static size_t prof_cap, prof_used; /* cap: a power of two */
 
 /* A stretch of a block: from a marker (or the block's start) to the next. */
 struct stretch {
 	uint32_t insns;             /* counted, the marker not among them */
 	uint32_t marker;            /* SIMMARK_* or 0 */
 	bool kernel;
+	uint64_t pc;                /* its first instruction's (the marker's) */
 	uint32_t nlines;
 	uint64_t line[];            /* the virtual fetch lines, in order */
 };
@@ -92,6 +115,44 @@ static struct window *window_get(uint32_t w)
 		abort();
 	}
 	return windows[w];
+}
+
+/* The slot of key (window, cpu, m, pc) in prof, which has a free one. */
+static struct prof_slot *prof_slot(uint32_t window, unsigned cpu, enum mode m, uint64_t pc)
+{
+	uint64_t h = (pc ^ ((uint64_t)window << 20) ^ ((uint64_t)cpu << 8) ^ m) * 0x9e3779b97f4a7c15ull;
+	for (size_t i = h >> 32;; i++) {
+		struct prof_slot *s = &prof[i & (prof_cap - 1)];
+		if (!s->pc || (s->pc == pc && s->window == window && s->cpu == cpu && s->mode == m))
+			return s;
+	}
+}
+
+/* Adds n instructions at stretch address pc, run by cpu in mode m inside
+ * window, to the profile; aborts when memory runs out (a lost count would
+ * be a wrong profile). */
+static void prof_add(uint32_t window, unsigned cpu, enum mode m, uint64_t pc, uint64_t n)
+{
+	if (2 * (prof_used + 1) > prof_cap) {
+		size_t old = prof_cap;
+		struct prof_slot *o = prof;
+		prof_cap = old ? 2 * old : 4096;
+		prof = calloc(prof_cap, sizeof(*prof));
+		if (!prof) {
+			fprintf(stderr, "exsim: out of memory\n");
+			abort();
+		}
+		for (size_t i = 0; i < old; i++)
+			if (o[i].pc)
+				*prof_slot(o[i].window, o[i].cpu, o[i].mode, o[i].pc) = o[i];
+		free(o);
+	}
+	struct prof_slot *s = prof_slot(window, cpu, m, pc);
+	if (!s->pc) {
+		*s = (struct prof_slot){ .pc = pc, .window = window, .cpu = (uint16_t)cpu, .mode = (uint16_t)m };
+		prof_used++;
+	}
+	s->insns += n;
 }
 
 /* The mode of code at a kernel (or user) address running on cpu now. */
@@ -143,6 +204,8 @@ static void stretch_exec(unsigned cpu, void *udata)
 	enum mode m = mode_of(cpu, s->kernel);
 	struct window *w = window_get(in_window ? cur_window : 0);
 	w->insns[cpu][m] += s->insns;
+	if (profile && in_window && s->insns)
+		prof_add(cur_window, cpu, m, s->pc, s->insns);
 	for (uint32_t i = 0; i < s->nlines; i++) {
 		uint64_t va = s->line[i] << model.line_bits;
 		model_fetch(&model, cpu, va, page_of(va), s->kernel, &w->c[cpu][m]);
@@ -196,7 +259,8 @@ static void stretch_register(struct qemu_plugin_tb *tb, size_t from, size_t to, 
 	}
 	s->insns = (uint32_t)(to - from) - (marker != 0);
 	s->marker = marker;
-	s->kernel = is_kernel(qemu_plugin_insn_vaddr(first));
+	s->pc = qemu_plugin_insn_vaddr(first);
+	s->kernel = is_kernel(s->pc);
 	s->nlines = nl;
 	memcpy(s->line, lines, nl * sizeof(uint64_t));
 	qemu_plugin_register_vcpu_insn_exec_cb(first, stretch_exec, QEMU_PLUGIN_CB_NO_REGS, s);
@@ -258,15 +322,19 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 	}
 	const struct model_cfg *c = &model.cfg;
 	fprintf(f, "@@SIM config plugin=exsim plugin_api=%d qemu_src=%s cpus=%u line=%u l1i=%u:%u "
-		"l1d=%u:%u l2=%u:%u llc=%u:%u itlb=%u:%u dtlb=%u:%u stlb=%u:%u windows=%" PRIu32 "\n",
+		"l1d=%u:%u l2=%u:%u llc=%u:%u itlb=%u:%u dtlb=%u:%u stlb=%u:%u profile=%d windows=%" PRIu32 "\n",
 		QEMU_PLUGIN_VERSION, SIM_QEMU_SRC, model.ncpus, c->line, c->l1i.size, c->l1i.ways,
 		c->l1d.size, c->l1d.ways, c->l2.size, c->l2.ways, c->llc.size, c->llc.ways,
 		c->itlb.size, c->itlb.ways, c->dtlb.size, c->dtlb.ways, c->stlb.size, c->stlb.ways,
-		cur_window);
+		profile, cur_window);
 	for (uint32_t w = 0; w < nwindows; w++)
 		for (unsigned cpu = 0; windows[w] && cpu < model.ncpus; cpu++)
 			for (int m = 0; m < MODES; m++)
 				write_counts(f, w, cpu, m);
+	for (size_t i = 0; i < prof_cap; i++)
+		if (prof[i].pc)
+			fprintf(f, "@@SIM prof window=%" PRIu32 " cpu=%u mode=%s pc=0x%" PRIx64 " insns=%" PRIu64 "\n",
+				prof[i].window, prof[i].cpu, mode_names[prof[i].mode], prof[i].pc, prof[i].insns);
 	if (fclose(f))
 		fprintf(stderr, "exsim: cannot write %s\n", out_path);
 }
@@ -313,6 +381,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 				unsigned long l = strtoul(v, &end, 10);
 				ok = end != v && !*end && l >= 8 && l <= 4096;
 				cfg.line = (unsigned)l;
+			} else if (!strcmp(argv[i], "profile")) {
+				ok = !strcmp(v, "0") || !strcmp(v, "1");
+				profile = !strcmp(v, "1");
 			} else {
 				ok = false;
 				for (size_t k = 0; k < sizeof(levels) / sizeof(levels[0]); k++)
@@ -323,7 +394,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		}
 		if (!ok) {
 			fprintf(stderr, "exsim: bad argument '%s' (out=FILE line=BYTES "
-				"l1i|l1d|l2|llc=BYTES:WAYS itlb|dtlb|stlb=ENTRIES:WAYS)\n", argv[i]);
+				"l1i|l1d|l2|llc=BYTES:WAYS itlb|dtlb|stlb=ENTRIES:WAYS profile=0|1)\n", argv[i]);
 			return -1;
 		}
 	}

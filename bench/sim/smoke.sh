@@ -9,6 +9,9 @@
 #   cr3       after a process switch (CR3 writes): a TLB walk for each of its
 #             pages again (at most 4 more: stack and code pages)
 #   determinism: the two boots' counts are identical
+#   profile   the second boot runs with profile=1: per (window, cpu, mode)
+#             its per-address counts add up to the window's instructions, and
+#             the loop's all fall in simcheck's main
 # Usage: bench/sim/smoke.sh KERNEL_IMG PLUGIN_SO. Last line "N passed, N failed".
 set -u
 [ $# -eq 2 ] || { echo "usage: bench/sim/smoke.sh KERNEL_IMG PLUGIN_SO" >&2; exit 2; }
@@ -17,10 +20,13 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp -d) || exit 1
 trap 'rm -rf "$out"' EXIT
 for i in 1 2; do
+	prof=$([ "$i" = 2 ] && echo ,profile=1)
 	"$root/scripts/qemu.sh" --kernel "$kernel" --smp 1 --mem 512M --accel sim --timeout 120 \
-		--plugin "$plugin,out=$out/sim$i.txt" --append "init=simcheck" >"$out/boot$i.log" 2>&1 ||
+		--plugin "$plugin,out=$out/sim$i.txt$prof" --append "init=simcheck" >"$out/boot$i.log" 2>&1 ||
 		{ tail -n 20 "$out/boot$i.log"; echo "0 passed, 1 failed"; exit 1; }
 done
+nm -n --defined-only "$root/build/user/simcheck.elf" >"$out/simcheck.nm" ||
+	{ echo "0 passed, 1 failed"; exit 1; }
 python3 - "$out" <<'PY'
 import re
 import sys
@@ -72,8 +78,34 @@ if "done" in checks:
     got = user("cr3", "tlb_miss")
     check("CR3 write empties the TLB", pages <= got <= pages + 4,
           "%d walks after the switch, %d pages touched" % (got, pages))
-same = open("%s/sim1.txt" % d).read() == open("%s/sim2.txt" % d).read()
-check("two boots, identical counts", same, "sim1.txt vs sim2.txt")
+
+
+def count_lines(i):
+    return [x for x in open("%s/sim%d.txt" % (d, i)) if x.startswith("@@SIM count ")]
+
+
+check("two boots, identical counts", count_lines(1) == count_lines(2),
+      "sim1.txt vs sim2.txt (profile=1)")
+prof = {}
+for line in open("%s/sim2.txt" % d):
+    if line.startswith("@@SIM prof "):
+        f = kv(line)
+        key = (int(f["window"]), f["cpu"], f["mode"])
+        prof.setdefault(key, []).append((int(f["pc"], 16), int(f["insns"])))
+windows = {(w, m): c["insns"] for (w, m), c in counts.items() if w > 0 and c["insns"]}
+sums = {(w, m): sum(n for _, n in v) for (w, c, m), v in prof.items()}
+check("profile adds up to each window's instructions", bool(prof) and sums == windows,
+      "%d windows and modes profiled, %d counted" % (len(sums), len(windows)))
+if "done" in checks:
+    syms = [(int(a, 16), n) for a, t, n in (x.split() for x in open("%s/simcheck.nm" % d)
+                                            if len(x.split()) == 3)]
+    main = [a for a, n in syms if n == "main"]
+    after = [a for a, _ in syms if main and a > main[0]]
+    lo, hi = (main[0], min(after)) if main and after else (0, 0)
+    loop = prof.get((int(checks["loop"]["window"]), "0", "user"), [])
+    check("profile: the loop's instructions are in main", bool(loop)
+          and all(lo <= pc < hi for pc, _ in loop),
+          "%d stretches" % len(loop))
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(failed != 0)
 PY
