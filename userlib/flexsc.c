@@ -169,11 +169,10 @@ struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, lo
  * until some entry of ours is. */
 static void spin_then_wait(const struct flexsc_entry *e)
 {
-	for (unsigned int i = 0; i < flexsc_spin; i++) {
-		if (flexsc_done(e))
-			return;
+	flexsc_spin_begin();
+	for (unsigned int i = 0; i < flexsc_spin && !flexsc_done(e); i++)
 		__asm__ volatile("pause");
-	}
+	flexsc_spin_end();
 	if (!flexsc_done(e))
 		flexsc_wait_any();
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include "../kernel/abi/flexsc.h"
+#include "../kernel/abi/simmark.h"
 #include "../kernel/abi/syscall.h"
 
 /* One call of a batch. */
@@ -85,6 +86,19 @@ static inline void flexsc_post_entry(struct flexsc_entry *e, long nr, const long
 static inline bool flexsc_done(const struct flexsc_entry *e)
 {
 	return __atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == FLEXSC_DONE;
+}
+
+/* Around a spin on entries that another core works on: the simulation
+ * plugin (make bench ACCEL=sim) counts the user code in between as waiting
+ * (user_idle), not as work. NOPs everywhere else. */
+static inline void flexsc_spin_begin(void)
+{
+	__asm__ volatile(SIMMARK(SIMMARK_IDLE_BEGIN) ::: "memory");
+}
+
+static inline void flexsc_spin_end(void)
+{
+	__asm__ volatile(SIMMARK(SIMMARK_IDLE_END) ::: "memory");
 }
 
 #endif

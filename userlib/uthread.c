@@ -336,11 +336,14 @@ static int poll_syscalls(struct sched *s)
  * in flexsc_wait (for this kernel thread only), until one is DONE. */
 static void wait_syscalls(struct sched *s)
 {
-	for (unsigned int i = 0; i < flexsc_spin; i++) {
-		if (poll_syscalls(s))
-			return;
+	int ready = 0;
+
+	flexsc_spin_begin();
+	for (unsigned int i = 0; i < flexsc_spin && !(ready = poll_syscalls(s)); i++)
 		__asm__ volatile("pause");
-	}
+	flexsc_spin_end();
+	if (ready)
+		return;
 	while (!poll_syscalls(s)) {
 		if (s == &one) {
 			flexsc_wait_any();
