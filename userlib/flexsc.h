@@ -24,8 +24,18 @@ struct flexsc_call {
 };
 
 /* Arguments each call takes (the syscall list): the kernel reads that many
- * of an entry's args, so only those are written. */
-extern const uint8_t flexsc_nargs[SYS_COUNT];
+ * of an entry's args, so only those are written. Here, not in flexsc.c, so
+ * that a post of a constant call number copies its arguments unrolled. */
+static const uint8_t flexsc_nargs[SYS_COUNT] = {
+#define FLEXSC_NARGS(name, nr, nargs, flags) [nr] = nargs,
+	EXLESS_SYSCALLS(FLEXSC_NARGS)
+#undef FLEXSC_NARGS
+};
+
+/* The FREE entries, a stack whose top is flexsc_free[flexsc_nfree_top - 1]
+ * (flexsc.c). */
+extern struct flexsc_entry *flexsc_free[];
+extern unsigned int flexsc_nfree_top;
 
 /* Counters, for benchmark reports. */
 struct flexsc_stats {
@@ -47,6 +57,7 @@ extern unsigned int flexsc_spin;
  */
 extern bool (*flexsc_park)(struct flexsc_entry *e);
 
+void flexsc_wait_done(const struct flexsc_entry *e);
 int flexsc_init(int npages);
 struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void flexsc_submit(int n);
@@ -86,6 +97,45 @@ static inline void flexsc_post_entry(struct flexsc_entry *e, long nr, const long
 static inline bool flexsc_done(const struct flexsc_entry *e)
 {
 	return __atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == FLEXSC_DONE;
+}
+
+/*
+ * A batch posted and reaped by the caller itself, the leanest way through
+ * the pages (one thread at a time, not under a uthread scheduler):
+ *
+ *	es = flexsc_batch_take(n);          n <= flexsc_nfree()
+ *	flexsc_post_entry(es[i], nr, args)  for each i < n
+ *	flexsc_submit(n);
+ *	ret = flexsc_finish(es[i])          for each i < n
+ *	flexsc_batch_give(n);
+ *
+ * The n entries stay in their slots of the free stack while out, so giving
+ * them back is one add; nothing else may take or give entries meanwhile.
+ */
+static inline struct flexsc_entry **flexsc_batch_take(unsigned int n)
+{
+	flexsc_nfree_top -= n;
+	return &flexsc_free[flexsc_nfree_top];
+}
+
+static inline void flexsc_batch_give(unsigned int n)
+{
+	flexsc_nfree_top += n;
+}
+
+/* Waits until submitted entry e is DONE (spinning, then in flexsc_wait),
+ * marks it FREE and returns the call's result; leaves the free stack as it
+ * is. */
+static inline long flexsc_finish(struct flexsc_entry *e)
+{
+	long ret;
+
+	if (__builtin_expect(!flexsc_done(e), 0))
+		flexsc_wait_done(e);
+	ret = e->ret;
+	/* Release keeps the read of ret before the entry can be reused. */
+	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	return ret;
 }
 
 /* Around a spin on entries that another core works on: the simulation
