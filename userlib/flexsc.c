@@ -130,19 +130,19 @@ void flexsc_give(struct flexsc_entry *e)
 	flexsc_free[flexsc_nfree_top++] = e;
 }
 
-/* Entries flexsc_call posted under a uthread scheduler and held back, to
- * be submitted as one batch by flexsc_flush. */
-static int held_back;
+/* Entries posted under a uthread scheduler and held back, to be submitted
+ * as one batch by flexsc_flush. */
+int flexsc_held_back;
 
 /* Submits the entries flexsc_call held back: one fence and one doorbell
  * check for all the calls posted since the last flush (uthread.c flushes
  * before it looks for results, once no thread is ready). */
 void flexsc_flush(void)
 {
-	if (held_back) {
-		int n = held_back;
+	if (flexsc_held_back) {
+		int n = flexsc_held_back;
 
-		held_back = 0;
+		flexsc_held_back = 0;
 		flexsc_submit(n);
 	}
 }
@@ -219,7 +219,7 @@ long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	/* Under a uthread scheduler the call waits for the batch its
 	 * scheduler submits (flexsc_flush); alone, it goes now. */
 	if (flexsc_park)
-		held_back++;
+		flexsc_held_back++;
 	else
 		flexsc_submit(1);
 	return flexsc_reap(e);

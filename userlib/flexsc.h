@@ -37,6 +37,9 @@ static const uint8_t flexsc_nargs[SYS_COUNT] = {
 extern struct flexsc_entry *flexsc_free[];
 extern unsigned int flexsc_nfree_top;
 
+/* Entries posted and not yet submitted, which flexsc_flush submits. */
+extern int flexsc_held_back;
+
 /* Counters, for benchmark reports. */
 struct flexsc_stats {
 	unsigned long posts; /* entries submitted */

@@ -139,6 +139,23 @@ static void suspend(struct sched *s)
 	uthread_switch(&s->current->sp, s->sched_sp);
 }
 
+/* Switches from s's current thread t, its state set and queued by the
+ * caller, straight to the next ready thread, or to the scheduler when none
+ * is or a poll is due: one switch per parked call while threads are ready.
+ * Returns when t runs again. */
+static inline void switch_out(struct sched *s, struct uthread *t)
+{
+	struct uthread *n = s->poll_due ? NULL : dequeue(&s->ready);
+
+	if (!n) {
+		uthread_switch(&t->sp, s->sched_sp);
+		return;
+	}
+	s->current = n;
+	n->state = RUNNING;
+	uthread_switch(&t->sp, n->sp);
+}
+
 /* Where a new thread starts, on its own stack. */
 __attribute__((noreturn)) static void thread_start(void)
 {
@@ -302,7 +319,7 @@ static void park_on(struct sched *s, struct flexsc_entry *e)
 		t->state = ENTRY_WAIT;
 		enqueue(&s->entry_waiters, t);
 	}
-	suspend(s);
+	switch_out(s, t);
 }
 
 /* flexsc_park for threads of uthread_run. */
@@ -312,6 +329,66 @@ static bool park(struct flexsc_entry *e)
 		return false;
 	park_on(&one, e);
 	return true;
+}
+
+/* Parks s's current thread until one of s's entries is free. */
+static __attribute__((noinline)) void wait_entry(struct sched *s)
+{
+	while (s == &one ? flexsc_nfree_top == 0 : s->nfree == 0)
+		park_on(s, NULL);
+}
+
+/*
+ * The PATH_FLEXSC stub hook under uthread_run (s is &one: the process's
+ * free entries and flexsc_flush's count) and uthread_run_cores (a core's
+ * own): posts call nr to a FREE entry, held back for the scheduler's next
+ * submission, and runs the next ready thread until the call is DONE. Outside
+ * threads, uthread_run's caller calls through flexsc_call and a core's
+ * scheduler traps.
+ */
+static inline __attribute__((always_inline)) long thread_call(struct sched *s, long nr, const long args[6])
+{
+	struct uthread *t = s->current;
+	struct flexsc_entry *e;
+	long ret;
+
+	if (!t)
+		return s == &one ? flexsc_call(nr, args[0], args[1], args[2], args[3], args[4], args[5]) :
+				   syscall_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+	if ((unsigned long)nr > UINT16_MAX)
+		return -ENOSYS;
+	if (__builtin_expect(s == &one ? flexsc_nfree_top == 0 : s->nfree == 0, 0))
+		wait_entry(s);
+	e = s == &one ? flexsc_free[--flexsc_nfree_top] : s->free[--s->nfree];
+	flexsc_post_entry(e, nr, args);
+	if (s == &one)
+		flexsc_held_back++;
+	else
+		s->held_back++;
+	/* park_on(s, e), inlined: the scheduler makes t ready once e is
+	 * DONE. */
+	t->state = IN_SYSCALL;
+	t->entry = e;
+	t->next = s->in_syscall;
+	s->in_syscall = t;
+	switch_out(s, t);
+	while (!flexsc_done(e))
+		park_on(s, e);
+	ret = e->ret;
+	/* Release keeps the read of ret before the entry can be reused. */
+	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	if (s == &one)
+		flexsc_free[flexsc_nfree_top++] = e;
+	else
+		s->free[s->nfree++] = e;
+	return ret;
+}
+
+static long one_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	const long args[6] = { a1, a2, a3, a4, a5, a6 };
+
+	return thread_call(&one, nr, args);
 }
 
 /* Makes ready every thread of s whose call is DONE. Returns how many. */
@@ -396,6 +473,9 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 		s->current = t;
 		t->state = RUNNING;
 		uthread_switch(&s->sched_sp, t->sp);
+		/* Threads switch among themselves: the one back here may be
+		 * another. */
+		t = s->current;
 		s->current = NULL;
 		if (t->state == FINISHED) {
 			/* Off its stack at last: free it. */
@@ -417,6 +497,7 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 int uthread_run(void *(*main_fn)(void *), void *arg, void **ret)
 {
 	bool (*saved_park)(struct flexsc_entry *e) = flexsc_park;
+	long (*hook)(long, long, long, long, long, long, long) = syscall_flexsc_hook;
 	struct uthread *main_thread;
 	int err;
 
@@ -426,7 +507,10 @@ int uthread_run(void *(*main_fn)(void *), void *arg, void **ret)
 	if (!main_thread)
 		return -ENOMEM;
 	flexsc_park = park;
+	if (hook)
+		syscall_flexsc_hook = one_call;
 	err = run(&one);
+	syscall_flexsc_hook = hook;
 	flexsc_park = saved_park;
 	if (!err)
 		join_on(&one, main_thread, ret);
@@ -435,32 +519,11 @@ int uthread_run(void *(*main_fn)(void *), void *arg, void **ret)
 
 /* ---- user cores: one kernel thread each ---- */
 
-/* The PATH_FLEXSC stub hook under uthread_run_cores: posts call nr to one
- * of the calling core's own entries and parks the calling thread until it
- * is DONE. The core's scheduler itself traps. */
 static long core_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	const long args[6] = { a1, a2, a3, a4, a5, a6 };
-	struct sched *s = sched_self();
-	struct flexsc_entry *e;
-	long ret;
 
-	if (!s->current)
-		return syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
-	if ((unsigned long)nr > UINT16_MAX)
-		return -ENOSYS;
-	while (s->nfree == 0)
-		park_on(s, NULL);
-	e = s->free[--s->nfree];
-	flexsc_post_entry(e, nr, args);
-	s->held_back++; /* submitted by the scheduler with the others' */
-	while (!flexsc_done(e))
-		park_on(s, e);
-	ret = e->ret;
-	/* Release keeps the read of ret before the entry can be reused. */
-	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	s->free[s->nfree++] = e;
-	return ret;
+	return thread_call(sched_self(), nr, args);
 }
 
 /* A user core's kernel thread: pins itself, runs main_fn(arg) and the
