@@ -749,6 +749,28 @@ static void test_flexsc_batch(void)
 	shim_hits[from + 10] = shim_hits[from + 11] = shim_hits[from + 12] = 1;
 	CHECK(hit_once(from, next_id));
 	CHECK(flexsc_nfree() == NENTRIES && shim_stats.bad == 0);
+
+	/* As many calls as entries, and fewer: posted all at once. */
+	for (int n = NENTRIES; n > 0; n -= 41) {
+		from = next_id;
+		for (int i = 0; i < n; i++, next_id++)
+			calls[i] = (struct flexsc_call){
+				.nr = i == 3 ? 0x10000 : i == 5 ? 0x300 : SHIM_SYS_ECHO,
+				.args = { next_id, next_id + 1, -next_id, next_id << 20, 5, ~next_id },
+				.ret = 12345,
+			};
+		CHECK(flexsc_batch(calls, n) == n);
+		for (int i = 0; i < n; i++) {
+			long want = i == 3 || i == 5 ? -ENOSYS : echo_want(from + i);
+			if (calls[i].ret != want) {
+				CHECK(calls[i].ret == want);
+				break;
+			}
+			shim_hits[from + i] |= i == 3 || i == 5;
+		}
+		CHECK(hit_once(from, next_id));
+		CHECK(flexsc_nfree() == NENTRIES && shim_stats.bad == 0);
+	}
 }
 
 /* flexsc.h's caller-owned batch: take, post, one submit, finish, give. */
