@@ -83,16 +83,23 @@ _Static_assert(__builtin_offsetof(struct flexsc_entry, status) == 0 &&
 		       __builtin_offsetof(struct flexsc_entry, reserved) == 6,
 	       "status, sysnum, reserved: one 8-byte word");
 
+/* Marks FREE entry e, its arguments written, SUBMITTED for call nr
+ * (0..65535): status and sysnum in one release store (reserved zero), so a
+ * kernel that sees SUBMITTED sees the whole request. No fence, no counter:
+ * a submit publishes it. */
+static inline void flexsc_publish(struct flexsc_entry *e, long nr)
+{
+	__atomic_store_n((flexsc_head_word *)&e->status, FLEXSC_SUBMITTED | (uint64_t)(uint16_t)nr << 32,
+			 __ATOMIC_RELEASE);
+}
+
 /* Writes call nr (0..65535) with its arguments into FREE entry e and marks
- * it SUBMITTED, with no fence and no counter: a submit publishes it. */
+ * it SUBMITTED (flexsc_publish). */
 static inline void flexsc_post_entry(struct flexsc_entry *e, long nr, const long args[6])
 {
 	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6; i < n; i++)
 		e->args[i] = args[i];
-	/* status and sysnum in one release store (reserved zero): a kernel
-	 * that sees SUBMITTED sees the whole request. */
-	__atomic_store_n((flexsc_head_word *)&e->status, FLEXSC_SUBMITTED | (uint64_t)(uint16_t)nr << 32,
-			 __ATOMIC_RELEASE);
+	flexsc_publish(e, nr);
 }
 
 /* Whether the kernel has finished entry e; an acquire, so e->ret may be read

@@ -338,6 +338,15 @@ static __attribute__((noinline)) void wait_entry(struct sched *s)
 		park_on(s, NULL);
 }
 
+/* thread_call's way when s has no free entry: parks the caller until one
+ * is, then makes the call through the stub hook. */
+static __attribute__((noinline)) long call_when_free(struct sched *s, long nr, long a1, long a2, long a3,
+						       long a4, long a5, long a6)
+{
+	wait_entry(s);
+	return syscall_flexsc_hook(nr, a1, a2, a3, a4, a5, a6);
+}
+
 /*
  * The PATH_FLEXSC stub hook under uthread_run (s is &one: the process's
  * free entries and flexsc_flush's count) and uthread_run_cores (a core's
@@ -346,21 +355,33 @@ static __attribute__((noinline)) void wait_entry(struct sched *s)
  * threads, uthread_run's caller calls through flexsc_call and a core's
  * scheduler traps.
  */
-static inline __attribute__((always_inline)) long thread_call(struct sched *s, long nr, const long args[6])
+static inline __attribute__((always_inline)) long thread_call(struct sched *s, long nr, long a1, long a2,
+								long a3, long a4, long a5, long a6)
 {
 	struct uthread *t = s->current;
 	struct flexsc_entry *e;
 	long ret;
 
 	if (!t)
-		return s == &one ? flexsc_call(nr, args[0], args[1], args[2], args[3], args[4], args[5]) :
-				   syscall_syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+		return s == &one ? flexsc_call(nr, a1, a2, a3, a4, a5, a6) :
+				   syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
 	if ((unsigned long)nr > UINT16_MAX)
 		return -ENOSYS;
 	if (__builtin_expect(s == &one ? flexsc_nfree_top == 0 : s->nfree == 0, 0))
-		wait_entry(s);
+		return call_when_free(s, nr, a1, a2, a3, a4, a5, a6);
 	e = s == &one ? flexsc_free[--flexsc_nfree_top] : s->free[--s->nfree];
-	flexsc_post_entry(e, nr, args);
+	/* flexsc_post_entry's copy, from the registers the arguments came
+	 * in. */
+	switch ((unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6) {
+	default: e->args[5] = a6; __attribute__((fallthrough));
+	case 5: e->args[4] = a5; __attribute__((fallthrough));
+	case 4: e->args[3] = a4; __attribute__((fallthrough));
+	case 3: e->args[2] = a3; __attribute__((fallthrough));
+	case 2: e->args[1] = a2; __attribute__((fallthrough));
+	case 1: e->args[0] = a1; __attribute__((fallthrough));
+	case 0: break;
+	}
+	flexsc_publish(e, nr);
 	if (s == &one)
 		flexsc_held_back++;
 	else
@@ -386,9 +407,7 @@ static inline __attribute__((always_inline)) long thread_call(struct sched *s, l
 
 static long one_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-	const long args[6] = { a1, a2, a3, a4, a5, a6 };
-
-	return thread_call(&one, nr, args);
+	return thread_call(&one, nr, a1, a2, a3, a4, a5, a6);
 }
 
 /* Makes ready every thread of s whose call is DONE. Returns how many. */
@@ -521,9 +540,7 @@ int uthread_run(void *(*main_fn)(void *), void *arg, void **ret)
 
 static long core_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-	const long args[6] = { a1, a2, a3, a4, a5, a6 };
-
-	return thread_call(sched_self(), nr, args);
+	return thread_call(sched_self(), nr, a1, a2, a3, a4, a5, a6);
 }
 
 /* A user core's kernel thread: pins itself, runs main_fn(arg) and the
