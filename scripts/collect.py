@@ -17,15 +17,19 @@ and, after a boot under make bench ACCEL=sim, the simulation plugin's counts
 (bench/sim/plugin.c):
 
   @@SIM config plugin=exsim plugin_api=1 ... (once per boot)
-  @@SIM count window=W cpu=C mode=user|kernel|idle insns=... l1d_miss=...
+  @@SIM count window=W cpu=C mode=user|kernel|idle|user_idle insns=... l1d_miss=...
   @@SIM prof ... (with SIM_ARGS=profile=1: read by scripts/simprof.py, not here)
 
 A result line with sim_window=W sim_units=U gets the sim columns: window W's
 counts divided by U (calls or operations): insns_user and insns_kernel on the
 calling CPU (CPU 0, where the suite runs), insns_remote the kernel work of the
-other CPUs, insns_idle the polling that found no work (all CPUs), and the
-misses of the calling CPU. With sim_scope=user (bench=indirect) the misses
-and instructions are the user mode's only.
+other CPUs, insns_idle the kernel's polling that found no work (all CPUs),
+insns_user_idle the calling CPU's user-mode waiting (userlib spinning on a
+FlexSC entry that another core works on; not in insns_user, so insns_user is
+work and insns_user + insns_user_idle what the user core executed), and the
+misses and data references of the calling CPU's work (waiting apart). With
+sim_scope=user (bench=indirect) the misses and instructions are the user
+mode's only.
 
 Boots are numbered in the order they appear (the run column). Anything else on the serial port (kernel messages) is ignored. Standard
 library only: runs on any python3.
@@ -52,11 +56,12 @@ COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "bench", "pat
            "batch", "syscall_cores", "user_threads", "user_cores", "size_bytes",
            "working_set", "iters", "min_cycles", "median_cycles", "p99_cycles",
            "max_cycles", "mean_cycles", "median_ns", "p99_ns", "ops_per_sec", "tsc_overhead",
-           "insns_user", "insns_kernel", "insns_remote", "insns_idle", "l1i_miss",
-           "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "data_refs", "model_cycles",
+           "insns_user", "insns_kernel", "insns_remote", "insns_idle", "insns_user_idle",
+           "l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "data_refs", "model_cycles",
            "model_ipc_user", "note", "extra")
 SIM_MISSES = ("l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss")
-SIM_COLUMNS = ("insns_user", "insns_kernel", "insns_remote", "insns_idle") + SIM_MISSES + (
+SIM_COLUMNS = ("insns_user", "insns_kernel", "insns_remote", "insns_idle",
+               "insns_user_idle") + SIM_MISSES + (
     "data_refs",)
 CALLING_CPU = "0"
 COST_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "sim",
@@ -221,6 +226,7 @@ class Collector:
             "insns_kernel": total("insns", calling, ("kernel",)),
             "insns_remote": total("insns", other, ("kernel",)),
             "insns_idle": total("insns", every, ("idle",)),
+            "insns_user_idle": total("insns", calling, ("user_idle",)),
             "data_refs": total("data", calling, own),
         }
         for m in SIM_MISSES:

@@ -17,19 +17,13 @@ bool (*flexsc_park)(struct flexsc_entry *e);
 
 static struct flexsc_page *pages; /* NULL until flexsc_init */
 
-const uint8_t flexsc_nargs[SYS_COUNT] = {
-#define NARGS(name, nr, nargs, flags) [nr] = nargs,
-	EXLESS_SYSCALLS(NARGS)
-#undef NARGS
-};
-
 /* The FREE entries, as a stack. Only the user moves an entry to FREE, so
  * this is exact. The entry freed last is reused first: the entries in use
  * stay at the start of the pages, where the kernel's look begins, however
  * out of order calls complete (FlexSC-Threads), and their lines are the
  * likeliest to still be in this CPU's cache. */
-static struct flexsc_entry *free_stack[MAX_ENTRIES];
-static unsigned int nfree;
+struct flexsc_entry *flexsc_free[MAX_ENTRIES];
+unsigned int flexsc_nfree_top;
 
 static struct flexsc_entry *entry_at(int i)
 {
@@ -56,8 +50,8 @@ int flexsc_init(int npages)
 	struct sysinfo si;
 	if (syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0 && !si.flexsc_cpus)
 		flexsc_spin = 0;
-	for (nfree = 0; nfree < (unsigned int)npages * PER_PAGE; nfree++)
-		free_stack[nfree] = entry_at(npages * PER_PAGE - 1 - (int)nfree);
+	for (flexsc_nfree_top = 0; flexsc_nfree_top < (unsigned int)npages * PER_PAGE; flexsc_nfree_top++)
+		flexsc_free[flexsc_nfree_top] = entry_at(npages * PER_PAGE - 1 - (int)flexsc_nfree_top);
 	syscall_flexsc_hook = flexsc_call;
 	return 0;
 }
@@ -65,7 +59,7 @@ int flexsc_init(int npages)
 /* Returns how many entries are FREE. */
 int flexsc_nfree(void)
 {
-	return (int)nfree;
+	return (int)flexsc_nfree_top;
 }
 
 /* Traps, whatever the current path, and sleeps until at least one of our
@@ -82,9 +76,9 @@ static inline struct flexsc_entry *post_one(long nr, const long args[6])
 {
 	struct flexsc_entry *e;
 
-	if (nfree == 0)
+	if (flexsc_nfree_top == 0)
 		return NULL;
-	e = free_stack[--nfree];
+	e = flexsc_free[--flexsc_nfree_top];
 	flexsc_post_entry(e, nr, args);
 	return e;
 }
@@ -127,28 +121,28 @@ void flexsc_submit_shared(int n)
  * NULL if none is free. */
 struct flexsc_entry *flexsc_take(void)
 {
-	return nfree ? free_stack[--nfree] : NULL;
+	return flexsc_nfree_top ? flexsc_free[--flexsc_nfree_top] : NULL;
 }
 
 /* Gives back FREE entry e, taken with flexsc_take. */
 void flexsc_give(struct flexsc_entry *e)
 {
-	free_stack[nfree++] = e;
+	flexsc_free[flexsc_nfree_top++] = e;
 }
 
-/* Entries flexsc_call posted under a uthread scheduler and held back, to
- * be submitted as one batch by flexsc_flush. */
-static int held_back;
+/* Entries posted under a uthread scheduler and held back, to be submitted
+ * as one batch by flexsc_flush. */
+int flexsc_held_back;
 
 /* Submits the entries flexsc_call held back: one fence and one doorbell
  * check for all the calls posted since the last flush (uthread.c flushes
  * before it looks for results, once no thread is ready). */
 void flexsc_flush(void)
 {
-	if (held_back) {
-		int n = held_back;
+	if (flexsc_held_back) {
+		int n = flexsc_held_back;
 
-		held_back = 0;
+		flexsc_held_back = 0;
 		flexsc_submit(n);
 	}
 }
@@ -169,16 +163,22 @@ struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, lo
  * until some entry of ours is. */
 static void spin_then_wait(const struct flexsc_entry *e)
 {
-	for (unsigned int i = 0; i < flexsc_spin; i++) {
-		if (flexsc_done(e))
-			return;
+	flexsc_spin_begin();
+	for (unsigned int i = 0; i < flexsc_spin && !flexsc_done(e); i++)
 		__asm__ volatile("pause");
-	}
+	flexsc_spin_end();
 	if (!flexsc_done(e))
 		flexsc_wait_any();
 }
 
-/* Frees DONE entry e onto the free stack, whose size is *top (nfree, or a
+/* Waits until submitted entry e is DONE: flexsc_finish's slow path. */
+void flexsc_wait_done(const struct flexsc_entry *e)
+{
+	while (!flexsc_done(e))
+		spin_then_wait(e);
+}
+
+/* Frees DONE entry e onto the free stack, whose size is *top (flexsc_nfree_top, or a
  * copy in a register), and returns its result: touches e and the stack,
  * nothing else. */
 static inline long free_done(struct flexsc_entry *e, unsigned int *top)
@@ -187,7 +187,7 @@ static inline long free_done(struct flexsc_entry *e, unsigned int *top)
 
 	/* Release keeps the read of ret before the entry can be reused. */
 	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	free_stack[(*top)++] = e;
+	flexsc_free[(*top)++] = e;
 	return ret;
 }
 
@@ -197,9 +197,8 @@ long flexsc_reap(struct flexsc_entry *e)
 {
 	if (!flexsc_done(e) && !(flexsc_park && flexsc_park(e)))
 		flexsc_flush(); /* no scheduler to do it: e may be held back */
-	while (!flexsc_done(e))
-		spin_then_wait(e);
-	return free_done(e, &nfree);
+	flexsc_wait_done(e);
+	return free_done(e, &flexsc_nfree_top);
 }
 
 /* Runs call nr through the syscall pages and returns its result: the stub
@@ -220,10 +219,36 @@ long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	/* Under a uthread scheduler the call waits for the batch its
 	 * scheduler submits (flexsc_flush); alone, it goes now. */
 	if (flexsc_park)
-		held_back++;
+		flexsc_held_back++;
 	else
 		flexsc_submit(1);
 	return flexsc_reap(e);
+}
+
+/* flexsc_batch when all n calls find an entry and no other thread shares
+ * them: a caller-owned batch (flexsc.h), each call's entry noted in it. */
+static __attribute__((noinline)) int batch_at_once(struct flexsc_call *calls, int n)
+{
+	struct flexsc_entry **es = flexsc_batch_take((unsigned int)n), **p = es;
+	struct flexsc_call *c, *end = calls + n;
+
+	for (c = calls; c < end; c++) {
+		unsigned long nr = (unsigned long)c->nr;
+
+		if (__builtin_expect(nr >= SYS_COUNT, 0) && nr > UINT16_MAX) {
+			c->entry = NULL;
+			c->ret = -ENOSYS;
+			continue;
+		}
+		c->entry = *p;
+		flexsc_post_entry(*p++, (long)nr, c->args);
+	}
+	flexsc_submit((int)(p - es));
+	for (c = calls; c < end; c++)
+		if (c->entry)
+			c->ret = flexsc_finish(c->entry);
+	flexsc_batch_give((unsigned int)n);
+	return n;
 }
 
 /*
@@ -238,10 +263,14 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 {
 	int posted = 0, reaped = 0;
 
+	if (!flexsc_park && n > 0 && (unsigned int)n <= flexsc_nfree_top)
+		return batch_at_once(calls, n);
+
+
 	while (reaped < n) {
 		/* The free stack's size in a register: the stores into the
 		 * pages may alias anything. */
-		unsigned int top = nfree;
+		unsigned int top = flexsc_nfree_top;
 		int from = posted, bad = 0;
 
 		for (; posted < n; posted++) {
@@ -256,11 +285,11 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 			}
 			if (top == 0)
 				break;
-			struct flexsc_entry *e = free_stack[--top];
+			struct flexsc_entry *e = flexsc_free[--top];
 			c->entry = e;
 			flexsc_post_entry(e, nr, c->args);
 		}
-		nfree = top;
+		flexsc_nfree_top = top;
 		if (posted - from > bad)
 			flexsc_submit(posted - from - bad);
 		if (reaped == posted) {
@@ -281,12 +310,12 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 			if (flexsc_done(e)) {
 				c->ret = free_done(e, &top);
 			} else {
-				nfree = top;
+				flexsc_nfree_top = top;
 				c->ret = flexsc_reap(e);
-				top = nfree;
+				top = flexsc_nfree_top;
 			}
 		} while (reaped < until);
-		nfree = top;
+		flexsc_nfree_top = top;
 	}
 	return n;
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include "../kernel/abi/flexsc.h"
+#include "../kernel/abi/simmark.h"
 #include "../kernel/abi/syscall.h"
 
 /* One call of a batch. */
@@ -23,8 +24,21 @@ struct flexsc_call {
 };
 
 /* Arguments each call takes (the syscall list): the kernel reads that many
- * of an entry's args, so only those are written. */
-extern const uint8_t flexsc_nargs[SYS_COUNT];
+ * of an entry's args, so only those are written. Here, not in flexsc.c, so
+ * that a post of a constant call number copies its arguments unrolled. */
+static const uint8_t flexsc_nargs[SYS_COUNT] = {
+#define FLEXSC_NARGS(name, nr, nargs, flags) [nr] = nargs,
+	EXLESS_SYSCALLS(FLEXSC_NARGS)
+#undef FLEXSC_NARGS
+};
+
+/* The FREE entries, a stack whose top is flexsc_free[flexsc_nfree_top - 1]
+ * (flexsc.c). */
+extern struct flexsc_entry *flexsc_free[];
+extern unsigned int flexsc_nfree_top;
+
+/* Entries posted and not yet submitted, which flexsc_flush submits. */
+extern int flexsc_held_back;
 
 /* Counters, for benchmark reports. */
 struct flexsc_stats {
@@ -46,6 +60,7 @@ extern unsigned int flexsc_spin;
  */
 extern bool (*flexsc_park)(struct flexsc_entry *e);
 
+void flexsc_wait_done(const struct flexsc_entry *e);
 int flexsc_init(int npages);
 struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void flexsc_submit(int n);
@@ -68,16 +83,23 @@ _Static_assert(__builtin_offsetof(struct flexsc_entry, status) == 0 &&
 		       __builtin_offsetof(struct flexsc_entry, reserved) == 6,
 	       "status, sysnum, reserved: one 8-byte word");
 
+/* Marks FREE entry e, its arguments written, SUBMITTED for call nr
+ * (0..65535): status and sysnum in one release store (reserved zero), so a
+ * kernel that sees SUBMITTED sees the whole request. No fence, no counter:
+ * a submit publishes it. */
+static inline void flexsc_publish(struct flexsc_entry *e, long nr)
+{
+	__atomic_store_n((flexsc_head_word *)&e->status, FLEXSC_SUBMITTED | (uint64_t)(uint16_t)nr << 32,
+			 __ATOMIC_RELEASE);
+}
+
 /* Writes call nr (0..65535) with its arguments into FREE entry e and marks
- * it SUBMITTED, with no fence and no counter: a submit publishes it. */
+ * it SUBMITTED (flexsc_publish). */
 static inline void flexsc_post_entry(struct flexsc_entry *e, long nr, const long args[6])
 {
 	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6; i < n; i++)
 		e->args[i] = args[i];
-	/* status and sysnum in one release store (reserved zero): a kernel
-	 * that sees SUBMITTED sees the whole request. */
-	__atomic_store_n((flexsc_head_word *)&e->status, FLEXSC_SUBMITTED | (uint64_t)(uint16_t)nr << 32,
-			 __ATOMIC_RELEASE);
+	flexsc_publish(e, nr);
 }
 
 /* Whether the kernel has finished entry e; an acquire, so e->ret may be read
@@ -85,6 +107,58 @@ static inline void flexsc_post_entry(struct flexsc_entry *e, long nr, const long
 static inline bool flexsc_done(const struct flexsc_entry *e)
 {
 	return __atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == FLEXSC_DONE;
+}
+
+/*
+ * A batch posted and reaped by the caller itself, the leanest way through
+ * the pages (one thread at a time, not under a uthread scheduler):
+ *
+ *	es = flexsc_batch_take(n);          n <= flexsc_nfree()
+ *	flexsc_post_entry(es[i], nr, args)  for each i < n
+ *	flexsc_submit(n);
+ *	ret = flexsc_finish(es[i])          for each i < n
+ *	flexsc_batch_give(n);
+ *
+ * The n entries stay in their slots of the free stack while out, so giving
+ * them back is one add; nothing else may take or give entries meanwhile.
+ */
+static inline struct flexsc_entry **flexsc_batch_take(unsigned int n)
+{
+	flexsc_nfree_top -= n;
+	return &flexsc_free[flexsc_nfree_top];
+}
+
+static inline void flexsc_batch_give(unsigned int n)
+{
+	flexsc_nfree_top += n;
+}
+
+/* Waits until submitted entry e is DONE (spinning, then in flexsc_wait),
+ * marks it FREE and returns the call's result; leaves the free stack as it
+ * is. */
+static inline long flexsc_finish(struct flexsc_entry *e)
+{
+	long ret;
+
+	if (__builtin_expect(!flexsc_done(e), 0))
+		flexsc_wait_done(e);
+	ret = e->ret;
+	/* Release keeps the read of ret before the entry can be reused. */
+	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	return ret;
+}
+
+/* Around a spin on entries that another core works on: the simulation
+ * plugin (make bench ACCEL=sim) counts the user code in between as waiting
+ * (user_idle), not as work. NOPs everywhere else. */
+static inline void flexsc_spin_begin(void)
+{
+	__asm__ volatile(SIMMARK(SIMMARK_IDLE_BEGIN) ::: "memory");
+}
+
+static inline void flexsc_spin_end(void)
+{
+	__asm__ volatile(SIMMARK(SIMMARK_IDLE_END) ::: "memory");
 }
 
 #endif

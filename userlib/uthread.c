@@ -139,6 +139,23 @@ static void suspend(struct sched *s)
 	uthread_switch(&s->current->sp, s->sched_sp);
 }
 
+/* Switches from s's current thread t, its state set and queued by the
+ * caller, straight to the next ready thread, or to the scheduler when none
+ * is or a poll is due: one switch per parked call while threads are ready.
+ * Returns when t runs again. */
+static inline void switch_out(struct sched *s, struct uthread *t)
+{
+	struct uthread *n = s->poll_due ? NULL : dequeue(&s->ready);
+
+	if (!n) {
+		uthread_switch(&t->sp, s->sched_sp);
+		return;
+	}
+	s->current = n;
+	n->state = RUNNING;
+	uthread_switch(&t->sp, n->sp);
+}
+
 /* Where a new thread starts, on its own stack. */
 __attribute__((noreturn)) static void thread_start(void)
 {
@@ -302,7 +319,7 @@ static void park_on(struct sched *s, struct flexsc_entry *e)
 		t->state = ENTRY_WAIT;
 		enqueue(&s->entry_waiters, t);
 	}
-	suspend(s);
+	switch_out(s, t);
 }
 
 /* flexsc_park for threads of uthread_run. */
@@ -312,6 +329,85 @@ static bool park(struct flexsc_entry *e)
 		return false;
 	park_on(&one, e);
 	return true;
+}
+
+/* Parks s's current thread until one of s's entries is free. */
+static __attribute__((noinline)) void wait_entry(struct sched *s)
+{
+	while (s == &one ? flexsc_nfree_top == 0 : s->nfree == 0)
+		park_on(s, NULL);
+}
+
+/* thread_call's way when s has no free entry: parks the caller until one
+ * is, then makes the call through the stub hook. */
+static __attribute__((noinline)) long call_when_free(struct sched *s, long nr, long a1, long a2, long a3,
+						       long a4, long a5, long a6)
+{
+	wait_entry(s);
+	return syscall_flexsc_hook(nr, a1, a2, a3, a4, a5, a6);
+}
+
+/*
+ * The PATH_FLEXSC stub hook under uthread_run (s is &one: the process's
+ * free entries and flexsc_flush's count) and uthread_run_cores (a core's
+ * own): posts call nr to a FREE entry, held back for the scheduler's next
+ * submission, and runs the next ready thread until the call is DONE. Outside
+ * threads, uthread_run's caller calls through flexsc_call and a core's
+ * scheduler traps.
+ */
+static inline __attribute__((always_inline)) long thread_call(struct sched *s, long nr, long a1, long a2,
+								long a3, long a4, long a5, long a6)
+{
+	struct uthread *t = s->current;
+	struct flexsc_entry *e;
+	long ret;
+
+	if (!t)
+		return s == &one ? flexsc_call(nr, a1, a2, a3, a4, a5, a6) :
+				   syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
+	if ((unsigned long)nr > UINT16_MAX)
+		return -ENOSYS;
+	if (__builtin_expect(s == &one ? flexsc_nfree_top == 0 : s->nfree == 0, 0))
+		return call_when_free(s, nr, a1, a2, a3, a4, a5, a6);
+	e = s == &one ? flexsc_free[--flexsc_nfree_top] : s->free[--s->nfree];
+	/* flexsc_post_entry's copy, from the registers the arguments came
+	 * in. */
+	switch ((unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6) {
+	default: e->args[5] = a6; __attribute__((fallthrough));
+	case 5: e->args[4] = a5; __attribute__((fallthrough));
+	case 4: e->args[3] = a4; __attribute__((fallthrough));
+	case 3: e->args[2] = a3; __attribute__((fallthrough));
+	case 2: e->args[1] = a2; __attribute__((fallthrough));
+	case 1: e->args[0] = a1; __attribute__((fallthrough));
+	case 0: break;
+	}
+	flexsc_publish(e, nr);
+	if (s == &one)
+		flexsc_held_back++;
+	else
+		s->held_back++;
+	/* park_on(s, e), inlined: the scheduler makes t ready once e is
+	 * DONE. */
+	t->state = IN_SYSCALL;
+	t->entry = e;
+	t->next = s->in_syscall;
+	s->in_syscall = t;
+	switch_out(s, t);
+	while (!flexsc_done(e))
+		park_on(s, e);
+	ret = e->ret;
+	/* Release keeps the read of ret before the entry can be reused. */
+	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	if (s == &one)
+		flexsc_free[flexsc_nfree_top++] = e;
+	else
+		s->free[s->nfree++] = e;
+	return ret;
+}
+
+static long one_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	return thread_call(&one, nr, a1, a2, a3, a4, a5, a6);
 }
 
 /* Makes ready every thread of s whose call is DONE. Returns how many. */
@@ -336,11 +432,14 @@ static int poll_syscalls(struct sched *s)
  * in flexsc_wait (for this kernel thread only), until one is DONE. */
 static void wait_syscalls(struct sched *s)
 {
-	for (unsigned int i = 0; i < flexsc_spin; i++) {
-		if (poll_syscalls(s))
-			return;
+	int ready = 0;
+
+	flexsc_spin_begin();
+	for (unsigned int i = 0; i < flexsc_spin && !(ready = poll_syscalls(s)); i++)
 		__asm__ volatile("pause");
-	}
+	flexsc_spin_end();
+	if (ready)
+		return;
 	while (!poll_syscalls(s)) {
 		if (s == &one) {
 			flexsc_wait_any();
@@ -393,6 +492,9 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 		s->current = t;
 		t->state = RUNNING;
 		uthread_switch(&s->sched_sp, t->sp);
+		/* Threads switch among themselves: the one back here may be
+		 * another. */
+		t = s->current;
 		s->current = NULL;
 		if (t->state == FINISHED) {
 			/* Off its stack at last: free it. */
@@ -414,6 +516,7 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 int uthread_run(void *(*main_fn)(void *), void *arg, void **ret)
 {
 	bool (*saved_park)(struct flexsc_entry *e) = flexsc_park;
+	long (*hook)(long, long, long, long, long, long, long) = syscall_flexsc_hook;
 	struct uthread *main_thread;
 	int err;
 
@@ -423,7 +526,10 @@ int uthread_run(void *(*main_fn)(void *), void *arg, void **ret)
 	if (!main_thread)
 		return -ENOMEM;
 	flexsc_park = park;
+	if (hook)
+		syscall_flexsc_hook = one_call;
 	err = run(&one);
+	syscall_flexsc_hook = hook;
 	flexsc_park = saved_park;
 	if (!err)
 		join_on(&one, main_thread, ret);
@@ -432,32 +538,9 @@ int uthread_run(void *(*main_fn)(void *), void *arg, void **ret)
 
 /* ---- user cores: one kernel thread each ---- */
 
-/* The PATH_FLEXSC stub hook under uthread_run_cores: posts call nr to one
- * of the calling core's own entries and parks the calling thread until it
- * is DONE. The core's scheduler itself traps. */
 static long core_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-	const long args[6] = { a1, a2, a3, a4, a5, a6 };
-	struct sched *s = sched_self();
-	struct flexsc_entry *e;
-	long ret;
-
-	if (!s->current)
-		return syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
-	if ((unsigned long)nr > UINT16_MAX)
-		return -ENOSYS;
-	while (s->nfree == 0)
-		park_on(s, NULL);
-	e = s->free[--s->nfree];
-	flexsc_post_entry(e, nr, args);
-	s->held_back++; /* submitted by the scheduler with the others' */
-	while (!flexsc_done(e))
-		park_on(s, e);
-	ret = e->ret;
-	/* Release keeps the read of ret before the entry can be reused. */
-	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	s->free[s->nfree++] = e;
-	return ret;
+	return thread_call(sched_self(), nr, a1, a2, a3, a4, a5, a6);
 }
 
 /* A user core's kernel thread: pins itself, runs main_fn(arg) and the

@@ -4,7 +4,7 @@
  * of the cache and TLB model (model.h), and writes them to a file at exit:
  *
  *   @@SIM config plugin_api=1 qemu_src=... line=64 l1i=32768:8 ...
- *   @@SIM count window=W cpu=C mode=user|kernel|idle insns=... fetch=...
+ *   @@SIM count window=W cpu=C mode=user|kernel|idle|user_idle insns=... fetch=...
  *         data=... l1i_miss=... l1d_miss=... l2_miss=... llc_miss=... tlb_miss=...
  *   @@SIM prof window=W cpu=C mode=M pc=0x... insns=N      (with profile=1)
  *
@@ -12,7 +12,9 @@
  * found at translation time. Mode: QEMU 7.2's plugin API shows neither CPL
  * nor registers, so an instruction at a kernel-half address (bit 63 set) is
  * kernel, one below is user; idle is kernel code between a CPU's
- * IDLE_BEGIN and IDLE_END markers.
+ * IDLE_BEGIN and IDLE_END markers in kernel code (the FlexSC poller),
+ * user_idle user code between such markers in user code (userlib's spin on
+ * a FlexSC entry): each kind of marker sets its own mode's flag only.
  *
  * Instructions are counted per stretch of a translation block between
  * markers, when the stretch starts: a block cut short by an exception or an
@@ -55,8 +57,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #endif
 #define MAX_CPUS 16
 
-enum mode { USER, KERNEL, IDLE, MODES };
-static const char *const mode_names[MODES] = { "user", "kernel", "idle" };
+enum mode { USER, KERNEL, IDLE, USER_IDLE, MODES };
+static const char *const mode_names[MODES] = { "user", "kernel", "idle", "user_idle" };
 
 /* What one window holds: counts per CPU and mode. */
 struct window {
@@ -69,7 +71,8 @@ static char *out_path;
 static struct window **windows; /* by number, allocated when first used */
 static uint32_t nwindows, cur_window;
 static bool in_window;
-static bool idle[MAX_CPUS];
+static bool idle[MAX_CPUS];      /* between kernel IDLE markers */
+static bool user_idle[MAX_CPUS]; /* between user IDLE markers */
 static bool profile;
 
 /* profile=1: instructions by (window, cpu, mode, stretch address), an
@@ -158,7 +161,7 @@ static void prof_add(uint32_t window, unsigned cpu, enum mode m, uint64_t pc, ui
 /* The mode of code at a kernel (or user) address running on cpu now. */
 static enum mode mode_of(unsigned cpu, bool kernel)
 {
-	return !kernel ? USER : idle[cpu] ? IDLE : KERNEL;
+	return !kernel ? (user_idle[cpu] ? USER_IDLE : USER) : idle[cpu] ? IDLE : KERNEL;
 }
 
 /* Where cpu's events in mode m go: the open window, or window 0. */
@@ -180,15 +183,18 @@ static uint64_t page_of(uint64_t vaddr)
 	return model_page(vaddr, big ? 21 : 12);
 }
 
-/* What a marker executed on cpu does (kernel/abi/simmark.h). */
-static void apply_marker(unsigned cpu, uint32_t marker)
+/* What a marker executed on cpu, in kernel code or not, does
+ * (kernel/abi/simmark.h). */
+static void apply_marker(unsigned cpu, uint32_t marker, bool kernel)
 {
+	bool *flag = kernel ? &idle[cpu] : &user_idle[cpu];
+
 	switch (marker) {
 	case SIMMARK_BEGIN: in_window = true; break;
 	case SIMMARK_END: in_window = false; break;
 	case SIMMARK_NEXT: cur_window++; break;
-	case SIMMARK_IDLE_BEGIN: idle[cpu] = true; break;
-	case SIMMARK_IDLE_END: idle[cpu] = false; break;
+	case SIMMARK_IDLE_BEGIN: *flag = true; break;
+	case SIMMARK_IDLE_END: *flag = false; break;
 	}
 }
 
@@ -200,7 +206,7 @@ static void stretch_exec(unsigned cpu, void *udata)
 	if (cpu >= MAX_CPUS)
 		return;
 	if (s->marker)
-		apply_marker(cpu, s->marker);
+		apply_marker(cpu, s->marker, s->kernel);
 	enum mode m = mode_of(cpu, s->kernel);
 	struct window *w = window_get(in_window ? cur_window : 0);
 	w->insns[cpu][m] += s->insns;

@@ -4,6 +4,8 @@
 # scripts/qemu.sh --accel sim, twice, and checks the plugin's counts against
 # what simcheck says it did:
 #   loop      exactly the loop's user instructions, nothing else in user mode
+#   user_idle the same loop between user IDLE markers: all user_idle, and
+#             the 3 instructions around it user
 #   l1d_over  a working set twice the modeled L1d: one L1d miss per line (+-2%)
 #   l1d_fit   a quarter of it, warm: no L1d miss, no TLB walk
 #   cr3       after a process switch (CR3 writes): a TLB walk for each of its
@@ -59,14 +61,18 @@ for line in open("%s/boot1.log" % d):
 check("simcheck ran to the end", "done" in checks and "error" not in checks, ", ".join(checks))
 
 
-def user(name, key):
-    return counts.get((int(checks[name]["window"]), "user"), {}).get(key, 0)
+def user(name, key, mode="user"):
+    return counts.get((int(checks[name]["window"]), mode), {}).get(key, 0)
 
 
 if "done" in checks:
     want = int(checks["loop"]["insns_user"])
     check("loop: exact user instructions", user("loop", "insns") == want,
           "%d counted, %d expected" % (user("loop", "insns"), want))
+    want = (int(checks["user_idle"]["insns_user_idle"]), int(checks["user_idle"]["insns_user"]))
+    got = (user("user_idle", "insns", "user_idle"), user("user_idle", "insns"))
+    check("user IDLE markers: user_idle, not user", got == want,
+          "user_idle/user %d/%d counted, %d/%d expected" % (got + want))
     lines = int(checks["l1d_over"]["lines"])
     got = user("l1d_over", "l1d_miss")
     check("twice L1d: one miss per line", abs(got - lines) <= lines // 50,

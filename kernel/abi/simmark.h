@@ -9,10 +9,12 @@
  * one to it; between BEGIN and END every CPU's counts go to the current
  * window, otherwise to window 0. A benchmark numbers its windows by counting
  * its own NEXTs. IDLE_BEGIN/IDLE_END bracket a CPU's polling that finds no
- * work (the FlexSC syscall thread), counted apart as "idle".
+ * work: in kernel code (the FlexSC syscall thread) counted apart as "idle",
+ * in user code (userlib spinning on a FlexSC entry another core works on)
+ * as "user_idle".
  *
  * Only strings and numbers here: the asm statements live in
- * kernel/arch/x86_64/simmark.h and bench/timing.h.
+ * kernel/arch/x86_64/simmark.h, bench/timing.h and userlib/flexsc.h.
  */
 #ifndef EXLESS_ABI_SIMMARK_H
 #define EXLESS_ABI_SIMMARK_H

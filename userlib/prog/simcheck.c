@@ -50,6 +50,15 @@ int main(int argc, char **argv)
 			 : "+r"(n) : : "cc");
 	printf("@@SIMCHECK loop window=%u insns_user=%u\n", w, 2 * LOOP_N);
 
+	/* The same loop between user IDLE markers (a spin on a FlexSC entry):
+	 * user_idle, not user; 3 user instructions outside them. */
+	w = next_window();
+	n = LOOP_N;
+	__asm__ volatile(SIMMARK(SIMMARK_BEGIN) "nop\n\t" SIMMARK(SIMMARK_IDLE_BEGIN)
+			 "1: dec %0\n\tjnz 1b\n\t" SIMMARK(SIMMARK_IDLE_END) "nop\n\tnop\n\t"
+			 SIMMARK(SIMMARK_END) : "+r"(n) : : "cc");
+	printf("@@SIMCHECK user_idle window=%u insns_user_idle=%u insns_user=3\n", w, 2 * LOOP_N);
+
 	/* Twice L1d: a warm pass, then one measured: one miss per line. */
 	pass(big, sizeof(big));
 	w = timed_pass(sizeof(big));

@@ -749,6 +749,63 @@ static void test_flexsc_batch(void)
 	shim_hits[from + 10] = shim_hits[from + 11] = shim_hits[from + 12] = 1;
 	CHECK(hit_once(from, next_id));
 	CHECK(flexsc_nfree() == NENTRIES && shim_stats.bad == 0);
+
+	/* As many calls as entries, and fewer: posted all at once. */
+	for (int n = NENTRIES; n > 0; n -= 41) {
+		from = next_id;
+		for (int i = 0; i < n; i++, next_id++)
+			calls[i] = (struct flexsc_call){
+				.nr = i == 3 ? 0x10000 : i == 5 ? 0x300 : SHIM_SYS_ECHO,
+				.args = { next_id, next_id + 1, -next_id, next_id << 20, 5, ~next_id },
+				.ret = 12345,
+			};
+		CHECK(flexsc_batch(calls, n) == n);
+		for (int i = 0; i < n; i++) {
+			long want = i == 3 || i == 5 ? -ENOSYS : echo_want(from + i);
+			if (calls[i].ret != want) {
+				CHECK(calls[i].ret == want);
+				break;
+			}
+			shim_hits[from + i] |= i == 3 || i == 5;
+		}
+		CHECK(hit_once(from, next_id));
+		CHECK(flexsc_nfree() == NENTRIES && shim_stats.bad == 0);
+	}
+}
+
+/* flexsc.h's caller-owned batch: take, post, one submit, finish, give. */
+static void test_flexsc_own_batch(void)
+{
+	unsigned long posts = flexsc_stats.posts;
+	long from = next_id, bad = 0;
+
+	for (int round = 0; round < 50; round++) {
+		unsigned int n = round % 2 ? NENTRIES : (unsigned int)round + 1;
+		struct flexsc_entry **es = flexsc_batch_take(n);
+
+		for (unsigned int i = 0; i < n; i++) {
+			long id = next_id + i, args[6] = { id, id + 1, -id, id << 20, 5, ~id };
+
+			flexsc_post_entry(es[i], SHIM_SYS_ECHO, args);
+		}
+		flexsc_submit((int)n);
+		for (unsigned int i = 0; i < n; i++, next_id++)
+			bad += flexsc_finish(es[i]) != echo_want(next_id);
+		flexsc_batch_give(n);
+		CHECK(flexsc_nfree() == NENTRIES);
+	}
+	CHECK(bad == 0 && hit_once(from, next_id));
+	CHECK(flexsc_stats.posts == posts + (unsigned long)(next_id - from));
+	/* Every entry FREE again, each in the free stack once. */
+	struct flexsc_entry **es = flexsc_batch_take(NENTRIES);
+	bool ok = true;
+	for (int i = 0; i < NENTRIES; i++) {
+		ok &= es[i]->status == FLEXSC_FREE;
+		for (int j = 0; j < i; j++)
+			ok &= es[i] != es[j];
+	}
+	flexsc_batch_give(NENTRIES);
+	CHECK(ok && shim_stats.bad == 0);
 }
 
 enum { NCALLERS = 300, CALLS = 1000 };
@@ -991,6 +1048,7 @@ int main(void)
 	run("flexsc doorbell", test_flexsc_doorbell);
 	run("flexsc wait without spinning", test_flexsc_wait);
 	run("flexsc batch", test_flexsc_batch);
+	run("flexsc caller-owned batch", test_flexsc_own_batch);
 	run("flexsc uthreads, 300 x 1000 calls", test_flexsc_uthreads);
 	run("flexsc uthreads with a mutex", test_flexsc_uthread_mutex);
 	run("flexsc uthreads printing", test_flexsc_uthread_printf);
