@@ -503,15 +503,21 @@ static void park(struct flexsc_worker *w)
 	 * parked is seen below, or the kick sees us. */
 	__atomic_store_n(&core->parked, me, __ATOMIC_SEQ_CST);
 	if (!may_park(w) && __atomic_exchange_n(&core->parked, 0, __ATOMIC_SEQ_CST) == me) {
-		me->state = T_RUNNING;
+		enum thread_state sleeping = T_SLEEPING;
+		if (!__atomic_compare_exchange_n(&me->state, &sleeping, T_RUNNING, false, __ATOMIC_RELAXED,
+						 __ATOMIC_RELAXED))
+			schedule(); /* a stray wake queued us: let it pass */
 		irq_enable();
 		return;
 	}
-	/* Parked (or a kick took us out and wakes us) */
+	/* Parked (or a kick took us out and wakes us): straight back to the
+	 * held process's waiter if any (unless a kill woke it already), else
+	 * through the run queue. */
 	struct thread *next = w->held && READ_ONCE(w->held->handoff)
 				      ? __atomic_exchange_n(&w->held->handoff, 0, __ATOMIC_SEQ_CST)
 				      : 0;
-	schedule_to(next);
+	if (!next || !schedule_to(next))
+		schedule();
 	irq_enable();
 }
 
@@ -538,14 +544,22 @@ static bool handoff(struct flexsc_ctx *ctx)
 		return false;
 	}
 	me->state = T_SLEEPING;
-	WRITE_ONCE(handoffs, handoffs + 1); /* only this CPU's, interrupts off */
-	schedule_to(poller);
-	irq_enable();
+	bool switched = schedule_to(poller);
+	if (switched)
+		WRITE_ONCE(handoffs, handoffs + 1); /* only this CPU's, interrupts off */
 	/* Back: handed back by park, woken by unhold, or by a kill (then
-	 * still published: take it back). */
-	if (READ_ONCE(ctx->handoff) == me)
-		__atomic_compare_exchange_n(&ctx->handoff, &me, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
-	return true;
+	 * still published: take it back). Or the poller was woken otherwise
+	 * (it runs, and parks again): then we did not sleep, and may not while
+	 * a kill may have queued us. */
+	struct thread *mine = me;
+	bool took_back = READ_ONCE(ctx->handoff) == me &&
+			 __atomic_compare_exchange_n(&ctx->handoff, &mine, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+	enum thread_state sleeping = T_SLEEPING;
+	if (!switched && !(took_back && __atomic_compare_exchange_n(&me->state, &sleeping, T_RUNNING, false,
+								    __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
+		schedule(); /* our waker took us (or a kill queued us): let it pass */
+	irq_enable();
+	return switched;
 }
 
 static void syscall_thread(void *arg)
