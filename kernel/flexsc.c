@@ -774,31 +774,11 @@ static void kick(void)
 	spin_unlock(&flexsc_lock);
 }
 
-/* Sleep until an entry of p's completes that had not when flexsc_wait last
- * returned to the calling thread, or return at once if none is in flight.
- * No entry is looked at: the kernel counts what it completes. The count
- * each thread saw last is its own, so threads of one process that wait at
- * once each see every completion. */
-long flexsc_wait(struct proc *p)
+/* flexsc_wait's sleep, when no hand-off brought a completion: on the
+ * ctx's wait queue until one comes, or nothing is in flight any more. */
+static long __attribute__((noinline)) wait_sleep(struct flexsc_ctx *ctx, u64 *waited_seq)
 {
-	struct flexsc_ctx *ctx = p->flexsc;
-	u64 *waited_seq = &current_thread()->flexsc_waited;
-	if (!ctx)
-		return -EINVAL;
 	long r = 0;
-	/* Someone must run what we wait on: in single-core mode hand it the
-	 * CPU, else ring before taking our lock. */
-	u64 waited = *waited_seq;
-	if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == waited && in_flight(ctx)) {
-		if (!handoff(ctx))
-			kick();
-		/* Handed back with an entry done: no lock (the count is ours). */
-		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
-		if (done != waited) {
-			*waited_seq = done;
-			return 0;
-		}
-	}
 	spin_lock(&ctx->lock);
 	ctx->nwaiting++;
 	for (;;) {
@@ -820,6 +800,33 @@ long flexsc_wait(struct proc *p)
 		WRITE_ONCE(ctx->waiting, 0); /* not while another thread sleeps here */
 	spin_unlock(&ctx->lock);
 	return r;
+}
+
+/* Sleep until an entry of p's completes that had not when flexsc_wait last
+ * returned to the calling thread, or return at once if none is in flight.
+ * No entry is looked at: the kernel counts what it completes. The count
+ * each thread saw last is its own, so threads of one process that wait at
+ * once each see every completion. */
+long flexsc_wait(struct proc *p)
+{
+	struct flexsc_ctx *ctx = p->flexsc;
+	u64 *waited_seq = &current_thread()->flexsc_waited;
+	if (!ctx)
+		return -EINVAL;
+	/* Someone must run what we wait on: in single-core mode hand it the
+	 * CPU, else ring before taking our lock. */
+	u64 waited = *waited_seq;
+	if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == waited && in_flight(ctx)) {
+		if (!handoff(ctx))
+			kick();
+		/* Handed back with an entry done: no lock (the count is ours). */
+		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
+		if (done != waited) {
+			*waited_seq = done;
+			return 0;
+		}
+	}
+	return wait_sleep(ctx, waited_seq);
 }
 
 /* The doorbell: sleeping cores wake, and the next pass looks at every

@@ -253,7 +253,10 @@ bool schedule_to(struct thread *t)
 			c->killed = true;
 	}
 	as_switch(t->proc ? t->proc->as : t->as);
-	switch_user_state(rq, cur, t);
+	/* cur sleeps on this CPU, neither ended nor moved: only t's side of
+	 * switch_user_state can have work. */
+	if (t->user && rq->fpu_owner != t)
+		switch_user_state(rq, cur, t);
 	rq->switch_prev = cur;
 	rq->switch_direct = true;
 	switch_stack(&cur->saved_rsp, t->saved_rsp);
