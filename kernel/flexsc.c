@@ -478,9 +478,9 @@ static bool may_park(struct flexsc_worker *w)
 	if (held && READ_ONCE(held->dead))
 		return false; /* let go of it first (scan_once) */
 	if (held && READ_ONCE(nregistered) == 1) /* any_work's test, for held alone */
-		return over_share(held, w->core) ||
-		       (!READ_ONCE(held->rescan) && __atomic_load_n(&held->pages[0]->header.submit_seq,
-								    __ATOMIC_RELAXED) == READ_ONCE(held->seen_seq));
+		return (!READ_ONCE(held->rescan) && __atomic_load_n(&held->pages[0]->header.submit_seq,
+								    __ATOMIC_RELAXED) == READ_ONCE(held->seen_seq)) ||
+		       over_share(held, w->core);
 	spin_lock(&flexsc_lock);
 	bool idle = !any_work(w->core);
 	spin_unlock(&flexsc_lock);
