@@ -743,15 +743,10 @@ long flexsc_register(struct proc *p, u64 npages)
 	return USER_FLEXSC_BASE;
 }
 
-/* Whether ctx has work in flight that will complete: claimed entries not
- * DONE yet, or posts the pollers have not reached. If neither, one look at
- * every entry for a SUBMITTED one posted without the counter (a rescan is
- * asked for then): only a process that waits with nothing posted pays it. */
-static bool in_flight(struct flexsc_ctx *ctx)
+/* in_flight's look at every entry (the process waits with nothing counted):
+ * a SUBMITTED one asks for a rescan. */
+static bool __attribute__((noinline)) posted_uncounted(struct flexsc_ctx *ctx)
 {
-	if (__atomic_load_n(&ctx->serving, __ATOMIC_ACQUIRE) || READ_ONCE(ctx->rescan) ||
-	    __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != READ_ONCE(ctx->seen_seq))
-		return true;
 	for (u32 pg = 0; pg < ctx->npages; pg++)
 		for (int i = 0; i < FLEXSC_ENTRIES_PER_PAGE; i++)
 			if (__atomic_load_n(&ctx->pages[pg]->entry[i].status, __ATOMIC_RELAXED) == FLEXSC_SUBMITTED) {
@@ -759,6 +754,17 @@ static bool in_flight(struct flexsc_ctx *ctx)
 				return true;
 			}
 	return false;
+}
+
+/* Whether ctx has work in flight that will complete: claimed entries not
+ * DONE yet, or posts the pollers have not reached. If neither, one look at
+ * every entry for a SUBMITTED one posted without the counter (a rescan is
+ * asked for then): only a process that waits with nothing posted pays it. */
+static inline bool in_flight(struct flexsc_ctx *ctx)
+{
+	return __atomic_load_n(&ctx->serving, __ATOMIC_ACQUIRE) || READ_ONCE(ctx->rescan) ||
+	       __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != READ_ONCE(ctx->seen_seq) ||
+	       posted_uncounted(ctx);
 }
 
 /* Ring the doorbell of sleeping cores, if any. */
