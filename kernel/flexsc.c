@@ -530,9 +530,9 @@ static bool may_park(struct flexsc_worker *w)
 	if (held && READ_ONCE(held->dead))
 		return false; /* let go of it first (scan_once) */
 	if (held && READ_ONCE(nregistered) == 1) /* any_work's test, for held alone */
-		return over_share(held, w->core) ||
-		       (!READ_ONCE(held->rescan) && __atomic_load_n(&held->pages[0]->header.submit_seq,
-								    __ATOMIC_RELAXED) == READ_ONCE(held->seen_seq));
+		return (!READ_ONCE(held->rescan) && __atomic_load_n(&held->pages[0]->header.submit_seq,
+								    __ATOMIC_RELAXED) == READ_ONCE(held->seen_seq)) ||
+		       over_share(held, w->core);
 	spin_lock(&flexsc_lock);
 	bool idle = !any_work(w->core);
 	spin_unlock(&flexsc_lock);
@@ -555,15 +555,21 @@ static void park(struct flexsc_worker *w)
 	 * parked is seen below, or the kick sees us. */
 	__atomic_store_n(&core->parked, me, __ATOMIC_SEQ_CST);
 	if (!may_park(w) && __atomic_exchange_n(&core->parked, 0, __ATOMIC_SEQ_CST) == me) {
-		me->state = T_RUNNING;
+		enum thread_state sleeping = T_SLEEPING;
+		if (!__atomic_compare_exchange_n(&me->state, &sleeping, T_RUNNING, false, __ATOMIC_RELAXED,
+						 __ATOMIC_RELAXED))
+			schedule(); /* a stray wake queued us: let it pass */
 		irq_enable();
 		return;
 	}
-	/* Parked (or a kick took us out and wakes us) */
+	/* Parked (or a kick took us out and wakes us): straight back to the
+	 * held process's waiter if any (unless a kill woke it already), else
+	 * through the run queue. */
 	struct thread *next = w->held && READ_ONCE(w->held->handoff)
 				      ? __atomic_exchange_n(&w->held->handoff, 0, __ATOMIC_SEQ_CST)
 				      : 0;
-	schedule_to(next);
+	if (!next || !schedule_to(next))
+		schedule();
 	irq_enable();
 }
 
@@ -590,14 +596,22 @@ static bool handoff(struct flexsc_ctx *ctx)
 		return false;
 	}
 	me->state = T_SLEEPING;
-	WRITE_ONCE(handoffs, handoffs + 1); /* only this CPU's, interrupts off */
-	schedule_to(poller);
-	irq_enable();
+	bool switched = schedule_to(poller);
+	if (switched)
+		WRITE_ONCE(handoffs, handoffs + 1); /* only this CPU's, interrupts off */
 	/* Back: handed back by park, woken by unhold, or by a kill (then
-	 * still published: take it back). */
-	if (READ_ONCE(ctx->handoff) == me)
-		__atomic_compare_exchange_n(&ctx->handoff, &me, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
-	return true;
+	 * still published: take it back). Or the poller was woken otherwise
+	 * (it runs, and parks again): then we did not sleep, and may not while
+	 * a kill may have queued us. */
+	struct thread *mine = me;
+	bool took_back = READ_ONCE(ctx->handoff) == me &&
+			 __atomic_compare_exchange_n(&ctx->handoff, &mine, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+	enum thread_state sleeping = T_SLEEPING;
+	if (!switched && !(took_back && __atomic_compare_exchange_n(&me->state, &sleeping, T_RUNNING, false,
+								    __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
+		schedule(); /* our waker took us (or a kill queued us): let it pass */
+	irq_enable();
+	return switched;
 }
 
 static void syscall_thread(void *arg)
@@ -792,15 +806,10 @@ long flexsc_register(struct proc *p, u64 npages)
 	return USER_FLEXSC_BASE;
 }
 
-/* Whether ctx has work in flight that will complete: claimed entries not
- * DONE yet, or posts the pollers have not reached. If neither, one look at
- * every entry for a SUBMITTED one posted without the counter (a rescan is
- * asked for then): only a process that waits with nothing posted pays it. */
-static bool in_flight(struct flexsc_ctx *ctx)
+/* in_flight's look at every entry (the process waits with nothing counted):
+ * a SUBMITTED one asks for a rescan. */
+static bool __attribute__((noinline)) posted_uncounted(struct flexsc_ctx *ctx)
 {
-	if (__atomic_load_n(&ctx->serving, __ATOMIC_ACQUIRE) || READ_ONCE(ctx->rescan) ||
-	    __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != READ_ONCE(ctx->seen_seq))
-		return true;
 	for (u32 pg = 0; pg < ctx->npages; pg++)
 		for (int i = 0; i < FLEXSC_ENTRIES_PER_PAGE; i++)
 			if (__atomic_load_n(&ctx->pages[pg]->entry[i].status, __ATOMIC_RELAXED) == FLEXSC_SUBMITTED) {
@@ -808,6 +817,17 @@ static bool in_flight(struct flexsc_ctx *ctx)
 				return true;
 			}
 	return false;
+}
+
+/* Whether ctx has work in flight that will complete: claimed entries not
+ * DONE yet, or posts the pollers have not reached. If neither, one look at
+ * every entry for a SUBMITTED one posted without the counter (a rescan is
+ * asked for then): only a process that waits with nothing posted pays it. */
+static inline bool in_flight(struct flexsc_ctx *ctx)
+{
+	return __atomic_load_n(&ctx->serving, __ATOMIC_ACQUIRE) || READ_ONCE(ctx->rescan) ||
+	       __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != READ_ONCE(ctx->seen_seq) ||
+	       posted_uncounted(ctx);
 }
 
 /* Ring the doorbell of sleeping cores, if any. */
@@ -823,31 +843,11 @@ static void kick(void)
 	spin_unlock(&flexsc_lock);
 }
 
-/* Sleep until an entry of p's completes that had not when flexsc_wait last
- * returned to the calling thread, or return at once if none is in flight.
- * No entry is looked at: the kernel counts what it completes. The count
- * each thread saw last is its own, so threads of one process that wait at
- * once each see every completion. */
-long flexsc_wait(struct proc *p)
+/* flexsc_wait's sleep, when no hand-off brought a completion: on the
+ * ctx's wait queue until one comes, or nothing is in flight any more. */
+static long __attribute__((noinline)) wait_sleep(struct flexsc_ctx *ctx, u64 *waited_seq)
 {
-	struct flexsc_ctx *ctx = p->flexsc;
-	u64 *waited_seq = &current_thread()->flexsc_waited;
-	if (!ctx)
-		return -EINVAL;
 	long r = 0;
-	/* Someone must run what we wait on: in single-core mode hand it the
-	 * CPU, else ring before taking our lock. */
-	u64 waited = *waited_seq;
-	if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == waited && in_flight(ctx)) {
-		if (!handoff(ctx))
-			kick();
-		/* Handed back with an entry done: no lock (the count is ours). */
-		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
-		if (done != waited) {
-			*waited_seq = done;
-			return 0;
-		}
-	}
 	spin_lock(&ctx->lock);
 	ctx->nwaiting++;
 	for (;;) {
@@ -869,6 +869,33 @@ long flexsc_wait(struct proc *p)
 		WRITE_ONCE(ctx->waiting, 0); /* not while another thread sleeps here */
 	spin_unlock(&ctx->lock);
 	return r;
+}
+
+/* Sleep until an entry of p's completes that had not when flexsc_wait last
+ * returned to the calling thread, or return at once if none is in flight.
+ * No entry is looked at: the kernel counts what it completes. The count
+ * each thread saw last is its own, so threads of one process that wait at
+ * once each see every completion. */
+long flexsc_wait(struct proc *p)
+{
+	struct flexsc_ctx *ctx = p->flexsc;
+	u64 *waited_seq = &current_thread()->flexsc_waited;
+	if (!ctx)
+		return -EINVAL;
+	/* Someone must run what we wait on: in single-core mode hand it the
+	 * CPU, else ring before taking our lock. */
+	u64 waited = *waited_seq;
+	if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == waited && in_flight(ctx)) {
+		if (!handoff(ctx))
+			kick();
+		/* Handed back with an entry done: no lock (the count is ours). */
+		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
+		if (done != waited) {
+			*waited_seq = done;
+			return 0;
+		}
+	}
+	return wait_sleep(ctx, waited_seq);
 }
 
 /* The doorbell: sleeping cores wake, and the next pass looks at every

@@ -25,6 +25,9 @@ struct runqueue {
 	struct list ready;
 	struct thread *idle;
 	struct thread *switch_prev; /* the thread this CPU is switching away from */
+	bool switch_direct;         /* ... by schedule_to: the run-queue lock is not held */
+	struct thread *fpu_owner;   /* the user thread whose FPU state and data selectors the registers hold */
+	u64 fpu_saves;              /* user FPU states saved by this CPU (test) */
 	u64 nready;
 };
 
@@ -122,24 +125,62 @@ static void finish_switch(void)
 		thread_free(prev);
 }
 
-/* First thing a new thread runs (from thread_entry). */
-void thread_started(void)
+/* Where every switch lands, run by the thread switched to; irq_was_on is
+ * its own interrupt state from before it switched away. A switch by
+ * schedule_to holds no lock and leaves interrupts off: only the previous
+ * thread's on_cpu is left to clear. */
+static void switched_in(bool irq_was_on)
 {
-	this_cpu()->irq_was_on = true;
+	struct runqueue *rq = this_rq();
+	if (rq->switch_direct) {
+		__atomic_store_n(&rq->switch_prev->on_cpu, false, __ATOMIC_RELEASE);
+		if (irq_was_on)
+			irq_enable();
+		return;
+	}
+	this_cpu()->irq_was_on = irq_was_on;
 	finish_switch();
 }
 
-void schedule(void)
+/* First thing a new thread runs (from thread_entry). */
+void thread_started(void)
 {
-	schedule_to(0);
+	switched_in(true);
 }
 
-/* schedule(), but straight to t when t is asleep on this CPU: a hand-off
- * that skips the run queue. Otherwise (t NULL, or a wakeup or a kill got
- * to it first) the run queue's next. The caller owns t's wakeup: it took t
- * from wherever t published its sleep, with interrupts off since, so t
- * cannot have moved on to another sleep. */
-void schedule_to(struct thread *t)
+/* The user state the kernel never touches (x87/SSE/AVX registers, DS, ES,
+ * FS, GS) changes hands lazily: the registers keep the last user thread's
+ * (rq->fpu_owner) until another user thread runs on this CPU, so a switch
+ * to a kernel thread (a syscall thread, the idle thread) and back to the
+ * same user thread saves and restores nothing. The owner's state is saved
+ * before it can run elsewhere (it moved to another CPU) and dropped when it
+ * ended (its struct may be freed). Interrupts off. */
+static void switch_user_state(struct runqueue *rq, struct thread *cur, struct thread *next)
+{
+	struct thread *owner = rq->fpu_owner;
+	if (owner == cur && (cur->state == T_DEAD || cur->cpu != this_cpu()->id)) {
+		if (cur->state != T_DEAD) {
+			fpu_save(cur->fpu);
+			user_segs_save(cur->useg);
+			rq->fpu_saves++;
+		}
+		rq->fpu_owner = owner = 0;
+	}
+	if (next->user && owner != next) {
+		if (owner) {
+			fpu_save(owner->fpu);
+			user_segs_save(owner->useg);
+			rq->fpu_saves++;
+		}
+		fpu_restore(next->fpu);
+		user_segs_load(next->useg);
+		rq->fpu_owner = next;
+	}
+}
+
+/* Give up the CPU to the run queue's next thread (or keep it if there is
+ * none and cur stays runnable); cur's state is already set. */
+void schedule(void)
 {
 	/* No preemption between choosing this CPU's queue and locking it: one
 	 * in between can move a thread whose affinity just changed to another
@@ -157,7 +198,7 @@ void schedule_to(struct thread *t)
 		if (cur->cpu == c->id)
 			enqueue(rq, cur); /* else finish_switch hands it to its new CPU */
 	}
-	struct thread *next = t && t->state == T_SLEEPING && t->cpu == c->id && !t->queued ? t : dequeue(rq);
+	struct thread *next = dequeue(rq);
 	next->state = T_RUNNING;
 	next->slice_end = c->ticks + SCHED_SLICE_TICKS;
 	if (next == cur) {
@@ -170,23 +211,57 @@ void schedule_to(struct thread *t)
 	c->current = next;
 	cpu_set_stack(c, next->kstack_top);
 	as_switch(next->proc ? next->proc->as : next->as);
-	/* User code may use SSE and AVX and load its own data selectors; the
-	 * kernel never does, so that state only changes hands here. */
-	if (cur->user) {
-		fpu_save(cur->fpu);
-		user_segs_save(cur->useg);
-	}
-	if (next->user) {
-		fpu_restore(next->fpu);
-		user_segs_load(next->useg);
-	}
+	switch_user_state(rq, cur, next);
 	rq->switch_prev = cur;
+	rq->switch_direct = false;
 	switch_stack(&cur->saved_rsp, next->saved_rsp);
 	/* Back on this thread, maybe on another CPU: the interrupt state that
 	 * releasing the run-queue lock restores is its own, not the previous
 	 * thread's. */
-	this_cpu()->irq_was_on = irq_was_on;
-	finish_switch();
+	switched_in(irq_was_on);
+}
+
+/* A hand-off: switch straight to t, which sleeps on this CPU, with no run
+ * queue and no lock. The caller has interrupts off, holds no lock, has set
+ * its own state (T_SLEEPING: whoever took it from where it published its
+ * sleep wakes it) and took t from where t published its sleep, which makes
+ * it t's only waker but for a kill or a stray thread_interrupt: the state
+ * changes by compare-and-swap, so one of them wins. Returns false at once,
+ * without switching, when t is not asleep on this CPU (woken otherwise);
+ * true once something switched back to the caller. No timer tick: t runs
+ * on the caller's time slice, and a preemption due stays due. */
+bool schedule_to(struct thread *t)
+{
+	struct cpu *c = this_cpu();
+	struct runqueue *rq = &rqs[c->id];
+	struct thread *cur = c->current;
+	enum thread_state sleeping = T_SLEEPING;
+	if (t->cpu != c->id || READ_ONCE(t->queued) ||
+	    !__atomic_compare_exchange_n(&t->state, &sleeping, T_RUNNING, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;
+	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	t->on_cpu = true;
+	c->current = t;
+	if (t->user) {
+		/* A kernel thread never enters ring 3: its stack top and the
+		 * killed byte only matter when a user thread runs. The byte is
+		 * only set here (a kill stores killed, then sets every byte; a
+		 * stale one costs one pass through syscall_work). */
+		cpu_set_stack(c, t->kstack_top);
+		if (t->proc->killed)
+			c->killed = true;
+	}
+	as_switch(t->proc ? t->proc->as : t->as);
+	/* cur sleeps on this CPU, neither ended nor moved: only t's side of
+	 * switch_user_state can have work. */
+	if (t->user && rq->fpu_owner != t)
+		switch_user_state(rq, cur, t);
+	rq->switch_prev = cur;
+	rq->switch_direct = true;
+	switch_stack(&cur->saved_rsp, t->saved_rsp);
+	switched_in(false);
+	return true;
 }
 
 void sched_yield(void)
@@ -211,8 +286,9 @@ void thread_make_runnable(struct thread *t)
 	struct runqueue *rq = &rqs[t->cpu];
 	spin_lock(&rq->lock);
 	bool woke = false;
-	if (t->state == T_SLEEPING) {
-		t->state = T_RUNNABLE;
+	enum thread_state sleeping = T_SLEEPING;
+	/* A compare-and-swap: schedule_to takes sleepers without this lock. */
+	if (__atomic_compare_exchange_n(&t->state, &sleeping, T_RUNNABLE, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
 		enqueue(rq, t);
 		cpus[t->cpu].resched = true;
 		woke = true;
@@ -612,4 +688,36 @@ KTEST_SMP(sched_set_affinity_moves_under_load)
 	ktest_on_each_cpu(hop_thread, 0);
 	for (int c = 0; c < ncpus; c++)
 		KEXPECT_EQ(hop_wrong[c], 0);
+}
+
+/* Two processes on one CPU, each holding its own x87, SSE and AVX values
+ * in the registers across FlexSC waits (hand-offs to the syscall thread in
+ * single-core mode), calls that switch to the other process inside the
+ * syscall thread, and preemption: each reads back its own values. */
+KTEST(fpu_state_stays_with_its_process)
+{
+	int a = ktest_spawn_user("ufpu", "1");
+	int b = ktest_spawn_user("ufpu", "2");
+	KEXPECT_EQ(ktest_wait_user(a), 0);
+	KEXPECT_EQ(ktest_wait_user(b), 0);
+}
+
+static u64 fpu_saves(void)
+{
+	u64 n = 0;
+	for (int c = 0; c < ncpus; c++)
+		n += READ_ONCE(rqs[c].fpu_saves);
+	return n;
+}
+
+/* Issue 10: in single-core mode a FlexSC wait switches to the syscall
+ * thread and back without saving the process's FPU state (each wait saved
+ * it, 832 bytes by xsave). "served" waits 50 times, alone on the CPU but
+ * for kernel threads. */
+KTEST(flexsc_wait_saves_no_fpu_state)
+{
+	u64 before = fpu_saves();
+	KEXPECT_EQ(ktest_run_user("uflexsc_life", "served"), 0);
+	if (ncpus == 1)
+		KEXPECT(fpu_saves() - before < 25);
 }

@@ -62,7 +62,10 @@ void __noreturn sched_run_idle(void); /* enter the scheduler on this CPU */
 struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg, int cpu);
 void thread_make_runnable(struct thread *t);
 void schedule(void);            /* give up the CPU: state already set */
-void schedule_to(struct thread *t); /* the same, straight to sleeping t if it can */
+/* A hand-off straight to t, asleep on this CPU, with no run queue or lock
+ * (interrupts off, no lock held, the caller's state set): false, and no
+ * switch, if t was woken otherwise. */
+bool schedule_to(struct thread *t);
 void sched_yield(void);         /* stay runnable, let others go first */
 void sched_tick(void);          /* timer interrupt */
 bool sched_need_resched(void);
