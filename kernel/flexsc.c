@@ -729,10 +729,14 @@ long flexsc_register(struct proc *p, u64 npages)
 	return USER_FLEXSC_BASE;
 }
 
+static void kick(void);
+
 /* Whether ctx has work in flight that will complete: claimed entries not
  * DONE yet, or posts the pollers have not reached. If neither, one look at
  * every entry for a SUBMITTED one posted without the counter (a rescan is
- * asked for then): only a process that waits with nothing posted pays it. */
+ * asked for then, and the doorbell rung as flexsc_wake does: a poller that
+ * looked at rescan before our store sleeps, and nobody else would wake
+ * it): only a process that waits with nothing posted pays it. */
 static bool in_flight(struct flexsc_ctx *ctx)
 {
 	if (__atomic_load_n(&ctx->serving, __ATOMIC_ACQUIRE) || READ_ONCE(ctx->rescan) ||
@@ -742,6 +746,8 @@ static bool in_flight(struct flexsc_ctx *ctx)
 		for (int i = 0; i < FLEXSC_ENTRIES_PER_PAGE; i++)
 			if (__atomic_load_n(&ctx->pages[pg]->entry[i].status, __ATOMIC_RELAXED) == FLEXSC_SUBMITTED) {
 				WRITE_ONCE(ctx->rescan, 1);
+				mfence(); /* rescan before we look at sleeping (see flexsc_wake) */
+				kick();
 				return true;
 			}
 	return false;
@@ -759,6 +765,7 @@ static void kick(void)
 	wake_cores();
 	spin_unlock(&flexsc_lock);
 }
+
 
 /* Sleep until an entry of p's completes that had not when flexsc_wait last
  * returned to the calling thread, or return at once if none is in flight.
@@ -1021,6 +1028,55 @@ KTEST(flexsc_one_process_blocks_past_its_share)
 {
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "blockmany"), 0);
 	pool_settle();
+}
+
+/* The registered ctx of process pid, once every core's poller sleeps
+ * (or is parked): at most 2 s; NULL if not. */
+static struct flexsc_ctx *idle_ctx(int pid)
+{
+	for (int t = 0; t < 200; t++) {
+		struct flexsc_ctx *found = 0;
+		bool asleep = true;
+		spin_lock(&flexsc_lock);
+		list_for_each(n, &registered) {
+			struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
+			if (ctx->proc->pid == pid)
+				found = ctx;
+		}
+		for (int c = 0; c < ncores; c++)
+			asleep &= cores[c].sleeping || READ_ONCE(cores[c].parked);
+		spin_unlock(&flexsc_lock);
+		if (found && asleep)
+			return found;
+		sleep_ns(10000000);
+	}
+	return 0;
+}
+
+/* A process waiting with an entry posted without the counter (and no
+ * doorbell) while the syscall core sleeps: in_flight finds the entry and
+ * asks for a rescan; it must ring too, or the poller, which looked at
+ * rescan before it slept, never runs it (fuzzer STUCK children reaping
+ * such entries, in flexsc_wait's loop). The kernel plays the process's
+ * part: the entry, then in_flight as flexsc_wait calls it. */
+KTEST(flexsc_wait_rings_for_an_uncounted_post)
+{
+	int pid = ktest_spawn_user("uflexsc_life", "idle");
+	KEXPECT(pid > 0);
+	struct flexsc_ctx *ctx = idle_ctx(pid);
+	KEXPECT(ctx != 0);
+	if (ctx) {
+		struct flexsc_entry *e = &ctx->pages[0]->entry[5];
+		e->sysnum = SYS_getpid;
+		__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+		KEXPECT(in_flight(ctx));
+		for (int t = 0; t < 100 && __atomic_load_n(&e->status, __ATOMIC_ACQUIRE) != FLEXSC_DONE; t++)
+			sleep_ns(10000000);
+		KEXPECT_EQ(__atomic_load_n(&e->status, __ATOMIC_ACQUIRE), (u32)FLEXSC_DONE);
+		KEXPECT_EQ(e->ret, (long)pid);
+	}
+	KEXPECT_EQ(proc_kill(pid), 0);
+	KEXPECT_EQ(ktest_wait_user(pid), -1);
 }
 
 /* Take free pages, in runs as large as the allocator gives, until only

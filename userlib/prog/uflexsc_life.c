@@ -11,6 +11,8 @@
  *              FlexSC: done within 5 s (1 if not; a hang if the writes
  *              wait behind the reads for good, as a FlexSC-Threads
  *              server's idle connections held its busy one back)
+ *   idle       register one page, then sleep 5 s in a trap (posting
+ *              nothing: the kernel test posts for us)
  *   oom        register 16 pages while the kernel starves us of memory:
  *              0 registered, 1 -ENOMEM and nothing left mapped,
  *              2 -ENOMEM with a syscall page still mapped, 3 other error */
@@ -125,6 +127,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "blockmany"))
 		return blockmany();
+	if (!strcmp(mode, "idle")) {
+		syscall_syscall(SYS_sleep_ns, 5000000000l, 0, 0, 0, 0, 0);
+		return 0;
+	}
 	if (!strcmp(mode, "served")) {
 		long t0 = now();
 		for (int i = 0; i < 50; i++)
