@@ -100,6 +100,11 @@ struct flexsc_core {
 	struct thread *parked;     /* single-core mode: the active thread, asleep until handed the CPU (atomic, see park) */
 	struct waitq doorbell;     /* the idle active thread */
 	struct waitq spares;       /* threads that are neither active nor in a call */
+	/* The active thread's call as this CPU's last tick saw it (flexsc_tick): */
+	struct thread *slow;       /* the thread, in a call (NULL: none) */
+	struct flexsc_ctx *slow_ctx; /* the process it holds */
+	u64 slow_done;             /* slow_ctx->done_seq then */
+	u32 slow_ticks;            /* ticks since, with nothing of slow_ctx's completed */
 };
 
 /* flexsc_lock: registered, every core's state, every ctx's counts. Lock
@@ -114,6 +119,7 @@ static u64 core_mask;
 static u64 poll_ns;
 static bool shared_mode;   /* single-core mode: no CPU reserved */
 static u64 handoffs;       /* flexsc_wait hand-offs to a parked poller (test) */
+static u64 long_handovers; /* polling handed over for a call running long (test) */
 
 static void syscall_thread(void *arg);
 
@@ -602,6 +608,43 @@ static void syscall_thread(void *arg)
 	}
 }
 
+/* Hand core's polling over to a spare (flexsc_lock held): w, the active
+ * thread, is in a call that blocks or runs long. The call counts against
+ * its process's share until it returns (serve); what w took and did not
+ * claim goes back to the counter; if every thread is in a call, the pool
+ * grows by one. */
+static void hand_over(struct flexsc_core *core, struct flexsc_worker *w)
+{
+	w->blocked = true;
+	core->nblocked++;
+	if (w->held) {
+		/* Its process may wait for a hand-back that the spare,
+		 * holding another, would not give. */
+		wake_handoff(w->held);
+		w->held->blocked++;
+		/* What we took and did not claim goes back to the spare that
+		 * polls next. */
+		__atomic_fetch_sub(&w->held->seen_seq, w->want, __ATOMIC_RELAXED);
+		if (w->full)
+			WRITE_ONCE(w->held->rescan, 1);
+	}
+	w->want = 0;
+	w->full = false;
+	WRITE_ONCE(core->active, 0); /* the first spare to look takes it */
+	if (core->nblocked >= core->nthreads)
+		grow(core); /* every thread is in a call: one more to poll */
+	waitq_wake_one(&core->spares);
+}
+
+/* The worker slot of syscall thread t on core, or NULL. */
+static struct flexsc_worker *worker_of(struct flexsc_core *core, struct thread *t)
+{
+	for (int i = 0; i < FLEXSC_MAX_THREADS_PER_CPU; i++)
+		if (core->workers[i].thread == t)
+			return &core->workers[i];
+	return 0;
+}
+
 /* Called by a syscall thread (its flexsc_worker flag set, holding at most
  * the sleeper's own lock) about to sleep inside a call: if it was polling,
  * a spare takes over, and if none is left the pool grows by one. The call
@@ -611,34 +654,51 @@ void flexsc_worker_blocking(struct thread *t)
 	spin_lock(&flexsc_lock);
 	for (int c = 0; c < ncores; c++) {
 		struct flexsc_core *core = &cores[c];
-		if (core->cpu != t->cpu || READ_ONCE(core->active) != t)
-			continue;
-		for (int i = 0; i < FLEXSC_MAX_THREADS_PER_CPU; i++) {
-			struct flexsc_worker *w = &core->workers[i];
-			if (w->thread != t)
-				continue;
-			w->blocked = true;
-			core->nblocked++;
-			if (w->held) {
-				/* Its process may wait for a hand-back that
-				 * the spare, holding another, would not give. */
-				wake_handoff(w->held);
-				w->held->blocked++;
-				/* What we took and did not claim goes back to
-				 * the spare that polls next. */
-				__atomic_fetch_sub(&w->held->seen_seq, w->want, __ATOMIC_RELAXED);
-				if (w->full)
-					WRITE_ONCE(w->held->rescan, 1);
-			}
-			w->want = 0;
-			w->full = false;
-		}
-		WRITE_ONCE(core->active, 0); /* the first spare to look takes it */
-		if (core->nblocked >= core->nthreads)
-			grow(core); /* every thread is in a call: one more to poll */
-		waitq_wake_one(&core->spares);
+		struct flexsc_worker *w;
+		if (core->cpu == t->cpu && READ_ONCE(core->active) == t && (w = worker_of(core, t)))
+			hand_over(core, w);
 	}
 	spin_unlock(&flexsc_lock);
+}
+
+/* From the timer interrupt, on every CPU (interrupts off: no lock of this
+ * CPU's is held). A call that runs without sleeping (a multi-MiB console
+ * write, a large read of /dev/zero) would keep its core's poller from
+ * every other process's entries until it returns: once the active thread
+ * of this CPU's core has been in one call for FLEXSC_LONG_CALL_TICKS ticks
+ * (its process completing nothing meanwhile), a spare takes over polling,
+ * as for a call that blocks, and the two share the CPU. Only while a spare
+ * is left: no thread is made in an interrupt. */
+void flexsc_tick(void)
+{
+	struct thread *t = current_thread();
+	if (!t->flexsc_worker)
+		return; /* not a syscall thread in a call */
+	for (int c = 0; c < ncores; c++) {
+		struct flexsc_core *core = &cores[c];
+		struct flexsc_worker *w;
+		if (core->cpu != t->cpu || READ_ONCE(core->active) != t || !(w = worker_of(core, t)) || !w->held)
+			continue;
+		/* w->held is stable: only t changes it, and we interrupted t. */
+		struct flexsc_ctx *ctx = w->held;
+		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_RELAXED);
+		if (core->slow != t || core->slow_ctx != ctx || core->slow_done != done) {
+			core->slow = t; /* a call we had not seen: start counting */
+			core->slow_ctx = ctx;
+			core->slow_done = done;
+			core->slow_ticks = 0;
+			continue;
+		}
+		if (++core->slow_ticks < FLEXSC_LONG_CALL_TICKS)
+			continue;
+		core->slow = 0;
+		spin_lock(&flexsc_lock);
+		if (READ_ONCE(core->active) == t && core->nblocked + 1 < core->nthreads) {
+			hand_over(core, w);
+			long_handovers++;
+		}
+		spin_unlock(&flexsc_lock);
+	}
 }
 
 void flexsc_init(void)
@@ -1077,6 +1137,48 @@ KTEST(flexsc_wait_rings_for_an_uncounted_post)
 	}
 	KEXPECT_EQ(proc_kill(pid), 0);
 	KEXPECT_EQ(ktest_wait_user(pid), -1);
+}
+
+/* A call that runs long without sleeping (process A's 64 MiB read of
+ * /dev/zero) held its core's poller: every other process's entries waited
+ * for it. Now a tick hands polling over to a spare: process B's 50 FlexSC
+ * calls complete while A's read is still running (its entry BUSY). */
+KTEST(flexsc_long_call_hands_polling_over)
+{
+	u64 before = READ_ONCE(long_handovers);
+	int a = ktest_spawn_user("uflexsc_life", "long");
+	KEXPECT(a > 0);
+	struct flexsc_entry *busy = 0;
+	struct flexsc_ctx *actx = 0;
+	for (int t = 0; t < 500 && !busy; t++) {
+		spin_lock(&flexsc_lock);
+		list_for_each(n, &registered) {
+			struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
+			for (int i = 0; ctx->proc->pid == a && !busy && i < FLEXSC_ENTRIES_PER_PAGE; i++) {
+				struct flexsc_entry *e = &ctx->pages[0]->entry[i];
+				if (READ_ONCE(e->status) == FLEXSC_BUSY && READ_ONCE(e->sysnum) == SYS_read) {
+					busy = e;
+					actx = ctx;
+					ctx->inflight++; /* as a hold: A's exit waits before it frees the page */
+				}
+			}
+		}
+		spin_unlock(&flexsc_lock);
+		if (!busy)
+			sleep_ns(10000000);
+	}
+	KEXPECT(busy != 0);
+	KEXPECT_EQ(ktest_run_user("uflexsc_life", "served"), 0);
+	if (busy) {
+		KEXPECT_EQ(__atomic_load_n(&busy->status, __ATOMIC_ACQUIRE), (u32)FLEXSC_BUSY);
+		spin_lock(&flexsc_lock);
+		if (--actx->inflight == 0 && actx->dead)
+			waitq_wake_all(&actx->let_go);
+		spin_unlock(&flexsc_lock);
+	}
+	KEXPECT(READ_ONCE(long_handovers) > before);
+	KEXPECT_EQ(ktest_wait_user(a), 0);
+	pool_settle();
 }
 
 /* Take free pages, in runs as large as the allocator gives, until only
