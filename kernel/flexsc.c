@@ -102,6 +102,11 @@ struct flexsc_core {
 	struct thread *parked;     /* single-core mode: the active thread, asleep until handed the CPU (atomic, see park) */
 	struct waitq doorbell;     /* the idle active thread */
 	struct waitq spares;       /* threads that are neither active nor in a call */
+	/* The active thread's call as this CPU's last tick saw it (flexsc_tick): */
+	struct thread *slow;       /* the thread, in a call (NULL: none) */
+	struct flexsc_ctx *slow_ctx; /* the process it holds */
+	u64 slow_done;             /* slow_ctx->done_seq then */
+	u32 slow_ticks;            /* ticks since, with nothing of slow_ctx's completed */
 };
 
 /* flexsc_lock: registered, every core's state, every ctx's counts. Lock
@@ -116,6 +121,7 @@ static u64 core_mask;
 static u64 poll_ns;
 static bool shared_mode;   /* single-core mode: no CPU reserved */
 static u64 handoffs;       /* flexsc_wait hand-offs to a parked poller (test) */
+static u64 long_handovers; /* polling handed over for a call running long (test) */
 
 static void syscall_thread(void *arg);
 
@@ -351,6 +357,18 @@ static void return_posts(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 	w->full = false;
 }
 
+/* w's call has returned after it handed polling over (it blocked, or ran
+ * long): it no longer counts against its core's pool or ctx's share. */
+static void unblocked(struct flexsc_worker *w, struct flexsc_ctx *ctx)
+{
+	spin_lock(&flexsc_lock);
+	w->blocked = false;
+	w->core->nblocked--;
+	ctx->blocked--;
+	wake_cores(); /* entries over their share may run now */
+	spin_unlock(&flexsc_lock);
+}
+
 /* Claim and run ctx's posted entries, with no lock: w holds ctx (its
  * address space is loaded and it cannot be freed), claims are
  * compare-and-swaps, each entry's result is published by run_entry, and
@@ -390,18 +408,17 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 		}
 		w->claimed++;
 		run_entry(c.e);
-		if (unlikely(w->blocked)) { /* set by flexsc_worker_blocking, on this thread */
-			spin_lock(&flexsc_lock);
-			w->blocked = false;
-			core->nblocked--;
-			ctx->blocked--;
-			wake_cores(); /* entries over their share may run now */
-			spin_unlock(&flexsc_lock);
+		/* Set by flexsc_worker_blocking on this thread, or by a tick
+		 * (flexsc_tick) that found us in a call too long. */
+		if (unlikely(READ_ONCE(w->blocked))) {
+			unblocked(w, ctx);
 			if (READ_ONCE(core->active) != me)
 				break; /* a spare polls now (it took back what we had not claimed) */
 		}
 	}
-	me->flexsc_worker = false;
+	WRITE_ONCE(me->flexsc_worker, false);
+	if (unlikely(READ_ONCE(w->blocked)))
+		unblocked(w, ctx); /* a tick after our last call */
 	WRITE_ONCE(me->proc, 0);
 	w->full = false; /* a look at every entry ends here, whatever stopped it */
 	return_posts(w, ctx);
@@ -672,6 +689,43 @@ static void syscall_thread(void *arg)
 	}
 }
 
+/* Hand core's polling over to a spare (flexsc_lock held): w, the active
+ * thread, is in a call that blocks or runs long. The call counts against
+ * its process's share until it returns (serve); what w took and did not
+ * claim goes back to the counter; if every thread is in a call, the pool
+ * grows by one. */
+static void hand_over(struct flexsc_core *core, struct flexsc_worker *w)
+{
+	w->blocked = true;
+	core->nblocked++;
+	if (w->held) {
+		/* Its process may wait for a hand-back that the spare,
+		 * holding another, would not give. */
+		wake_handoff(w->held);
+		w->held->blocked++;
+		/* What we took and did not claim goes back to the spare that
+		 * polls next. From a tick between a claim and its count, one
+		 * post too many goes back: the next pass looks once more for
+		 * nothing and takes the counter as it is. */
+		return_posts(w, w->held);
+	}
+	w->want = 0;
+	w->full = false;
+	WRITE_ONCE(core->active, 0); /* the first spare to look takes it */
+	if (core->nblocked >= core->nthreads)
+		grow(core); /* every thread is in a call: one more to poll */
+	waitq_wake_one(&core->spares);
+}
+
+/* The worker slot of syscall thread t on core, or NULL. */
+static struct flexsc_worker *worker_of(struct flexsc_core *core, struct thread *t)
+{
+	for (int i = 0; i < FLEXSC_MAX_THREADS_PER_CPU; i++)
+		if (core->workers[i].thread == t)
+			return &core->workers[i];
+	return 0;
+}
+
 /* Called by a syscall thread (its flexsc_worker flag set, holding at most
  * the sleeper's own lock) about to sleep inside a call: if it was polling,
  * a spare takes over, and if none is left the pool grows by one. The call
@@ -682,31 +736,12 @@ void flexsc_worker_blocking(struct thread *t)
 	spin_lock(&flexsc_lock);
 	for (int c = 0; c < ncores; c++) {
 		struct flexsc_core *core = &cores[c];
-		if (core->cpu != t->cpu || READ_ONCE(core->active) != t)
-			continue;
-		for (int i = 0; i < FLEXSC_MAX_THREADS_PER_CPU; i++) {
-			struct flexsc_worker *w = &core->workers[i];
-			if (w->thread != t)
-				continue;
-			w->blocked = true;
-			core->nblocked++;
-			if (w->held) {
-				/* Its process may wait for a hand-back that
-				 * the spare, holding another, would not give. */
-				wake_handoff(w->held);
-				w->held->blocked++;
-				/* What we took and did not claim goes back to
-				 * the spare that polls next. */
-				return_posts(w, w->held);
+		struct flexsc_worker *w;
+		if (core->cpu == t->cpu && READ_ONCE(core->active) == t && (w = worker_of(core, t))) {
+			hand_over(core, w);
+			if (w->held)
 				blocking = w;
-			}
-			w->want = 0;
-			w->full = false;
 		}
-		WRITE_ONCE(core->active, 0); /* the first spare to look takes it */
-		if (core->nblocked >= core->nthreads)
-			grow(core); /* every thread is in a call: one more to poll */
-		waitq_wake_one(&core->spares);
 	}
 	spin_unlock(&flexsc_lock);
 	/* The batch's completions before this call's, which may never come
@@ -715,6 +750,46 @@ void flexsc_worker_blocking(struct thread *t)
 	if (blocking) {
 		publish(blocking, blocking->held, blocking->claimed - 1);
 		wake_waiter(blocking->held); /* after a locked add: a full fence */
+	}
+}
+
+/* From the timer interrupt, on every CPU (interrupts off: no lock of this
+ * CPU's is held). A call that runs without sleeping (a multi-MiB console
+ * write, a large read of /dev/zero) would keep its core's poller from
+ * every other process's entries until it returns: once the active thread
+ * of this CPU's core has been in one call for FLEXSC_LONG_CALL_TICKS ticks
+ * (its process completing nothing meanwhile), a spare takes over polling,
+ * as for a call that blocks, and the two share the CPU. Only while a spare
+ * is left: no thread is made in an interrupt. */
+void flexsc_tick(void)
+{
+	struct thread *t = current_thread();
+	if (!t->flexsc_worker)
+		return; /* not a syscall thread in a call */
+	for (int c = 0; c < ncores; c++) {
+		struct flexsc_core *core = &cores[c];
+		struct flexsc_worker *w;
+		if (core->cpu != t->cpu || READ_ONCE(core->active) != t || !(w = worker_of(core, t)) || !w->held)
+			continue;
+		/* w->held is stable: only t changes it, and we interrupted t. */
+		struct flexsc_ctx *ctx = w->held;
+		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_RELAXED);
+		if (core->slow != t || core->slow_ctx != ctx || core->slow_done != done) {
+			core->slow = t; /* a call we had not seen: start counting */
+			core->slow_ctx = ctx;
+			core->slow_done = done;
+			core->slow_ticks = 0;
+			continue;
+		}
+		if (++core->slow_ticks < FLEXSC_LONG_CALL_TICKS)
+			continue;
+		core->slow = 0;
+		spin_lock(&flexsc_lock);
+		if (READ_ONCE(core->active) == t && core->nblocked + 1 < core->nthreads) {
+			hand_over(core, w);
+			long_handovers++;
+		}
+		spin_unlock(&flexsc_lock);
 	}
 }
 
@@ -806,14 +881,20 @@ long flexsc_register(struct proc *p, u64 npages)
 	return USER_FLEXSC_BASE;
 }
 
+static void kick(void);
+
 /* in_flight's look at every entry (the process waits with nothing counted):
- * a SUBMITTED one asks for a rescan. */
+ * a SUBMITTED one asks for a rescan, and rings the doorbell as flexsc_wake
+ * does (a poller that looked at rescan before our store sleeps, and nobody
+ * else would wake it). */
 static bool __attribute__((noinline)) posted_uncounted(struct flexsc_ctx *ctx)
 {
 	for (u32 pg = 0; pg < ctx->npages; pg++)
 		for (int i = 0; i < FLEXSC_ENTRIES_PER_PAGE; i++)
 			if (__atomic_load_n(&ctx->pages[pg]->entry[i].status, __ATOMIC_RELAXED) == FLEXSC_SUBMITTED) {
 				WRITE_ONCE(ctx->rescan, 1);
+				mfence(); /* rescan before we look at sleeping (see flexsc_wake) */
+				kick();
 				return true;
 			}
 	return false;
@@ -1110,6 +1191,97 @@ KTEST(flexsc_blocked_process_does_not_starve_others)
 KTEST(flexsc_one_process_blocks_past_its_share)
 {
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "blockmany"), 0);
+	pool_settle();
+}
+
+/* The registered ctx of process pid, once every core's poller sleeps
+ * (or is parked): at most 2 s; NULL if not. */
+static struct flexsc_ctx *idle_ctx(int pid)
+{
+	for (int t = 0; t < 200; t++) {
+		struct flexsc_ctx *found = 0;
+		bool asleep = true;
+		spin_lock(&flexsc_lock);
+		list_for_each(n, &registered) {
+			struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
+			if (ctx->proc->pid == pid)
+				found = ctx;
+		}
+		for (int c = 0; c < ncores; c++)
+			asleep &= cores[c].sleeping || READ_ONCE(cores[c].parked);
+		spin_unlock(&flexsc_lock);
+		if (found && asleep)
+			return found;
+		sleep_ns(10000000);
+	}
+	return 0;
+}
+
+/* A process waiting with an entry posted without the counter (and no
+ * doorbell) while the syscall core sleeps: in_flight finds the entry and
+ * asks for a rescan; it must ring too, or the poller, which looked at
+ * rescan before it slept, never runs it (fuzzer STUCK children reaping
+ * such entries, in flexsc_wait's loop). The kernel plays the process's
+ * part: the entry, then in_flight as flexsc_wait calls it. */
+KTEST(flexsc_wait_rings_for_an_uncounted_post)
+{
+	int pid = ktest_spawn_user("uflexsc_life", "idle");
+	KEXPECT(pid > 0);
+	struct flexsc_ctx *ctx = idle_ctx(pid);
+	KEXPECT(ctx != 0);
+	if (ctx) {
+		struct flexsc_entry *e = &ctx->pages[0]->entry[5];
+		e->sysnum = SYS_getpid;
+		__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+		KEXPECT(in_flight(ctx));
+		for (int t = 0; t < 100 && __atomic_load_n(&e->status, __ATOMIC_ACQUIRE) != FLEXSC_DONE; t++)
+			sleep_ns(10000000);
+		KEXPECT_EQ(__atomic_load_n(&e->status, __ATOMIC_ACQUIRE), (u32)FLEXSC_DONE);
+		KEXPECT_EQ(e->ret, (long)pid);
+	}
+	KEXPECT_EQ(proc_kill(pid), 0);
+	KEXPECT_EQ(ktest_wait_user(pid), -1);
+}
+
+/* A call that runs long without sleeping (process A's 64 MiB read of
+ * /dev/zero) held its core's poller: every other process's entries waited
+ * for it. Now a tick hands polling over to a spare: process B's 50 FlexSC
+ * calls complete while A's read is still running (its entry BUSY). */
+KTEST(flexsc_long_call_hands_polling_over)
+{
+	u64 before = READ_ONCE(long_handovers);
+	int a = ktest_spawn_user("uflexsc_life", "long");
+	KEXPECT(a > 0);
+	struct flexsc_entry *busy = 0;
+	struct flexsc_ctx *actx = 0;
+	for (int t = 0; t < 500 && !busy; t++) {
+		spin_lock(&flexsc_lock);
+		list_for_each(n, &registered) {
+			struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
+			for (int i = 0; ctx->proc->pid == a && !busy && i < FLEXSC_ENTRIES_PER_PAGE; i++) {
+				struct flexsc_entry *e = &ctx->pages[0]->entry[i];
+				if (READ_ONCE(e->status) == FLEXSC_BUSY && READ_ONCE(e->sysnum) == SYS_read) {
+					busy = e;
+					actx = ctx;
+					ctx->inflight++; /* as a hold: A's exit waits before it frees the page */
+				}
+			}
+		}
+		spin_unlock(&flexsc_lock);
+		if (!busy)
+			sleep_ns(10000000);
+	}
+	KEXPECT(busy != 0);
+	KEXPECT_EQ(ktest_run_user("uflexsc_life", "served"), 0);
+	if (busy) {
+		KEXPECT_EQ(__atomic_load_n(&busy->status, __ATOMIC_ACQUIRE), (u32)FLEXSC_BUSY);
+		spin_lock(&flexsc_lock);
+		if (--actx->inflight == 0 && actx->dead)
+			waitq_wake_all(&actx->let_go);
+		spin_unlock(&flexsc_lock);
+	}
+	KEXPECT(READ_ONCE(long_handovers) > before);
+	KEXPECT_EQ(ktest_wait_user(a), 0);
 	pool_settle();
 }
 

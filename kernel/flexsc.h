@@ -13,6 +13,8 @@ long flexsc_wait(struct proc *p);
 long flexsc_wake(struct proc *p);
 /* Called by a syscall thread about to block: a spare takes over polling. */
 void flexsc_worker_blocking(struct thread *t);
+/* Timer tick: a call holding its core's poller too long hands polling over. */
+void flexsc_tick(void);
 /* Process teardown: wait for in-flight entries, unregister, free pages. */
 void flexsc_release(struct proc *p);
 /* p is being preempted: in single-core mode, let the syscall threads run

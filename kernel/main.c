@@ -31,6 +31,7 @@ static void timer_irq(struct trapframe *tf)
 {
 	(void)tf;
 	sched_tick();
+	flexsc_tick();
 }
 
 static void ipi_wake(struct trapframe *tf)

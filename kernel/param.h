@@ -15,6 +15,7 @@
 #define FLEXSC_MAX_THREADS_PER_CPU 128 /* the pool grows to this while calls block */
 #define FLEXSC_BLOCKED_PER_PROC 3 /* a process's calls that may always be blocked in syscall threads at once */
 #define FLEXSC_RESERVED_PER_CPU 16 /* pool threads only processes within FLEXSC_BLOCKED_PER_PROC may block */
+#define FLEXSC_LONG_CALL_TICKS 3 /* ticks a call may hold its core's poller before a spare polls */
 #define FLEXSC_POLL_US 2000      /* default busy-poll time before a syscall thread sleeps */
 #define USER_MAX_PAGES 65536     /* most user pages one process may map (256 MiB) */
 

@@ -66,7 +66,12 @@
  *                 after a call in the same batch that can change what an fd
  *                 is or holds (pipe, dup, dup2, a socket call, a pipe or
  *                 socket read or write): the fd may be something else when
- *                 the entry runs
+ *                 the entry runs. The kernel runs a batch's entries in any
+ *                 order (by index, and blocked ones later), so such a call
+ *                 posted after a read, write or accept of an fd first
+ *                 reaps the batch's earlier entries: a pipe() that ran
+ *                 first made fd 5 the empty read end an earlier read(5)
+ *                 then slept on for good (a STUCK child, seed 1)
  *   write, pwrite at most 8 bytes to a console fd (1 in 16), else 0; to a
  *                 pipe at most the room it has; to a socket 1 byte when poll
  *                 says it has room, else 0; on FlexSC 0 bytes after such a
@@ -145,6 +150,11 @@ struct slot {
 	volatile unsigned long last_args[3]; /* its first arguments */
 	volatile long wait_nr;           /* FlexSC: the entry being reaped (-1: none) */
 	volatile unsigned long wait_args[3];
+	volatile long wait_idx;          /* its index in the pages */
+	volatile unsigned int wait_status; /* its status, and the header, when the child last slept */
+	volatile unsigned int wait_returns; /* flexsc_wait returns while reaping it */
+	volatile unsigned long wait_seq;   /* the header's submit_seq then */
+	volatile unsigned int wait_need_wakeup;
 	volatile long may_block;         /* calls in progress that may sleep for good on purpose */
 	volatile int overwritten;        /* FlexSC: an entry changed under us (counted once in may_block) */
 	volatile int done;               /* finished its quota */
@@ -298,6 +308,8 @@ static int nkids;
 #define BAD_FD (NFDS + 7) /* never open: what a call that must not block gets instead */
 static unsigned long console_ino; /* /dev/console's inode number */
 static bool batch_fds_moved;      /* FlexSC: the batch posted a call that can change what an fd is */
+static bool batch_fd_calls;       /* FlexSC: the batch posted a call made safe by what its fd is now */
+static bool batch_split;          /* FlexSC: this call must wait until those have run (sanitize) */
 static long tids[64]; /* threads created and not yet joined (trapping children) */
 static int ntids;
 static unsigned long online; /* mask of the CPUs */
@@ -625,6 +637,7 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc,
 			a[0] = BAD_FD; /* nobody types a line, nobody else writes the pipe or socket */
 		else if ((k == FD_PIPE || k == FD_SOCK) && flexsc)
 			batch_fds_moved = true; /* a second read of it could find it empty */
+		batch_fd_calls |= flexsc && a[0] < NFDS;
 		return nr;
 	}
 	case SYS_write:
@@ -640,6 +653,7 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc,
 			a[2] = room & POLLOUT ? 1 : 0; /* nor the socket: POLLOUT promises a byte */
 		if ((k == FD_PIPE || k == FD_SOCK) && flexsc)
 			batch_fds_moved = true; /* a second write could find it full */
+		batch_fd_calls |= flexsc && a[0] < NFDS && a[2];
 		return nr;
 	}
 	case SYS_pipe:
@@ -657,8 +671,10 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc,
 			a[1] = SOCK_BACKLOG_MAX;
 		if ((nr == SYS_bind || nr == SYS_connect) && !fs_path_ok(a[1]))
 			a[1] = fs_path();
-		if (flexsc)
+		if (flexsc) {
 			batch_fds_moved = true; /* an fd may be a new pipe end, console or socket */
+			batch_split = batch_fd_calls; /* and the kernel may run us before the calls posted earlier */
+		}
 		return nr;
 	case SYS_close:
 		if (a[0] == OUT_FD)
@@ -668,8 +684,11 @@ static unsigned long sanitize(unsigned long nr, unsigned long a[6], bool flexsc,
 		enum fd_kind k = fd_kind(a[0], flexsc, &room);
 		if (k == FD_UNSURE || (k == FD_SOCK && !(room & POLLIN)))
 			a[0] = BAD_FD; /* nobody else connects to the child's listeners */
-		else if (k == FD_SOCK && flexsc)
+		else if (k == FD_SOCK && flexsc) {
 			batch_fds_moved = true; /* a second accept could find none queued */
+			batch_split = batch_fd_calls; /* its new fd may be one a call posted earlier names */
+		}
+		batch_fd_calls |= flexsc && a[0] < NFDS;
 		return nr;
 	}
 	case SYS_poll:
@@ -853,6 +872,8 @@ static unsigned long bad_for_all(void)
 	return v[below(5)];
 }
 
+static void reap_batch(void);
+
 /* Posts one random entry at index i; returns whether the kernel may run it. */
 static bool post_one(int i)
 {
@@ -870,6 +891,12 @@ static bool post_one(int i)
 	sysnum = (uint16_t)sanitize(sysnum, eff, true, &may_block);
 	for (int k = 0; k < (int)nargs; k++)
 		a[k] = eff[k];
+	if (batch_split) {
+		/* It may change what an fd named by an entry posted earlier is,
+		 * and the kernel runs entries in any order: those go first. */
+		reap_batch();
+		batch_split = batch_fd_calls = false;
+	}
 	posted_nr[i] = sysnum == SYS_spawn && nkids < MAX_KIDS ? SYS_spawn : SYS_null;
 	posted_sys[i] = sysnum;
 	if (posted_nr[i] == SYS_spawn)
@@ -957,6 +984,11 @@ static void reap_one(int i)
 		}
 		me->wait_nr = e->sysnum;
 		me->wait_args[0] = e->args[0], me->wait_args[1] = e->args[1], me->wait_args[2] = e->args[2];
+		me->wait_idx = i;
+		me->wait_status = st;
+		me->wait_returns = returns;
+		me->wait_seq = sp[0].header.submit_seq;
+		me->wait_need_wakeup = sp[0].header.need_wakeup;
 		syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
 		returns++;
 	}
@@ -974,32 +1006,44 @@ static void reap_one(int i)
 	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
 }
 
+/* The batch's entries posted and not yet reaped, and whether each runs. */
+static int batch_idx[16], batch_posted;
+static bool batch_runs[16];
+
+/* Reaps the batch's entries posted so far (frees those that do not run). */
+static void reap_batch(void)
+{
+	for (int j = 0; j < batch_posted; j++) {
+		if (batch_runs[j])
+			reap_one(batch_idx[j]);
+		else
+			__atomic_store_n(&entry_at(batch_idx[j])->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	}
+	batch_posted = 0;
+}
+
 /* One batch: post 1..16 entries, then reap them (now and then not: the
- * child goes on, or exits, with entries in flight). */
+ * child goes on, or exits, with entries in flight). A call that can change
+ * what an fd is, posted after one made safe by what its fd is, first reaps
+ * the entries before it (post_one). */
 static void flexsc_batch_once(unsigned long quota)
 {
 	int n = sp_pages * FLEXSC_ENTRIES_PER_PAGE, k = 1 + below(16);
-	int idx[16];
-	bool runs[16];
-	int posted = 0;
-	batch_fds_moved = false;
+	batch_fds_moved = batch_fd_calls = batch_split = false;
+	batch_posted = 0;
 	for (int j = 0; j < k && me->calls < quota; j++) {
 		int i = below(n);
 		for (int t = 0; t < n && __atomic_load_n(&entry_at(i)->status, __ATOMIC_ACQUIRE) != FLEXSC_FREE; t++)
 			i = (i + 1) % n;
 		if (__atomic_load_n(&entry_at(i)->status, __ATOMIC_ACQUIRE) != FLEXSC_FREE)
 			break;
-		idx[posted] = i;
-		runs[posted++] = post_one(i);
+		bool runs = post_one(i);
+		batch_idx[batch_posted] = i;
+		batch_runs[batch_posted++] = runs;
 	}
 	if (me->calls >= quota && one_in(4))
 		return; /* exit with these in flight */
-	for (int j = 0; j < posted; j++) {
-		if (runs[j])
-			reap_one(idx[j]);
-		else
-			__atomic_store_n(&entry_at(idx[j])->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	}
+	reap_batch();
 }
 
 /* The known=on memory-exhaustion pattern: fill the heap, then register. */
@@ -1209,8 +1253,10 @@ static void watchdog_report(int p, long pid, const struct slot *s, int state, in
 	       state >= 0 && state < P_STATE_COUNT ? states[state] : "?", s->last_nr, s->last_args[0],
 	       s->last_args[1], s->last_args[2]);
 	if (s->wait_nr >= 0)
-		printf(", reaping entry %ld (0x%lx 0x%lx 0x%lx)", s->wait_nr, s->wait_args[0], s->wait_args[1],
-		       s->wait_args[2]);
+		printf(", reaping entry %ld (0x%lx 0x%lx 0x%lx) at index %ld, status %u after %u waits, submit_seq %lu, "
+		       "need_wakeup %u",
+		       s->wait_nr, s->wait_args[0], s->wait_args[1], s->wait_args[2], s->wait_idx, s->wait_status,
+		       s->wait_returns, s->wait_seq, s->wait_need_wakeup);
 	printf(": killed%s\n", kind == 1 ? " (a known hazard: a call that may sleep for good)" : "");
 }
 

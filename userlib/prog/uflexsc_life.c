@@ -11,6 +11,11 @@
  *              FlexSC: done within 5 s (1 if not; a hang if the writes
  *              wait behind the reads for good, as a FlexSC-Threads
  *              server's idle connections held its busy one back)
+ *   idle       register one page, then sleep 5 s in a trap (posting
+ *              nothing: the kernel test posts for us)
+ *   long       one call that runs long without sleeping: a read of
+ *              LONG_READ bytes of /dev/zero into fresh heap pages
+ *              (0 if it read them all)
  *   oom        register 16 pages while the kernel starves us of memory:
  *              0 registered, 1 -ENOMEM and nothing left mapped,
  *              2 -ENOMEM with a syscall page still mapped, 3 other error */
@@ -19,6 +24,7 @@
 #include "../flexsc.h"
 
 #define PAGES 0x00007F0000000000l
+#define LONG_READ (64l << 20)
 
 static char buf[64];
 
@@ -125,6 +131,17 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "blockmany"))
 		return blockmany();
+	if (!strcmp(mode, "long")) {
+		long fd = syscall_syscall(SYS_open, (long)"zero", O_RDONLY, 0, 0, 0, 0);
+		long heap = syscall_syscall(SYS_sbrk, LONG_READ, 0, 0, 0, 0, 0);
+		if (fd < 0 || heap < 0)
+			return 100;
+		return flexsc_reap(flexsc_post(SYS_read, fd, heap, LONG_READ, 0, 0, 0)) == LONG_READ ? 0 : 1;
+	}
+	if (!strcmp(mode, "idle")) {
+		syscall_syscall(SYS_sleep_ns, 5000000000l, 0, 0, 0, 0, 0);
+		return 0;
+	}
 	if (!strcmp(mode, "served")) {
 		long t0 = now();
 		for (int i = 0; i < 50; i++)
