@@ -6,6 +6,7 @@
 #include "mm.h"
 #include "spinlock.h"
 #include "panic.h"
+#include "arch/x86_64/percpu.h"
 
 #define HDR 64
 #define MAGIC_SLAB 0x51AB51AB
@@ -24,7 +25,7 @@ _Static_assert(sizeof(struct page_hdr) <= HDR, "header fits");
 
 static struct page_hdr *partial[NCLASSES];
 static struct spinlock heap_lock = SPINLOCK_INIT("heap");
-static u64 bytes_in_use;
+static u64 bytes_in_use;  /* atomic only: whole pages change it outside heap_lock */
 static u64 slab_pages;    /* pages held as slabs (heap_lock) */
 
 static int class_of(size_t n)
@@ -97,7 +98,7 @@ void *kmalloc(size_t n)
 		h->inuse++;
 		if (!h->free)
 			unlink_slab(h);
-		bytes_in_use += 32u << c;
+		__atomic_add_fetch(&bytes_in_use, 32u << c, __ATOMIC_RELAXED);
 	}
 	spin_unlock(&heap_lock);
 	if (obj)
@@ -125,7 +126,7 @@ void kfree(void *p)
 	*(void **)p = h->free;
 	h->free = p;
 	h->inuse--;
-	bytes_in_use -= 32u << h->cls;
+	__atomic_sub_fetch(&bytes_in_use, 32u << h->cls, __ATOMIC_RELAXED);
 	if (was_full)
 		push_slab(h);
 	if (!h->inuse) {
@@ -189,4 +190,33 @@ KTEST(heap_objects_do_not_overlap)
 			}
 		kfree(p[i]);
 	}
+}
+
+#define CHURN_BIG_ROUNDS 100000
+
+static int churn_big_left; /* CPUs still allocating whole pages */
+
+/* Odd CPUs allocate and free whole pages CHURN_BIG_ROUNDS times while
+ * even ones allocate and free slab objects until they are done, so each
+ * kind of update of bytes_in_use meets the other from another CPU. */
+static void churn_worker(void *arg, int cpu)
+{
+	(void)arg;
+	if (cpu % 2) {
+		for (int i = 0; i < CHURN_BIG_ROUNDS; i++)
+			kfree(kmalloc(PAGE_SIZE));
+		__atomic_sub_fetch(&churn_big_left, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	while (__atomic_load_n(&churn_big_left, __ATOMIC_ACQUIRE))
+		kfree(kmalloc(32));
+}
+
+KTEST_SMP(heap_bytes_exact_under_churn_on_every_cpu)
+{
+	u64 pages = pmm_free_pages() + kmalloc_slab_pages(), bytes = kmalloc_bytes_in_use();
+	churn_big_left = ncpus / 2;
+	ktest_on_each_cpu(churn_worker, 0);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), bytes);
+	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), pages);
 }
