@@ -192,7 +192,9 @@ int proc_spawn(const char *name, char *const argv[], int argc, struct proc *pare
 	p->parent = parent;
 	p->may_poweroff = !parent; /* started by the kernel itself */
 	list_add_tail(&procs, &p->node);
-	nprocs++;
+	/* Atomic, not under proc_lock alone: proc_free counts down without it
+	 * (from a context switch), and a plain add could lose its update. */
+	__atomic_add_fetch(&nprocs, 1, __ATOMIC_RELAXED);
 	spin_unlock(&proc_lock);
 	thread_make_runnable(t);
 	return p->pid;
