@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/io.h>
@@ -22,12 +21,12 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../plat.h"
 #include "../suite.h"
 #include "../timing.h"
+#include "host.h"
 #include "srv.h"
 
 /* QEMU's isa-debug-exit (scripts/qemu.sh): QEMU exits with (value << 1) | 1. */
@@ -40,33 +39,9 @@
 #define IA32_WRITE 4
 #define IA32_GETPID 20
 
-const char plat_system[] = "linux";
 const char *const plat_paths[] = { "syscall", "int80", NULL };
 
-static uint64_t tsc_hz;
-static unsigned ncpus;
 static int use_int80;
-
-int report_printf(const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vprintf(fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-uint64_t plat_tsc_hz(void)
-{
-	return tsc_hz;
-}
-
-unsigned plat_ncpus(void)
-{
-	return ncpus;
-}
 
 /* MAP_32BIT: int $0x80 takes 32-bit pointers. MAP_POPULATE: no page faults
  * inside measurements. */
@@ -292,22 +267,6 @@ static void hypervisor(char out[13])
 	out[12] = 0;
 }
 
-/* TSC ticks against CLOCK_MONOTONIC_RAW over 100 ms: the guest's own idea of
- * time, which under TCG follows the host and under icount the instructions. */
-static uint64_t calibrate_tsc(void)
-{
-	struct timespec a, b, nap = { 0, 100000000 };
-	uint64_t t0, t1, ns;
-
-	clock_gettime(CLOCK_MONOTONIC_RAW, &a);
-	t0 = tsc_begin();
-	nanosleep(&nap, NULL);
-	clock_gettime(CLOCK_MONOTONIC_RAW, &b);
-	t1 = tsc_begin();
-	ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000u + (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
-	return ns ? (t1 - t0) * 1000000000u / ns : 0;
-}
-
 /* The first line of a small file, or "" when there is none. */
 static void read_line(const char *file, char *out, size_t size)
 {
@@ -352,8 +311,7 @@ int main(void)
 	CPU_ZERO(&cpu0);
 	CPU_SET(0, &cpu0);
 	sched_setaffinity(0, sizeof(cpu0), &cpu0);
-	ncpus = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-	tsc_hz = calibrate_tsc();
+	host_init(100);
 
 	cpuinfo("vendor_id", vendor, sizeof(vendor));
 	cpuinfo("model name", model, sizeof(model));
@@ -364,8 +322,8 @@ int main(void)
 		.system = plat_system,
 		.cpu_vendor = vendor,
 		.cpu_model = model,
-		.tsc_hz = tsc_hz,
-		.cpus = ncpus,
+		.tsc_hz = plat_tsc_hz(),
+		.cpus = plat_ncpus(),
 		.hypervisor = hv,
 		.cmdline = cmdline,
 		.extra = extra,

@@ -8,54 +8,15 @@
  * when all passed.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../plat.h"
 #include "../server.h"
 #include "../timing.h"
+#include "host.h"
 #include "srv.h"
-
-const char plat_system[] = "linux";
-static uint64_t tsc_hz;
-
-int report_printf(const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vprintf(fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-uint64_t plat_tsc_hz(void)
-{
-	return tsc_hz;
-}
-
-unsigned plat_ncpus(void)
-{
-	return (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-}
-
-static uint64_t calibrate_tsc(void)
-{
-	struct timespec a, b, nap = { 0, 20000000 };
-	uint64_t t0, t1, ns;
-
-	clock_gettime(CLOCK_MONOTONIC_RAW, &a);
-	t0 = tsc_begin();
-	nanosleep(&nap, NULL);
-	clock_gettime(CLOCK_MONOTONIC_RAW, &b);
-	t1 = tsc_begin();
-	ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000u + (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
-	return ns ? (t1 - t0) * 1000000000u / ns : 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -67,7 +28,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	tsc_hz = calibrate_tsc();
+	host_init(20);
 	if ((r = srv_web_docs_write(argv[1]))) {
 		fprintf(stderr, "srvtest: cannot write the documents under %s: %s\n", argv[1],
 			strerror(-r));
@@ -98,7 +59,7 @@ int main(int argc, char **argv)
 					.warmup = 30,
 					.corrupt_every = corrupt ? 7 : 0,
 					.lfd = -1,
-					.tsc_hz = tsc_hz,
+					.tsc_hz = plat_tsc_hz(),
 					.overhead = tsc_overhead(100),
 					.server_cpus = (1ul << plat_ncpus()) - 1,
 					.client_cpu = 0,

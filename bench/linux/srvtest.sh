@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 
 if ! gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$root/bench" -o "$out/srvtest" \
-	"$root/bench/linux/srvtest.c" "$root/bench/linux/srv.c" "$root/bench/server.c" \
+	"$root/bench/linux/srvtest.c" "$root/bench/linux/host.c" "$root/bench/linux/srv.c" "$root/bench/server.c" \
 	"$root/bench/lib/report.c" -lpthread; then
 	echo "FAIL build of srvtest"
 	echo "0 passed, 1 failed"
