@@ -45,4 +45,26 @@ static inline int check_begin(const char *prog, const char *name)
 	}
 	return r ? -1 : 0;
 }
+
+/* The main of a test program run once per path as "prog <path>" (argv[1],
+ * default syscall), each run in its own directory dir (size bytes:
+ * <prefix><path>): choose the path, make dir, run body, remove dir (body
+ * must have emptied it), go back to the syscall path, report. Returns
+ * the exit status: the failed checks, 0 for a path this CPU lacks, 100
+ * for a bad path. */
+static inline int check_main(const char *prog, int argc, char **argv, const char **path, char *dir,
+			     unsigned long size, const char *prefix, void (*body)(void))
+{
+	*path = argc > 1 ? argv[1] : "syscall";
+	int r = check_begin(prog, *path);
+	if (r)
+		return r > 0 ? 0 : 100;
+	snprintf(dir, size, "%s%s", prefix, *path);
+	CHECK_EQ(sys_mkdir((long)dir), 0, "%s: mkdir %s", *path, dir);
+	body();
+	CHECK_EQ(sys_rmdir((long)dir), 0, "%s: rmdir %s (everything removed)", *path, dir);
+	syscall_path_set(PATH_SYSCALL);
+	printf("%s %s: %d failed checks\n", prog, *path, check_failures);
+	return check_failures;
+}
 #endif

@@ -604,17 +604,10 @@ static int child(int argc, char **argv)
 	return 100;
 }
 
-int main(int argc, char **argv)
+/* Every check of this run's path. */
+static void run(void)
 {
-	if (argc > 2)
-		return child(argc, argv);
-	path_name = argc > 1 ? argv[1] : "syscall";
-	int r = check_begin("utest_sock", path_name);
-	if (r)
-		return r > 0 ? 0 : 100;
 	flexsc = syscall_path_get() == PATH_FLEXSC;
-	snprintf(dir, sizeof(dir), "/tmp/sock-%s", path_name);
-	CHECK_EQ(sys_mkdir((long)dir), 0, "%s: mkdir %s", path_name, dir);
 	errors();
 	connection();
 	pair();
@@ -623,8 +616,11 @@ int main(int argc, char **argv)
 	polls();
 	blocked_and_backlog();
 	client_dies();
-	CHECK_EQ(sys_rmdir((long)dir), 0, "%s: rmdir %s (everything removed)", path_name, dir);
-	syscall_path_set(PATH_SYSCALL);
-	printf("utest_sock %s: %d failed checks\n", path_name, check_failures);
-	return check_failures;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 2)
+		return child(argc, argv);
+	return check_main("utest_sock", argc, argv, &path_name, dir, sizeof(dir), "/tmp/sock-", run);
 }
