@@ -177,14 +177,22 @@ long vfs_open(const char *path, int flags, struct file **out)
 	return 0;
 }
 
+/* The node at path (ns_lock held): 0 and *ip, or -errno. */
+static int lookup(const char *path, struct inode **ip)
+{
+	struct inode *dir;
+	char name[FS_NAME_MAX + 1];
+	int r = walk(path, &dir, name);
+	if (!r && !(*ip = step(dir, name)))
+		r = -ENOENT;
+	return r;
+}
+
 int vfs_stat(const char *path, struct stat *st)
 {
-	struct inode *dir, *ip;
-	char name[FS_NAME_MAX + 1];
+	struct inode *ip;
 	spin_lock(&ns_lock);
-	int r = walk(path, &dir, name);
-	if (!r && !(ip = step(dir, name)))
-		r = -ENOENT;
+	int r = lookup(path, &ip);
 	if (!r)
 		fill_stat(ip, st);
 	spin_unlock(&ns_lock);
@@ -219,12 +227,9 @@ int vfs_bind(const char *path, struct sock *s, struct inode **out)
 
 int vfs_sock_get(const char *path, struct sock **out)
 {
-	struct inode *dir, *ip;
-	char name[FS_NAME_MAX + 1];
+	struct inode *ip;
 	spin_lock(&ns_lock);
-	int r = walk(path, &dir, name);
-	if (!r && !(ip = step(dir, name)))
-		r = -ENOENT;
+	int r = lookup(path, &ip);
 	if (!r && (ip->type != FT_SOCK || !ip->sock))
 		r = -ECONNREFUSED;
 	if (!r) {
