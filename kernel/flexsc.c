@@ -90,6 +90,8 @@ struct flexsc_worker {
 	u64 published;             /* of which counted in held's done_seq (see publish) */
 	bool full;                 /* serving a look at every entry of held's */
 	bool blocked;              /* handed polling over during its current call */
+	bool waiter;               /* a process's own thread in flexsc_wait (inline mode): held is its ctx, not a hold */
+	bool rest;                 /* waiter: stopped at a call that may wait, left to the poller */
 };
 
 struct flexsc_core {
@@ -120,6 +122,8 @@ static int ncores;
 static u64 core_mask;
 static u64 poll_ns;
 static bool shared_mode;   /* single-core mode: no CPU reserved */
+static bool inline_mode;   /* single-core mode, flexsc.single=inline: a waiter runs its posts itself */
+static u64 inlined;        /* entries run by their process's waiter (test) */
 static u64 handoffs;       /* flexsc_wait hand-offs to a parked poller (test) */
 static u64 long_handovers; /* polling handed over for a call running long (test) */
 
@@ -138,6 +142,19 @@ static const u8 page_nargs[SYS_COUNT] = {
 #define NARGS(name, nr, nargs, flags) [nr] = (flags) & SCF_TRAP ? PAGE_REFUSED : (nargs),
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
+};
+
+/* The calls that may wait for something else to happen (data, a peer, a
+ * child, a timer): inline mode leaves them to the syscall threads (the
+ * waiter stops at the first such entry and hands the rest over), so that
+ * a call that waits never holds its process's waiter, which must return
+ * once any entry completes. Any other call runs in the waiter; one that
+ * sleeps anyway (a contended mutex) hands the rest over the same way
+ * (waiter_blocking) and finishes in the waiter. */
+static const bool page_waits[SYS_COUNT] = {
+	[SYS_wait] = true,        [SYS_read] = true,        [SYS_write] = true,   [SYS_sleep_ns] = true,
+	[SYS_pread] = true,       [SYS_pwrite] = true,      [SYS_thread_join] = true,
+	[SYS_futex_wait] = true,  [SYS_accept] = true,      [SYS_connect] = true, [SYS_poll] = true,
 };
 
 /* Wake the process if it sleeps in flexsc_wait, so it looks again. The
@@ -282,6 +299,7 @@ static void hold(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 }
 
 static void set_need_wakeup(u32 v);
+static void kick(void);
 
 /* Wake every sleeping core's poller (flexsc_lock held). */
 static void wake_cores(void)
@@ -375,19 +393,25 @@ static void unblocked(struct flexsc_worker *w, struct flexsc_ctx *ctx)
  * the batch's completions are counted once (publish). The look starts at
  * the first entry and stops once it claimed what was posted: userlib
  * reuses the entries freed last, so those in use stay at the start of the
- * pages. Returns how many ran. */
-static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
+ * pages. Returns how many ran. waiter (a constant): w is the process's own
+ * thread in flexsc_wait (run_posted), which needs no hold (its process
+ * lives while it does), stops at a kill and, once a call of its blocked
+ * (flexsc_worker_blocking gave the rest to the poller), after that call. */
+static inline __attribute__((always_inline)) int serve_as(struct flexsc_worker *w, struct flexsc_ctx *ctx,
+							   bool waiter)
 {
 	struct thread *me = w->thread;
 	struct flexsc_core *core = w->core;
 	w->want = take_posted(ctx, &w->full);
 	if (!w->full && !w->want)
 		return 0;
-	simmark_idle_end();
-	/* Our proc before we look at dead; flexsc_release stores dead, then
-	 * flexsc_interrupt looks at our proc: one of us sees the other (the
-	 * locked add between is the full fence). */
-	WRITE_ONCE(me->proc, ctx->proc);
+	if (!waiter) {
+		simmark_idle_end();
+		/* Our proc before we look at dead; flexsc_release stores dead,
+		 * then flexsc_interrupt looks at our proc: one of us sees the
+		 * other (the locked add between is the full fence). */
+		WRITE_ONCE(me->proc, ctx->proc);
+	}
 	/* Counted before we claim: flexsc_wait sees work in flight while we
 	 * hold claimed entries. */
 	__atomic_fetch_add(&ctx->serving, 1, __ATOMIC_SEQ_CST);
@@ -397,36 +421,75 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 	u64 left = w->full ? ~0ul : w->want;
 	w->claimed = w->published = 0;
 	/* Set for the whole batch: nothing here sleeps but a call. */
-	me->flexsc_worker = true;
+	me->flexsc_worker = w;
 	/* No share check per entry: a call of ours that blocked has cost us
 	 * the active role already (a poller on another core can take the
 	 * process one call past its share: at most one per core). */
-	for (; left && !__atomic_load_n(&ctx->dead, __ATOMIC_RELAXED); left--, c.e++) {
+	for (; left && !(waiter ? READ_ONCE(ctx->proc->killed) : __atomic_load_n(&ctx->dead, __ATOMIC_RELAXED));
+	     left--, c.e++) {
 		if (!claim(ctx, &c)) {
 			w->want = w->claimed; /* claimed elsewhere, or never posted: nothing to give back */
 			break;
+		}
+		if (waiter) {
+			u64 nr = READ_ONCE(c.e->sysnum);
+			if (unlikely(nr < SYS_COUNT && page_waits[nr])) {
+				/* Unclaimed: back as it was, ours since the claim. */
+				__atomic_store_n(&c.e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+				w->rest = true;
+				break;
+			}
 		}
 		w->claimed++;
 		run_entry(c.e);
 		/* Set by flexsc_worker_blocking on this thread, or by a tick
 		 * (flexsc_tick) that found us in a call too long. */
 		if (unlikely(READ_ONCE(w->blocked))) {
+			if (waiter)
+				break; /* the poller took what we had not claimed */
 			unblocked(w, ctx);
 			if (READ_ONCE(core->active) != me)
 				break; /* a spare polls now (it took back what we had not claimed) */
 		}
 	}
-	WRITE_ONCE(me->flexsc_worker, false);
-	if (unlikely(READ_ONCE(w->blocked)))
-		unblocked(w, ctx); /* a tick after our last call */
-	WRITE_ONCE(me->proc, 0);
-	w->full = false; /* a look at every entry ends here, whatever stopped it */
+	me->flexsc_worker = 0;
+	if (!waiter) {
+		if (unlikely(READ_ONCE(w->blocked)))
+			unblocked(w, ctx); /* a tick after our last call */
+		WRITE_ONCE(me->proc, 0);
+	}
+	/* A look at every entry ends here, whatever stopped it, unless a
+	 * waiter leaves the rest to the poller. */
+	w->full = w->full && w->rest;
 	return_posts(w, ctx);
 	publish(w, ctx, w->claimed);
 	/* Done with it (a locked sub, a full fence); a wait re-checks. */
 	__atomic_fetch_sub(&ctx->serving, 1, __ATOMIC_SEQ_CST);
 	wake_waiter(ctx);
 	return (int)w->claimed;
+}
+
+/* serve_as for a syscall thread. */
+static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
+{
+	return serve_as(w, ctx, false);
+}
+
+/* Inline mode: the calling thread of ctx's process, in flexsc_wait, runs
+ * the entries posted since the last look itself, in its own kernel
+ * context, as the core's syscall thread would (serve_as), up to the first
+ * call that may wait (page_waits): *rest says it stopped there, the posts
+ * from it on given back for the poller. A call that sleeps anyway hands
+ * the rest to the parked poller (waiter_blocking) and completes here
+ * later. Returns how many ran (each counted in done_seq). */
+static int run_posted(struct flexsc_ctx *ctx, bool *rest)
+{
+	struct flexsc_worker w = { .thread = current_thread(), .held = ctx, .waiter = true };
+	int ran = serve_as(&w, ctx, true);
+	*rest = w.rest;
+	if (ran)
+		WRITE_ONCE(inlined, inlined + (u64)ran); /* a test's count: lost updates between CPUs are harmless */
+	return ran;
 }
 
 /* One pass: first the process whose address space this thread holds, with
@@ -726,6 +789,27 @@ static struct flexsc_worker *worker_of(struct flexsc_core *core, struct thread *
 	return 0;
 }
 
+/* Inline mode: the waiter w's call is about to sleep (w's thread, holding
+ * at most the sleeper's own lock). The rest of its batch must not wait
+ * behind the call: what it took and did not claim goes back to the
+ * counter, the batch's earlier completions are counted, and the parked
+ * poller is woken to run the rest (it runs once we sleep, in our
+ * process's address space). The call completes later on this thread,
+ * counted like any other (serve_as). Once per call: a later sleep of the
+ * same call finds nothing more to give. */
+static void __attribute__((noinline, cold)) waiter_blocking(struct flexsc_worker *w)
+{
+	struct flexsc_ctx *ctx = w->held;
+	if (w->blocked)
+		return;
+	w->blocked = true;
+	return_posts(w, ctx);
+	publish(w, ctx, w->claimed - 1);
+	wake_waiter(ctx);
+	mfence(); /* the posts given back before we look at parked; park does the reverse */
+	kick();
+}
+
 /* Called by a syscall thread (its flexsc_worker flag set, holding at most
  * the sleeper's own lock) about to sleep inside a call: if it was polling,
  * a spare takes over, and if none is left the pool grows by one. The call
@@ -733,6 +817,10 @@ static struct flexsc_worker *worker_of(struct flexsc_core *core, struct thread *
 void flexsc_worker_blocking(struct thread *t)
 {
 	struct flexsc_worker *blocking = 0;
+	if (t->flexsc_worker->waiter) {
+		waiter_blocking(t->flexsc_worker);
+		return;
+	}
 	spin_lock(&flexsc_lock);
 	for (int c = 0; c < ncores; c++) {
 		struct flexsc_core *core = &cores[c];
@@ -806,6 +894,7 @@ void flexsc_init(void)
 	}
 	poll_ns = boot_opts.flexsc_poll_us * 1000;
 	shared_mode = !mask;
+	inline_mode = shared_mode && !boot_opts.flexsc_switch;
 	if (shared_mode)
 		poll_ns = 0;
 	spin_lock(&flexsc_lock);
@@ -828,8 +917,10 @@ void flexsc_init(void)
 		kprintf("flexsc: syscall threads on CPUs 0x%lx, %d per core, poll %lu us\n", core_mask,
 			FLEXSC_THREADS_PER_CPU, boot_opts.flexsc_poll_us);
 	else
-		kprintf("flexsc: no syscall core: single-core mode, %d syscall threads on CPU 0 run entries "
-			"when their process waits or is preempted\n", FLEXSC_THREADS_PER_CPU);
+		kprintf("flexsc: no syscall core: single-core mode (%s), %d syscall threads on CPU 0 run entries "
+			"%s\n", inline_mode ? "inline" : "switch", FLEXSC_THREADS_PER_CPU,
+			inline_mode ? "that a waiter leaves (calls that may wait), or when their process is preempted"
+				    : "when their process waits or is preempted");
 }
 
 long flexsc_register(struct proc *p, u64 npages)
@@ -880,8 +971,6 @@ long flexsc_register(struct proc *p, u64 npages)
 	spin_unlock(&flexsc_lock);
 	return USER_FLEXSC_BASE;
 }
-
-static void kick(void);
 
 /* in_flight's look at every entry (the process waits with nothing counted):
  * a SUBMITTED one asks for a rescan, and rings the doorbell as flexsc_wake
@@ -963,6 +1052,24 @@ long flexsc_wait(struct proc *p)
 	u64 *waited_seq = &current_thread()->flexsc_waited;
 	if (!ctx)
 		return -EINVAL;
+	/* Inline mode: run what was posted ourselves; what completes then
+	 * counts as a completion since our last return. Else what we wait on
+	 * runs elsewhere already (another thread's batch, a blocked call,
+	 * the poller), and we sleep. */
+	if (inline_mode) {
+		bool rest;
+		int ran = run_posted(ctx, &rest);
+		/* A call that may wait: the poller runs it and what follows, as
+		 * in switch mode (it hands back once it parks). */
+		if (rest && !handoff(ctx))
+			kick();
+		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
+		if ((ran || rest) && done != *waited_seq) {
+			*waited_seq = done;
+			return 0;
+		}
+		return wait_sleep(ctx, waited_seq);
+	}
 	/* Someone must run what we wait on: in single-core mode hand it the
 	 * CPU, else ring before taking our lock. */
 	u64 waited = *waited_seq;
@@ -1107,18 +1214,24 @@ KTEST(flexsc_threads_on_user_cores)
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
 
-/* Issue 10: in single-core mode a wait hands the CPU straight to the
- * parked poller and gets it straight back (it went through the doorbell's
- * wait queue, the run queue and flexsc_lock). Each of the 50 calls of
- * "served" waits once (on one CPU). With a syscall core, no hand-off. */
+/* Issue 10: in single-core mode a wait runs the posts itself (inline) or
+ * hands the CPU straight to the parked poller and gets it straight back
+ * (switch; it went through the doorbell's wait queue, the run queue and
+ * flexsc_lock). Each of the 50 calls of "served" waits once (on one CPU).
+ * With a syscall core, neither. */
 KTEST(flexsc_single_core_wait_hands_off)
 {
-	u64 before = READ_ONCE(handoffs);
+	u64 before = READ_ONCE(handoffs), ran = READ_ONCE(inlined);
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "served"), 0);
-	if (!shared_mode)
+	if (!shared_mode) {
 		KEXPECT_EQ(READ_ONCE(handoffs), before);
-	else if (ncpus == 1) /* with more, the process may run on another CPU: no hand-off there */
+		KEXPECT_EQ(READ_ONCE(inlined), ran);
+	} else if (inline_mode) {
+		KEXPECT(READ_ONCE(inlined) - ran >= 50);
+		KEXPECT_EQ(READ_ONCE(handoffs), before);
+	} else if (ncpus == 1) { /* with more, the process may run on another CPU: no hand-off there */
 		KEXPECT(READ_ONCE(handoffs) - before >= 50);
+	}
 }
 
 /* Issue 8 item 4: exit with a console read (and long sleeps) in syscall
@@ -1280,7 +1393,8 @@ KTEST(flexsc_long_call_hands_polling_over)
 			waitq_wake_all(&actx->let_go);
 		spin_unlock(&flexsc_lock);
 	}
-	KEXPECT(READ_ONCE(long_handovers) > before);
+	if (!inline_mode) /* inline, A's read runs in A's own context: nobody's poller waits for it */
+		KEXPECT(READ_ONCE(long_handovers) > before);
 	KEXPECT_EQ(ktest_wait_user(a), 0);
 	pool_settle();
 }
