@@ -190,7 +190,7 @@ typedef long (*call5_fn)(u64, u64, u64, u64, u64);
  * does not take). The entry is BUSY and ours; it is read and written
  * through the kernel's direct map, never through the user's mapping. The
  * caller counts the completion in done_seq (publish). */
-static inline void run_entry(struct flexsc_entry *e)
+static inline __attribute__((always_inline)) void run_entry(struct flexsc_entry *e)
 {
 	u64 nr = READ_ONCE(e->sysnum);
 	const volatile u64 *a = e->args;
@@ -241,7 +241,7 @@ static void __attribute__((noinline, cold)) report_garbage(struct flexsc_ctx *ct
 /* Claim the first SUBMITTED entry from c on and leave c at it (the caller
  * steps past it), or return false at the end of ctx's pages. Garbage
  * statuses are skipped and reported once per process. */
-static inline bool claim(struct flexsc_ctx *ctx, struct cursor *c)
+static inline __attribute__((always_inline)) bool claim(struct flexsc_ctx *ctx, struct cursor *c)
 {
 	for (;; c->e++) {
 		if (unlikely(c->e == c->end)) {
@@ -320,7 +320,7 @@ static void wake_cores(void)
 /* Take what ctx's counter moved by since the last look (any thread on any
  * core may look: the compare-and-swap gives each move to one of them), and
  * whether its traps asked for a look at every entry. */
-static u64 take_posted(struct flexsc_ctx *ctx, bool *full)
+static inline __attribute__((always_inline)) u64 take_posted(struct flexsc_ctx *ctx, bool *full)
 {
 	u64 seq = __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_ACQUIRE);
 	u64 seen = __atomic_load_n(&ctx->seen_seq, __ATOMIC_RELAXED);

@@ -67,7 +67,7 @@ int flexsc_nfree(void)
 long flexsc_wait_any(void)
 {
 	flexsc_stats.waits++;
-	return syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
+	return syscall_syscall_0(SYS_flexsc_wait);
 }
 
 /* Takes a FREE entry and posts call nr (0..65535) to it, unsubmitted.
