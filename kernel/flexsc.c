@@ -134,16 +134,6 @@ u64 flexsc_cpu_mask(void)
 	return core_mask;
 }
 
-/* What a syscall page may run, by number (the syscall list's facts): the
- * arguments the call takes (0..6), or PAGE_REFUSED for the trap-only calls
- * (SCF_TRAP). A number the list leaves out takes none (sys_nosys). */
-#define PAGE_REFUSED 7
-static const u8 page_nargs[SYS_COUNT] = {
-#define NARGS(name, nr, nargs, flags) [nr] = (flags) & SCF_TRAP ? PAGE_REFUSED : (nargs),
-	EXLESS_SYSCALLS(NARGS)
-#undef NARGS
-};
-
 /* The calls that may wait for something else to happen (data, a peer, a
  * child, a timer): inline mode leaves them to the syscall threads (the
  * waiter stops at the first such entry and hands the rest over), so that
@@ -151,10 +141,22 @@ static const u8 page_nargs[SYS_COUNT] = {
  * once any entry completes. Any other call runs in the waiter; one that
  * sleeps anyway (a contended mutex) hands the rest over the same way
  * (waiter_blocking) and finishes in the waiter. */
-static const bool page_waits[SYS_COUNT] = {
-	[SYS_wait] = true,        [SYS_read] = true,        [SYS_write] = true,   [SYS_sleep_ns] = true,
-	[SYS_pread] = true,       [SYS_pwrite] = true,      [SYS_thread_join] = true,
-	[SYS_futex_wait] = true,  [SYS_accept] = true,      [SYS_connect] = true, [SYS_poll] = true,
+#define MAY_WAIT(nr)                                                                                  \
+	((nr) == SYS_wait || (nr) == SYS_read || (nr) == SYS_write || (nr) == SYS_sleep_ns ||          \
+	 (nr) == SYS_pread || (nr) == SYS_pwrite || (nr) == SYS_thread_join || (nr) == SYS_futex_wait || \
+	 (nr) == SYS_accept || (nr) == SYS_connect || (nr) == SYS_poll)
+
+/* What a syscall page may run, by number (the syscall list's facts): the
+ * arguments the call takes (0..6), or PAGE_REFUSED for the trap-only calls
+ * (SCF_TRAP); PAGE_WAITS if it may wait (MAY_WAIT). A number the list
+ * leaves out takes none (sys_nosys). */
+#define PAGE_REFUSED 7
+#define PAGE_WAITS 8
+static const u8 page_nargs[SYS_COUNT] = {
+#define NARGS(name, nr, nargs, flags) \
+	[nr] = ((flags) & SCF_TRAP ? PAGE_REFUSED : (nargs)) | (MAY_WAIT(nr) ? PAGE_WAITS : 0),
+	EXLESS_SYSCALLS(NARGS)
+#undef NARGS
 };
 
 /* Wake the process if it sleeps in flexsc_wait, so it looks again. The
@@ -183,16 +185,15 @@ typedef long (*call4_fn)(u64, u64, u64, u64);
 typedef long (*call5_fn)(u64, u64, u64, u64, u64);
 #define AS(type, fn) ((type)(void (*)(void))(fn))
 
-/* Run the call entry e asks for, in the current address space, and
- * publish its result (ret, then DONE with a release store): as many
- * arguments copied out of the page as the call takes by the kernel's own
- * table, each read once, and no more (a call never sees a user value it
- * does not take). The entry is BUSY and ours; it is read and written
- * through the kernel's direct map, never through the user's mapping. The
- * caller counts the completion in done_seq (publish). */
-static inline __attribute__((always_inline)) void run_entry(struct flexsc_entry *e)
+/* Run call nr (read once from entry e) in the current address space, and publish its result (ret,
+ * then DONE with a release store): as many arguments copied out of the
+ * page as the call takes by the kernel's own table, each read once, and
+ * no more (a call never sees a user value it does not take). The entry is
+ * BUSY and ours; it is read and written through the kernel's direct map,
+ * never through the user's mapping. The caller counts the completion in
+ * done_seq (publish). */
+static inline __attribute__((always_inline)) void run_call(struct flexsc_entry *e, u64 nr)
 {
-	u64 nr = READ_ONCE(e->sysnum);
 	const volatile u64 *a = e->args;
 	long ret;
 	if (unlikely(nr >= SYS_COUNT)) {
@@ -212,6 +213,12 @@ static inline __attribute__((always_inline)) void run_entry(struct flexsc_entry 
 	}
 	e->ret = ret;
 	__atomic_store_n(&e->status, FLEXSC_DONE, __ATOMIC_RELEASE);
+}
+
+/* The call entry e asks for: run_call. */
+static inline __attribute__((always_inline)) void run_entry(struct flexsc_entry *e)
+{
+	run_call(e, READ_ONCE(e->sysnum));
 }
 
 /* Where a claim looks: from entry e of page pg on, the page ending at end. */
@@ -393,25 +400,19 @@ static void unblocked(struct flexsc_worker *w, struct flexsc_ctx *ctx)
  * the batch's completions are counted once (publish). The look starts at
  * the first entry and stops once it claimed what was posted: userlib
  * reuses the entries freed last, so those in use stay at the start of the
- * pages. Returns how many ran. waiter (a constant): w is the process's own
- * thread in flexsc_wait (run_posted), which needs no hold (its process
- * lives while it does), stops at a kill and, once a call of its blocked
- * (flexsc_worker_blocking gave the rest to the poller), after that call. */
-static inline __attribute__((always_inline)) int serve_as(struct flexsc_worker *w, struct flexsc_ctx *ctx,
-							   bool waiter)
+ * pages. Returns how many ran. */
+static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 {
 	struct thread *me = w->thread;
 	struct flexsc_core *core = w->core;
 	w->want = take_posted(ctx, &w->full);
 	if (!w->full && !w->want)
 		return 0;
-	if (!waiter) {
-		simmark_idle_end();
-		/* Our proc before we look at dead; flexsc_release stores dead,
-		 * then flexsc_interrupt looks at our proc: one of us sees the
-		 * other (the locked add between is the full fence). */
-		WRITE_ONCE(me->proc, ctx->proc);
-	}
+	simmark_idle_end();
+	/* Our proc before we look at dead; flexsc_release stores dead, then
+	 * flexsc_interrupt looks at our proc: one of us sees the other (the
+	 * locked add between is the full fence). */
+	WRITE_ONCE(me->proc, ctx->proc);
 	/* Counted before we claim: flexsc_wait sees work in flight while we
 	 * hold claimed entries. */
 	__atomic_fetch_add(&ctx->serving, 1, __ATOMIC_SEQ_CST);
@@ -425,42 +426,26 @@ static inline __attribute__((always_inline)) int serve_as(struct flexsc_worker *
 	/* No share check per entry: a call of ours that blocked has cost us
 	 * the active role already (a poller on another core can take the
 	 * process one call past its share: at most one per core). */
-	for (; left && !(waiter ? READ_ONCE(ctx->proc->killed) : __atomic_load_n(&ctx->dead, __ATOMIC_RELAXED));
-	     left--, c.e++) {
+	for (; left && !__atomic_load_n(&ctx->dead, __ATOMIC_RELAXED); left--, c.e++) {
 		if (!claim(ctx, &c)) {
 			w->want = w->claimed; /* claimed elsewhere, or never posted: nothing to give back */
 			break;
-		}
-		if (waiter) {
-			u64 nr = READ_ONCE(c.e->sysnum);
-			if (unlikely(nr < SYS_COUNT && page_waits[nr])) {
-				/* Unclaimed: back as it was, ours since the claim. */
-				__atomic_store_n(&c.e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
-				w->rest = true;
-				break;
-			}
 		}
 		w->claimed++;
 		run_entry(c.e);
 		/* Set by flexsc_worker_blocking on this thread, or by a tick
 		 * (flexsc_tick) that found us in a call too long. */
 		if (unlikely(READ_ONCE(w->blocked))) {
-			if (waiter)
-				break; /* the poller took what we had not claimed */
 			unblocked(w, ctx);
 			if (READ_ONCE(core->active) != me)
 				break; /* a spare polls now (it took back what we had not claimed) */
 		}
 	}
 	me->flexsc_worker = 0;
-	if (!waiter) {
-		if (unlikely(READ_ONCE(w->blocked)))
-			unblocked(w, ctx); /* a tick after our last call */
-		WRITE_ONCE(me->proc, 0);
-	}
-	/* A look at every entry ends here, whatever stopped it, unless a
-	 * waiter leaves the rest to the poller. */
-	w->full = w->full && w->rest;
+	if (unlikely(READ_ONCE(w->blocked)))
+		unblocked(w, ctx); /* a tick after our last call */
+	WRITE_ONCE(me->proc, 0);
+	w->full = false; /* a look at every entry ends here, whatever stopped it */
 	return_posts(w, ctx);
 	publish(w, ctx, w->claimed);
 	/* Done with it (a locked sub, a full fence); a wait re-checks. */
@@ -469,27 +454,60 @@ static inline __attribute__((always_inline)) int serve_as(struct flexsc_worker *
 	return (int)w->claimed;
 }
 
-/* serve_as for a syscall thread. */
-static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
-{
-	return serve_as(w, ctx, false);
-}
-
 /* Inline mode: the calling thread of ctx's process, in flexsc_wait, runs
  * the entries posted since the last look itself, in its own kernel
- * context, as the core's syscall thread would (serve_as), up to the first
- * call that may wait (page_waits): *rest says it stopped there, the posts
- * from it on given back for the poller. A call that sleeps anyway hands
- * the rest to the parked poller (waiter_blocking) and completes here
- * later. Returns how many ran (each counted in done_seq). */
+ * context, as the core's syscall thread would (serve: the same take,
+ * claim, run_call, publish and give-back), with no hold (its process
+ * lives while it does). It stops at a kill, and at the first call that may
+ * wait (PAGE_WAITS): unclaimed, *rest set, the posts from it on given back
+ * for the poller. A call that sleeps anyway hands the rest to the parked
+ * poller (waiter_blocking) and completes here later. Returns how many ran
+ * (each counted in done_seq). */
 static int run_posted(struct flexsc_ctx *ctx, bool *rest)
 {
-	struct flexsc_worker w = { .thread = current_thread(), .held = ctx, .waiter = true };
-	int ran = serve_as(&w, ctx, true);
+	bool full;
+	u64 want = take_posted(ctx, &full);
+	*rest = false;
+	if (!full && !want)
+		return 0;
+	struct thread *me = current_thread();
+	struct flexsc_worker w; /* what serve and waiter_blocking use of it: no core, no thread */
+	w.held = ctx;
+	w.want = want;
+	w.claimed = w.published = 0;
+	w.full = full;
+	w.blocked = w.rest = false;
+	w.waiter = true;
+	__atomic_fetch_add(&ctx->serving, 1, __ATOMIC_SEQ_CST); /* see serve */
+	struct cursor c = cursor_start(ctx);
+	u64 left = full ? ~0ul : want;
+	me->flexsc_worker = &w;
+	for (; left && !READ_ONCE(ctx->proc->killed); left--, c.e++) {
+		if (!claim(ctx, &c)) {
+			w.want = w.claimed;
+			break;
+		}
+		u64 nr = READ_ONCE(c.e->sysnum);
+		if (unlikely(nr < SYS_COUNT && (page_nargs[nr] & PAGE_WAITS))) {
+			/* Unclaimed: back as it was, ours since the claim. */
+			__atomic_store_n(&c.e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+			w.rest = true;
+			break;
+		}
+		w.claimed++;
+		run_call(c.e, nr);
+		if (unlikely(READ_ONCE(w.blocked)))
+			break; /* the poller took what we had not claimed */
+	}
+	me->flexsc_worker = 0;
+	w.full = w.full && w.rest; /* the rest of a look at every entry is the poller's */
+	return_posts(&w, ctx);
+	publish(&w, ctx, w.claimed);
+	__atomic_fetch_sub(&ctx->serving, 1, __ATOMIC_SEQ_CST);
+	wake_waiter(ctx);
 	*rest = w.rest;
-	if (ran)
-		WRITE_ONCE(inlined, inlined + (u64)ran); /* a test's count: lost updates between CPUs are harmless */
-	return ran;
+	WRITE_ONCE(inlined, inlined + w.claimed); /* a test's count: lost updates between CPUs are harmless */
+	return (int)w.claimed;
 }
 
 /* One pass: first the process whose address space this thread holds, with
