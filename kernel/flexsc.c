@@ -44,6 +44,9 @@
 #include "cmdline.h"
 #include "panic.h"
 #include "time.h"
+#include "vfs.h"
+#include "file.h"
+#include "mutex.h"
 #include "param.h"
 #include "test.h"
 #include "abi/flexsc.h"
@@ -1415,6 +1418,149 @@ KTEST(flexsc_long_call_hands_polling_over)
 		KEXPECT(READ_ONCE(long_handovers) > before);
 	KEXPECT_EQ(ktest_wait_user(a), 0);
 	pool_settle();
+}
+
+/* The registered ctx of process pid, held as a syscall thread holds it
+ * (its teardown waits for unhold_ctx), once it registers: at most 2 s;
+ * NULL if not. */
+static struct flexsc_ctx *hold_ctx(int pid)
+{
+	for (int t = 0; t < 200; t++) {
+		struct flexsc_ctx *found = 0;
+		spin_lock(&flexsc_lock);
+		list_for_each(n, &registered) {
+			struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
+			if (ctx->proc->pid == pid) {
+				found = ctx;
+				ctx->inflight++;
+			}
+		}
+		spin_unlock(&flexsc_lock);
+		if (found)
+			return found;
+		sleep_ns(10000000);
+	}
+	return 0;
+}
+
+static void unhold_ctx(struct flexsc_ctx *ctx)
+{
+	spin_lock(&flexsc_lock);
+	if (--ctx->inflight == 0 && ctx->dead)
+		waitq_wake_all(&ctx->let_go);
+	spin_unlock(&flexsc_lock);
+}
+
+/* Wait (up to 2 s) until every core's poller sleeps or is parked. */
+static void pollers_asleep(void)
+{
+	for (int t = 0; t < 200; t++) {
+		bool asleep = true;
+		spin_lock(&flexsc_lock);
+		for (int c = 0; c < ncores; c++)
+			asleep &= cores[c].sleeping || READ_ONCE(cores[c].parked);
+		spin_unlock(&flexsc_lock);
+		if (asleep)
+			return;
+		sleep_ns(10000000);
+	}
+}
+
+/* Whether a syscall thread runs a call for p now. */
+static bool worker_serves(struct proc *p)
+{
+	bool any = false;
+	spin_lock(&flexsc_lock);
+	for (int c = 0; c < ncores; c++)
+		for (int i = 0; i < FLEXSC_MAX_THREADS_PER_CPU; i++) {
+			struct thread *t = cores[c].workers[i].thread;
+			any |= t && READ_ONCE(t->proc) == p;
+		}
+	spin_unlock(&flexsc_lock);
+	return any;
+}
+
+/* How many of ctx's first page's entries are sysnum nr with status st. */
+static int entries_in(struct flexsc_ctx *ctx, u16 nr, u32 st)
+{
+	int n = 0;
+	for (int i = 0; i < FLEXSC_ENTRIES_PER_PAGE; i++) {
+		struct flexsc_entry *e = &ctx->pages[0]->entry[i];
+		n += READ_ONCE(e->sysnum) == nr && __atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == st;
+	}
+	return n;
+}
+
+/* Issue 10, inline single-core mode: a batch whose first call waits (a
+ * pipe read whose write is a later entry; a sleep before getpids) must not
+ * hold the rest back: the waiter stops at it and hands the rest to the
+ * poller. Without that the read's waiter never sees its write run (a hang:
+ * killed after 5 s here), or the getpids complete after the sleep (5).
+ * Every mode runs it. */
+KTEST(flexsc_batch_whose_first_call_waits)
+{
+	int pid = ktest_spawn_user("uflexsc_life", "first-waits");
+	KEXPECT(pid > 0);
+	struct flexsc_ctx *ctx = hold_ctx(pid);
+	KEXPECT(ctx != 0);
+	int t = 0;
+	while (ctx && !READ_ONCE(ctx->dead) && t++ < 500)
+		sleep_ns(10000000);
+	if (ctx && !READ_ONCE(ctx->dead)) {
+		ktest_fail(__FILE__, __LINE__, "pid %d still runs its batch after 5 s", pid);
+		proc_kill(pid);
+	}
+	if (ctx)
+		unhold_ctx(ctx);
+	KEXPECT_EQ(ktest_wait_user(pid), 0);
+}
+
+/* Issue 10, inline single-core mode: a call the waiter runs itself that
+ * sleeps anyway (an lseek on a file whose mutex the test holds) hands the
+ * rest of the batch to the poller (the getpids complete while it sleeps),
+ * and a kill while it sleeps ends the process once the call returns: the
+ * machine goes on, and free pages and heap bytes come back. With a
+ * syscall core (or switch mode) a syscall thread sleeps instead and a
+ * spare runs the getpids: the same holds. */
+KTEST(flexsc_kill_while_a_batch_call_sleeps)
+{
+	struct file *f = 0;
+	KEXPECT_EQ(vfs_open("/inline_lseek", O_CREAT | O_RDWR, &f), 0);
+	if (!f)
+		return;
+	KEXPECT_EQ(ktest_run_user("uflexsc_life", "lseek"), 0); /* warm, and it works unhindered */
+	pool_settle();
+	u64 before = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+	mutex_lock(&f->ip->lock);
+	pollers_asleep(); /* no poller about to run on its own: only a hand-over makes the getpids run */
+	int pid = ktest_spawn_user("uflexsc_life", "lseek");
+	KEXPECT(pid > 0);
+	struct flexsc_ctx *ctx = hold_ctx(pid);
+	KEXPECT(ctx != 0);
+	bool rest_ran = false;
+	for (int t = 0; ctx && t < 200 && !rest_ran; t++) {
+		rest_ran = entries_in(ctx, SYS_lseek, FLEXSC_BUSY) == 1 && entries_in(ctx, SYS_getpid, FLEXSC_DONE) == 2;
+		if (!rest_ran)
+			sleep_ns(10000000);
+	}
+	KEXPECT(rest_ran);
+	/* Who sleeps in the lseek: the waiter inline, else a syscall thread. */
+	if (ctx && rest_ran)
+		KEXPECT_EQ(worker_serves(ctx->proc), !inline_mode);
+	KEXPECT_EQ(proc_kill(pid), 0);
+	sleep_ns(20000000);
+	if (ctx) {
+		if (inline_mode) /* its waiter sleeps in the lseek: the kill waits for it */
+			KEXPECT(!READ_ONCE(ctx->dead));
+		unhold_ctx(ctx);
+	}
+	mutex_unlock(&f->ip->lock);
+	KEXPECT_EQ(ktest_wait_user(pid), -1);
+	pool_settle();
+	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), before);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+	file_close(f);
+	KEXPECT_EQ(vfs_unlink("/inline_lseek"), 0);
 }
 
 /* Take free pages, in runs as large as the allocator gives, until only
