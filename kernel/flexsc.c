@@ -162,19 +162,25 @@ static const u8 page_nargs[SYS_COUNT] = {
 #undef NARGS
 };
 
+/* wake_waiter's slow part: someone may sleep. */
+static void __attribute__((noinline)) wake_waiters(struct flexsc_ctx *ctx)
+{
+	if (__atomic_exchange_n(&ctx->waiting, 0, __ATOMIC_RELAXED)) {
+		spin_lock(&ctx->lock);
+		waitq_wake_all(&ctx->done_wait);
+		spin_unlock(&ctx->lock);
+	}
+}
+
 /* Wake the process if it sleeps in flexsc_wait, so it looks again. The
  * caller made a store flexsc_wait looks at (done_seq, seen_seq) and a full
  * fence since: flexsc_wait stores waiting, fences, then looks, so one of us
  * sees the other. The lock is only taken when someone may sleep, and only
  * by the first to see it (the waiter sets it again before it looks again). */
-static void wake_waiter(struct flexsc_ctx *ctx)
+static inline void wake_waiter(struct flexsc_ctx *ctx)
 {
-	if (__atomic_load_n(&ctx->waiting, __ATOMIC_SEQ_CST) &&
-	    __atomic_exchange_n(&ctx->waiting, 0, __ATOMIC_RELAXED)) {
-		spin_lock(&ctx->lock);
-		waitq_wake_all(&ctx->done_wait);
-		spin_unlock(&ctx->lock);
-	}
+	if (__atomic_load_n(&ctx->waiting, __ATOMIC_SEQ_CST))
+		wake_waiters(ctx);
 }
 
 /* The handler of a call that takes n arguments, called with n: the
@@ -466,7 +472,7 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
  * for the poller. A call that sleeps anyway hands the rest to the parked
  * poller (waiter_blocking) and completes here later. Returns how many ran
  * (each counted in done_seq). */
-static int run_posted(struct flexsc_ctx *ctx, bool *rest)
+static int run_posted(struct proc *p, struct flexsc_ctx *ctx, bool *rest)
 {
 	bool full;
 	u64 want = take_posted(ctx, &full);
@@ -485,7 +491,7 @@ static int run_posted(struct flexsc_ctx *ctx, bool *rest)
 	struct cursor c = cursor_start(ctx);
 	u64 left = full ? ~0ul : want;
 	me->flexsc_worker = &w;
-	for (; left && !READ_ONCE(ctx->proc->killed); left--, c.e++) {
+	for (; left && !READ_ONCE(p->killed); left--, c.e++) {
 		if (!claim(ctx, &c)) {
 			w.want = w.claimed;
 			break;
@@ -1079,7 +1085,7 @@ long flexsc_wait(struct proc *p)
 	 * the poller), and we sleep. */
 	if (inline_mode) {
 		bool rest;
-		int ran = run_posted(ctx, &rest);
+		int ran = run_posted(p, ctx, &rest);
 		/* A call that may wait: the poller runs it and what follows, as
 		 * in switch mode (it hands back once it parks). */
 		if (rest && !handoff(ctx))
