@@ -30,9 +30,14 @@
  *
  * Single-core mode (one CPU, or flexsc.cores=none): the syscall threads
  * share CPU 0 with processes and never poll. Entries wait in the pages until
- * their process calls flexsc_wait() or is preempted; then the syscall
- * threads run them (a blocked call still hands over to a spare), as in
- * FlexSC's single-core mode. need_wakeup stays clear: posting never traps.
+ * their process calls flexsc_wait() or is preempted. flexsc.single=inline
+ * (the default): the waiter runs them itself (run_posted), up to the first
+ * call that may wait, which it leaves, with the rest, to a syscall thread
+ * (a call of its own that sleeps anyway hands the rest over too:
+ * waiter_blocking). flexsc.single=switch: the waiter hands the CPU to the
+ * parked syscall thread, which runs them and hands it back (handoff, park),
+ * as in FlexSC's single-core mode. A blocked call still hands polling over
+ * to a spare. need_wakeup stays clear: posting never traps.
  */
 #include "flexsc.h"
 #include "proc.h"
