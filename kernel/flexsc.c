@@ -689,7 +689,7 @@ static void park(struct flexsc_worker *w)
  * runs our posts and hands it straight back (park). False when it cannot
  * (no poller parked on this CPU, or another thread of ours is handing
  * off): the caller kicks and sleeps as with a syscall core. */
-static bool handoff(struct flexsc_ctx *ctx)
+static inline __attribute__((always_inline)) bool handoff(struct flexsc_ctx *ctx)
 {
 	struct flexsc_core *core = &cores[0];
 	struct thread *me = current_thread();
