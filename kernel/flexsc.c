@@ -199,13 +199,13 @@ typedef long (*call4_fn)(u64, u64, u64, u64);
 typedef long (*call5_fn)(u64, u64, u64, u64, u64);
 #define AS(type, fn) ((type)(void (*)(void))(fn))
 
-/* Run call nr (read once from entry e) in the current address space, and publish its result (ret,
- * then DONE with a release store): as many arguments copied out of the
- * page as the call takes by the kernel's own table, each read once, and
- * no more (a call never sees a user value it does not take). The entry is
- * BUSY and ours; it is read and written through the kernel's direct map,
- * never through the user's mapping. The caller counts the completion in
- * done_seq (publish). */
+/* Run call nr (read once from entry e) in the current address space, and
+ * publish its result (ret, then DONE with a release store): as many
+ * arguments copied out of the page as the call takes by the kernel's own
+ * table, each read once, and no more (a call never sees a user value it
+ * does not take). The entry is BUSY and ours; it is read and written
+ * through the kernel's direct map, never through the user's mapping. The
+ * caller counts the completion in done_seq (publish). */
 static inline __attribute__((always_inline)) void run_call(struct flexsc_entry *e, u64 nr)
 {
 	const volatile u64 *a = e->args;
