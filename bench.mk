@@ -23,6 +23,7 @@
 #   BENCH_TIMEOUT    seconds per boot
 #   ICOUNT           1: -icount shift=0, the TSC counts guest instructions
 #   BENCH_PTI        exless PTI modes: off, on, or "off on" (each exless boot once per mode)
+#   BENCH_FLEXSC_SINGLE  exless's single-core FlexSC mode: inline (default) or switch
 # ACCEL=sim (make bench ACCEL=sim): TCG with -icount shift=0 and the
 # simulation plugin of bench/sim/ (instructions, caches, TLBs per window);
 # BENCH_ITERS then defaults to 200 (the counts are exact, few samples do),
@@ -50,6 +51,7 @@ BENCH_PEER_ARGS ?=
 BENCH_TIMEOUT ?= 300
 ICOUNT ?= 0
 BENCH_PTI ?= off
+BENCH_FLEXSC_SINGLE ?= inline
 SIM_ARGS ?=
 
 include bench/sim/sim.mk
@@ -58,7 +60,7 @@ BENCH_OPTS = --iters '$(BENCH_ITERS)' --batches '$(BENCH_BATCHES)' --sizes '$(BE
 	--list '$(BENCH_LIST)' --threads '$(BENCH_THREADS)' --requests '$(BENCH_REQUESTS)' --smp '$(BENCH_SMP)' \
 	--syscall-cores '$(BENCH_SYSCALL_CORES)' --user-cores '$(BENCH_USER_CORES)' --mem '$(BENCH_MEM)' --peer '$(BENCH_PEER)' \
 	--peer-args '$(BENCH_PEER_ARGS)' --timeout '$(BENCH_TIMEOUT)' --icount '$(ICOUNT)' \
-	--accel '$(ACCEL)' $(if $(CPU),--cpu '$(CPU)') --sim-args '$(SIM_ARGS)' --pti '$(BENCH_PTI)'
+	--accel '$(ACCEL)' $(if $(CPU),--cpu '$(CPU)') --sim-args '$(SIM_ARGS)' --pti '$(BENCH_PTI)' --flexsc-single '$(BENCH_FLEXSC_SINGLE)'
 
 ifneq ($(filter bench,$(MAKECMDGOALS)),)
 BENCH_CHECK := $(shell scripts/bench.sh --check $(BENCH_OPTS) 2>&1 || echo '(bad bench settings)')

@@ -112,6 +112,10 @@ static bool parse_word(const char *w, size_t n, struct boot_options *o)
 	}
 	if (word_is(w, klen, "flexsc.poll_us") && eq)
 		return parse_u64(val, vlen, &o->flexsc_poll_us);
+	if (word_is(w, klen, "flexsc.single") && eq) {
+		o->flexsc_switch = word_is(val, vlen, "switch");
+		return o->flexsc_switch || word_is(val, vlen, "inline");
+	}
 	if (word_is(w, klen, "pti") && eq) {
 		o->pti = word_is(val, vlen, "on");
 		return o->pti || word_is(val, vlen, "off");
@@ -148,8 +152,9 @@ int cmdline_parse(const char *s, struct boot_options *o)
 KTEST(cmdline_good_options)
 {
 	struct boot_options o;
-	KEXPECT_EQ(cmdline_parse("test=pmm flexsc.cores=1-2,5 flexsc.poll_us=50 bench.iters=10 init=foo fuzz.calls=5 pti=on", &o), 0);
+	KEXPECT_EQ(cmdline_parse("test=pmm flexsc.cores=1-2,5 flexsc.poll_us=50 bench.iters=10 init=foo fuzz.calls=5 pti=on flexsc.single=switch", &o), 0);
 	KEXPECT(o.pti);
+	KEXPECT(o.flexsc_switch);
 	KEXPECT(o.test);
 	KEXPECT(!strcmp(o.test_filter, "pmm"));
 	KEXPECT_EQ(o.flexsc_cpus, 0x26);
@@ -157,7 +162,9 @@ KTEST(cmdline_good_options)
 	KEXPECT(!strcmp(o.bench_args, "bench.iters=10"));
 	KEXPECT(!strcmp(o.init, "foo"));
 	KEXPECT_EQ(cmdline_parse("", &o), 0);
-	KEXPECT(!o.test && !o.bench && !o.pti);
+	KEXPECT(!o.test && !o.bench && !o.pti && !o.flexsc_switch);
+	KEXPECT_EQ(cmdline_parse("flexsc.single=switch flexsc.single=inline", &o), 0);
+	KEXPECT(!o.flexsc_switch);
 	KEXPECT_EQ(cmdline_parse("pti=on pti=off", &o), 0);
 	KEXPECT(!o.pti);
 }
@@ -169,7 +176,7 @@ KTEST(cmdline_bad_options)
 		"bogus", "flexsc.cores=", "flexsc.cores=x", "flexsc.cores=3-1", "flexsc.cores=1,",
 		"flexsc.cores=64", "flexsc.poll_us=-1", "flexsc.poll_us=99999999999999999999", "test=",
 		"init=", "init=waytoolongprogramname", "bench.iters", "fuzz.calls", "fuzz.=1",
-		"pti", "pti=", "pti=yes", "pti=onn",
+		"pti", "pti=", "pti=yes", "pti=onn", "flexsc.single", "flexsc.single=", "flexsc.single=inlined",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		KEXPECT_EQ(cmdline_parse(bad[i], &o), 1);

@@ -14,6 +14,7 @@ struct boot_options {
 	u64 flexsc_cpus;           /* flexsc.cores=<list>: syscall-thread CPUs */
 	bool flexsc_cpus_set;
 	u64 flexsc_poll_us;        /* flexsc.poll_us=<n>: poll time before sleeping */
+	bool flexsc_switch;        /* flexsc.single=switch: single-core mode hands off to a syscall thread (default inline) */
 	char init[16];             /* init=<program>: first user program */
 	bool pti;                  /* pti=on|off: user page tables without the kernel (default off) */
 	int errors;                /* unknown or malformed options seen */

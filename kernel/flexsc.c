@@ -30,9 +30,14 @@
  *
  * Single-core mode (one CPU, or flexsc.cores=none): the syscall threads
  * share CPU 0 with processes and never poll. Entries wait in the pages until
- * their process calls flexsc_wait() or is preempted; then the syscall
- * threads run them (a blocked call still hands over to a spare), as in
- * FlexSC's single-core mode. need_wakeup stays clear: posting never traps.
+ * their process calls flexsc_wait() or is preempted. flexsc.single=inline
+ * (the default): the waiter runs them itself (run_posted), up to the first
+ * call that may wait, which it leaves, with the rest, to a syscall thread
+ * (a call of its own that sleeps anyway hands the rest over too:
+ * waiter_blocking). flexsc.single=switch: the waiter hands the CPU to the
+ * parked syscall thread, which runs them and hands it back (handoff, park),
+ * as in FlexSC's single-core mode. A blocked call still hands polling over
+ * to a spare. need_wakeup stays clear: posting never traps.
  */
 #include "flexsc.h"
 #include "proc.h"
@@ -44,6 +49,9 @@
 #include "cmdline.h"
 #include "panic.h"
 #include "time.h"
+#include "vfs.h"
+#include "file.h"
+#include "mutex.h"
 #include "param.h"
 #include "test.h"
 #include "abi/flexsc.h"
@@ -90,6 +98,8 @@ struct flexsc_worker {
 	u64 published;             /* of which counted in held's done_seq (see publish) */
 	bool full;                 /* serving a look at every entry of held's */
 	bool blocked;              /* handed polling over during its current call */
+	bool waiter;               /* a process's own thread in flexsc_wait (inline mode): held is its ctx, not a hold */
+	bool rest;                 /* waiter: stopped at a call that may wait, left to the poller */
 };
 
 struct flexsc_core {
@@ -120,6 +130,8 @@ static int ncores;
 static u64 core_mask;
 static u64 poll_ns;
 static bool shared_mode;   /* single-core mode: no CPU reserved */
+static bool inline_mode;   /* single-core mode, flexsc.single=inline: a waiter runs its posts itself */
+static u64 inlined;        /* entries run by their process's waiter (test) */
 static u64 handoffs;       /* flexsc_wait hand-offs to a parked poller (test) */
 static u64 long_handovers; /* polling handed over for a call running long (test) */
 
@@ -130,29 +142,50 @@ u64 flexsc_cpu_mask(void)
 	return core_mask;
 }
 
+/* The calls that may wait for something else to happen (data, a peer, a
+ * child, a timer): inline mode leaves them to the syscall threads (the
+ * waiter stops at the first such entry and hands the rest over), so that
+ * a call that waits never holds its process's waiter, which must return
+ * once any entry completes. Any other call runs in the waiter; one that
+ * sleeps anyway (a contended mutex) hands the rest over the same way
+ * (waiter_blocking) and finishes in the waiter. */
+#define MAY_WAIT(nr)                                                                                  \
+	((nr) == SYS_wait || (nr) == SYS_read || (nr) == SYS_write || (nr) == SYS_sleep_ns ||          \
+	 (nr) == SYS_pread || (nr) == SYS_pwrite || (nr) == SYS_thread_join || (nr) == SYS_futex_wait || \
+	 (nr) == SYS_accept || (nr) == SYS_connect || (nr) == SYS_poll)
+
 /* What a syscall page may run, by number (the syscall list's facts): the
  * arguments the call takes (0..6), or PAGE_REFUSED for the trap-only calls
- * (SCF_TRAP). A number the list leaves out takes none (sys_nosys). */
+ * (SCF_TRAP); PAGE_WAITS if it may wait (MAY_WAIT). A number the list
+ * leaves out takes none (sys_nosys). */
 #define PAGE_REFUSED 7
+#define PAGE_WAITS 8
 static const u8 page_nargs[SYS_COUNT] = {
-#define NARGS(name, nr, nargs, flags) [nr] = (flags) & SCF_TRAP ? PAGE_REFUSED : (nargs),
+#define NARGS(name, nr, nargs, flags) \
+	[nr] = ((flags) & SCF_TRAP ? PAGE_REFUSED : (nargs)) | (MAY_WAIT(nr) ? PAGE_WAITS : 0),
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
 };
+
+/* wake_waiter's slow part: someone may sleep. */
+static void __attribute__((noinline)) wake_waiters(struct flexsc_ctx *ctx)
+{
+	if (__atomic_exchange_n(&ctx->waiting, 0, __ATOMIC_RELAXED)) {
+		spin_lock(&ctx->lock);
+		waitq_wake_all(&ctx->done_wait);
+		spin_unlock(&ctx->lock);
+	}
+}
 
 /* Wake the process if it sleeps in flexsc_wait, so it looks again. The
  * caller made a store flexsc_wait looks at (done_seq, seen_seq) and a full
  * fence since: flexsc_wait stores waiting, fences, then looks, so one of us
  * sees the other. The lock is only taken when someone may sleep, and only
  * by the first to see it (the waiter sets it again before it looks again). */
-static void wake_waiter(struct flexsc_ctx *ctx)
+static inline void wake_waiter(struct flexsc_ctx *ctx)
 {
-	if (__atomic_load_n(&ctx->waiting, __ATOMIC_SEQ_CST) &&
-	    __atomic_exchange_n(&ctx->waiting, 0, __ATOMIC_RELAXED)) {
-		spin_lock(&ctx->lock);
-		waitq_wake_all(&ctx->done_wait);
-		spin_unlock(&ctx->lock);
-	}
+	if (__atomic_load_n(&ctx->waiting, __ATOMIC_SEQ_CST))
+		wake_waiters(ctx);
 }
 
 /* The handler of a call that takes n arguments, called with n: the
@@ -166,16 +199,15 @@ typedef long (*call4_fn)(u64, u64, u64, u64);
 typedef long (*call5_fn)(u64, u64, u64, u64, u64);
 #define AS(type, fn) ((type)(void (*)(void))(fn))
 
-/* Run the call entry e asks for, in the current address space, and
+/* Run call nr (read once from entry e) in the current address space, and
  * publish its result (ret, then DONE with a release store): as many
  * arguments copied out of the page as the call takes by the kernel's own
  * table, each read once, and no more (a call never sees a user value it
  * does not take). The entry is BUSY and ours; it is read and written
  * through the kernel's direct map, never through the user's mapping. The
  * caller counts the completion in done_seq (publish). */
-static inline void run_entry(struct flexsc_entry *e)
+static inline __attribute__((always_inline)) void run_call(struct flexsc_entry *e, u64 nr)
 {
-	u64 nr = READ_ONCE(e->sysnum);
 	const volatile u64 *a = e->args;
 	long ret;
 	if (unlikely(nr >= SYS_COUNT)) {
@@ -195,6 +227,12 @@ static inline void run_entry(struct flexsc_entry *e)
 	}
 	e->ret = ret;
 	__atomic_store_n(&e->status, FLEXSC_DONE, __ATOMIC_RELEASE);
+}
+
+/* The call entry e asks for: run_call. */
+static inline __attribute__((always_inline)) void run_entry(struct flexsc_entry *e)
+{
+	run_call(e, READ_ONCE(e->sysnum));
 }
 
 /* Where a claim looks: from entry e of page pg on, the page ending at end. */
@@ -224,7 +262,7 @@ static void __attribute__((noinline, cold)) report_garbage(struct flexsc_ctx *ct
 /* Claim the first SUBMITTED entry from c on and leave c at it (the caller
  * steps past it), or return false at the end of ctx's pages. Garbage
  * statuses are skipped and reported once per process. */
-static inline bool claim(struct flexsc_ctx *ctx, struct cursor *c)
+static inline __attribute__((always_inline)) bool claim(struct flexsc_ctx *ctx, struct cursor *c)
 {
 	for (;; c->e++) {
 		if (unlikely(c->e == c->end)) {
@@ -282,6 +320,7 @@ static void hold(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 }
 
 static void set_need_wakeup(u32 v);
+static void kick(void);
 
 /* Wake every sleeping core's poller (flexsc_lock held). */
 static void wake_cores(void)
@@ -302,7 +341,7 @@ static void wake_cores(void)
 /* Take what ctx's counter moved by since the last look (any thread on any
  * core may look: the compare-and-swap gives each move to one of them), and
  * whether its traps asked for a look at every entry. */
-static u64 take_posted(struct flexsc_ctx *ctx, bool *full)
+static inline __attribute__((always_inline)) u64 take_posted(struct flexsc_ctx *ctx, bool *full)
 {
 	u64 seq = __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_ACQUIRE);
 	u64 seen = __atomic_load_n(&ctx->seen_seq, __ATOMIC_RELAXED);
@@ -397,7 +436,7 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 	u64 left = w->full ? ~0ul : w->want;
 	w->claimed = w->published = 0;
 	/* Set for the whole batch: nothing here sleeps but a call. */
-	me->flexsc_worker = true;
+	me->flexsc_worker = w;
 	/* No share check per entry: a call of ours that blocked has cost us
 	 * the active role already (a poller on another core can take the
 	 * process one call past its share: at most one per core). */
@@ -416,7 +455,7 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 				break; /* a spare polls now (it took back what we had not claimed) */
 		}
 	}
-	WRITE_ONCE(me->flexsc_worker, false);
+	me->flexsc_worker = 0;
 	if (unlikely(READ_ONCE(w->blocked)))
 		unblocked(w, ctx); /* a tick after our last call */
 	WRITE_ONCE(me->proc, 0);
@@ -427,6 +466,62 @@ static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 	__atomic_fetch_sub(&ctx->serving, 1, __ATOMIC_SEQ_CST);
 	wake_waiter(ctx);
 	return (int)w->claimed;
+}
+
+/* Inline mode: the calling thread of ctx's process, in flexsc_wait, runs
+ * the entries posted since the last look itself, in its own kernel
+ * context, as the core's syscall thread would (serve: the same take,
+ * claim, run_call, publish and give-back), with no hold (its process
+ * lives while it does). It stops at a kill, and at the first call that may
+ * wait (PAGE_WAITS): unclaimed, *rest set, the posts from it on given back
+ * for the poller. A call that sleeps anyway hands the rest to the parked
+ * poller (waiter_blocking) and completes here later. Returns how many ran
+ * (each counted in done_seq). */
+static int run_posted(struct proc *p, struct flexsc_ctx *ctx, bool *rest)
+{
+	bool full;
+	u64 want = take_posted(ctx, &full);
+	*rest = false;
+	if (!full && !want)
+		return 0;
+	struct thread *me = current_thread();
+	struct flexsc_worker w; /* what serve and waiter_blocking use of it: no core, no thread */
+	w.held = ctx;
+	w.want = want;
+	w.claimed = w.published = 0;
+	w.full = full;
+	w.blocked = w.rest = false;
+	w.waiter = true;
+	__atomic_fetch_add(&ctx->serving, 1, __ATOMIC_SEQ_CST); /* see serve */
+	struct cursor c = cursor_start(ctx);
+	u64 left = full ? ~0ul : want;
+	me->flexsc_worker = &w;
+	for (; left && !READ_ONCE(p->killed); left--, c.e++) {
+		if (!claim(ctx, &c)) {
+			w.want = w.claimed;
+			break;
+		}
+		u64 nr = READ_ONCE(c.e->sysnum);
+		if (unlikely(nr < SYS_COUNT && (page_nargs[nr] & PAGE_WAITS))) {
+			/* Unclaimed: back as it was, ours since the claim. */
+			__atomic_store_n(&c.e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+			w.rest = true;
+			break;
+		}
+		w.claimed++;
+		run_call(c.e, nr);
+		if (unlikely(READ_ONCE(w.blocked)))
+			break; /* the poller took what we had not claimed */
+	}
+	me->flexsc_worker = 0;
+	w.full = w.full && w.rest; /* the rest of a look at every entry is the poller's */
+	return_posts(&w, ctx);
+	publish(&w, ctx, w.claimed);
+	__atomic_fetch_sub(&ctx->serving, 1, __ATOMIC_SEQ_CST);
+	wake_waiter(ctx);
+	*rest = w.rest;
+	WRITE_ONCE(inlined, inlined + w.claimed); /* a test's count: lost updates between CPUs are harmless */
+	return (int)w.claimed;
 }
 
 /* One pass: first the process whose address space this thread holds, with
@@ -594,7 +689,7 @@ static void park(struct flexsc_worker *w)
  * runs our posts and hands it straight back (park). False when it cannot
  * (no poller parked on this CPU, or another thread of ours is handing
  * off): the caller kicks and sleeps as with a syscall core. */
-static bool handoff(struct flexsc_ctx *ctx)
+static inline __attribute__((always_inline)) bool handoff(struct flexsc_ctx *ctx)
 {
 	struct flexsc_core *core = &cores[0];
 	struct thread *me = current_thread();
@@ -726,6 +821,27 @@ static struct flexsc_worker *worker_of(struct flexsc_core *core, struct thread *
 	return 0;
 }
 
+/* Inline mode: the waiter w's call is about to sleep (w's thread, holding
+ * at most the sleeper's own lock). The rest of its batch must not wait
+ * behind the call: what it took and did not claim goes back to the
+ * counter, the batch's earlier completions are counted, and the parked
+ * poller is woken to run the rest (it runs once we sleep, in our
+ * process's address space). The call completes later on this thread,
+ * counted like any other (serve_as). Once per call: a later sleep of the
+ * same call finds nothing more to give. */
+static void __attribute__((noinline, cold)) waiter_blocking(struct flexsc_worker *w)
+{
+	struct flexsc_ctx *ctx = w->held;
+	if (w->blocked)
+		return;
+	w->blocked = true;
+	return_posts(w, ctx);
+	publish(w, ctx, w->claimed - 1);
+	wake_waiter(ctx);
+	mfence(); /* the posts given back before we look at parked; park does the reverse */
+	kick();
+}
+
 /* Called by a syscall thread (its flexsc_worker flag set, holding at most
  * the sleeper's own lock) about to sleep inside a call: if it was polling,
  * a spare takes over, and if none is left the pool grows by one. The call
@@ -733,6 +849,10 @@ static struct flexsc_worker *worker_of(struct flexsc_core *core, struct thread *
 void flexsc_worker_blocking(struct thread *t)
 {
 	struct flexsc_worker *blocking = 0;
+	if (t->flexsc_worker->waiter) {
+		waiter_blocking(t->flexsc_worker);
+		return;
+	}
 	spin_lock(&flexsc_lock);
 	for (int c = 0; c < ncores; c++) {
 		struct flexsc_core *core = &cores[c];
@@ -806,6 +926,7 @@ void flexsc_init(void)
 	}
 	poll_ns = boot_opts.flexsc_poll_us * 1000;
 	shared_mode = !mask;
+	inline_mode = shared_mode && !boot_opts.flexsc_switch;
 	if (shared_mode)
 		poll_ns = 0;
 	spin_lock(&flexsc_lock);
@@ -828,8 +949,10 @@ void flexsc_init(void)
 		kprintf("flexsc: syscall threads on CPUs 0x%lx, %d per core, poll %lu us\n", core_mask,
 			FLEXSC_THREADS_PER_CPU, boot_opts.flexsc_poll_us);
 	else
-		kprintf("flexsc: no syscall core: single-core mode, %d syscall threads on CPU 0 run entries "
-			"when their process waits or is preempted\n", FLEXSC_THREADS_PER_CPU);
+		kprintf("flexsc: no syscall core: single-core mode (%s), %d syscall threads on CPU 0 run entries "
+			"%s\n", inline_mode ? "inline" : "switch", FLEXSC_THREADS_PER_CPU,
+			inline_mode ? "that a waiter leaves (calls that may wait), or when their process is preempted"
+				    : "when their process waits or is preempted");
 }
 
 long flexsc_register(struct proc *p, u64 npages)
@@ -880,8 +1003,6 @@ long flexsc_register(struct proc *p, u64 npages)
 	spin_unlock(&flexsc_lock);
 	return USER_FLEXSC_BASE;
 }
-
-static void kick(void);
 
 /* in_flight's look at every entry (the process waits with nothing counted):
  * a SUBMITTED one asks for a rescan, and rings the doorbell as flexsc_wake
@@ -963,6 +1084,24 @@ long flexsc_wait(struct proc *p)
 	u64 *waited_seq = &current_thread()->flexsc_waited;
 	if (!ctx)
 		return -EINVAL;
+	/* Inline mode: run what was posted ourselves; what completes then
+	 * counts as a completion since our last return. Else what we wait on
+	 * runs elsewhere already (another thread's batch, a blocked call,
+	 * the poller), and we sleep. */
+	if (inline_mode) {
+		bool rest;
+		int ran = run_posted(p, ctx, &rest);
+		/* A call that may wait: the poller runs it and what follows, as
+		 * in switch mode (it hands back once it parks). */
+		if (rest && !handoff(ctx))
+			kick();
+		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
+		if ((ran || rest) && done != *waited_seq) {
+			*waited_seq = done;
+			return 0;
+		}
+		return wait_sleep(ctx, waited_seq);
+	}
 	/* Someone must run what we wait on: in single-core mode hand it the
 	 * CPU, else ring before taking our lock. */
 	u64 waited = *waited_seq;
@@ -1107,18 +1246,24 @@ KTEST(flexsc_threads_on_user_cores)
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
 
-/* Issue 10: in single-core mode a wait hands the CPU straight to the
- * parked poller and gets it straight back (it went through the doorbell's
- * wait queue, the run queue and flexsc_lock). Each of the 50 calls of
- * "served" waits once (on one CPU). With a syscall core, no hand-off. */
+/* Issue 10: in single-core mode a wait runs the posts itself (inline) or
+ * hands the CPU straight to the parked poller and gets it straight back
+ * (switch; it went through the doorbell's wait queue, the run queue and
+ * flexsc_lock). Each of the 50 calls of "served" waits once (on one CPU).
+ * With a syscall core, neither. */
 KTEST(flexsc_single_core_wait_hands_off)
 {
-	u64 before = READ_ONCE(handoffs);
+	u64 before = READ_ONCE(handoffs), ran = READ_ONCE(inlined);
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "served"), 0);
-	if (!shared_mode)
+	if (!shared_mode) {
 		KEXPECT_EQ(READ_ONCE(handoffs), before);
-	else if (ncpus == 1) /* with more, the process may run on another CPU: no hand-off there */
+		KEXPECT_EQ(READ_ONCE(inlined), ran);
+	} else if (inline_mode) {
+		KEXPECT(READ_ONCE(inlined) - ran >= 50);
+		KEXPECT_EQ(READ_ONCE(handoffs), before);
+	} else if (ncpus == 1) { /* with more, the process may run on another CPU: no hand-off there */
 		KEXPECT(READ_ONCE(handoffs) - before >= 50);
+	}
 }
 
 /* Issue 8 item 4: exit with a console read (and long sleeps) in syscall
@@ -1126,6 +1271,7 @@ KTEST(flexsc_single_core_wait_hands_off)
 KTEST(flexsc_exit_with_read_in_flight)
 {
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "exit-read"), 0); /* warm */
+	pool_settle(); /* the threads the warm run's blocked calls grew end now, not after before */
 	u64 before = pmm_free_pages(), heap = kmalloc_bytes_in_use();
 	for (int i = 0; i < 10; i++)
 		KEXPECT_EQ(ktest_run_user("uflexsc_life", "exit-read"), 0);
@@ -1280,9 +1426,153 @@ KTEST(flexsc_long_call_hands_polling_over)
 			waitq_wake_all(&actx->let_go);
 		spin_unlock(&flexsc_lock);
 	}
-	KEXPECT(READ_ONCE(long_handovers) > before);
+	if (!inline_mode) /* inline, A's read runs in A's own context: nobody's poller waits for it */
+		KEXPECT(READ_ONCE(long_handovers) > before);
 	KEXPECT_EQ(ktest_wait_user(a), 0);
 	pool_settle();
+}
+
+/* The registered ctx of process pid, held as a syscall thread holds it
+ * (its teardown waits for unhold_ctx), once it registers: at most 2 s;
+ * NULL if not. */
+static struct flexsc_ctx *hold_ctx(int pid)
+{
+	for (int t = 0; t < 200; t++) {
+		struct flexsc_ctx *found = 0;
+		spin_lock(&flexsc_lock);
+		list_for_each(n, &registered) {
+			struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
+			if (ctx->proc->pid == pid) {
+				found = ctx;
+				ctx->inflight++;
+			}
+		}
+		spin_unlock(&flexsc_lock);
+		if (found)
+			return found;
+		sleep_ns(10000000);
+	}
+	return 0;
+}
+
+static void unhold_ctx(struct flexsc_ctx *ctx)
+{
+	spin_lock(&flexsc_lock);
+	if (--ctx->inflight == 0 && ctx->dead)
+		waitq_wake_all(&ctx->let_go);
+	spin_unlock(&flexsc_lock);
+}
+
+/* Wait (up to 2 s) until every core's poller sleeps or is parked. */
+static void pollers_asleep(void)
+{
+	for (int t = 0; t < 200; t++) {
+		bool asleep = true;
+		spin_lock(&flexsc_lock);
+		for (int c = 0; c < ncores; c++)
+			asleep &= cores[c].sleeping || READ_ONCE(cores[c].parked);
+		spin_unlock(&flexsc_lock);
+		if (asleep)
+			return;
+		sleep_ns(10000000);
+	}
+}
+
+/* Whether a syscall thread runs a call for p now. */
+static bool worker_serves(struct proc *p)
+{
+	bool any = false;
+	spin_lock(&flexsc_lock);
+	for (int c = 0; c < ncores; c++)
+		for (int i = 0; i < FLEXSC_MAX_THREADS_PER_CPU; i++) {
+			struct thread *t = cores[c].workers[i].thread;
+			any |= t && READ_ONCE(t->proc) == p;
+		}
+	spin_unlock(&flexsc_lock);
+	return any;
+}
+
+/* How many of ctx's first page's entries are sysnum nr with status st. */
+static int entries_in(struct flexsc_ctx *ctx, u16 nr, u32 st)
+{
+	int n = 0;
+	for (int i = 0; i < FLEXSC_ENTRIES_PER_PAGE; i++) {
+		struct flexsc_entry *e = &ctx->pages[0]->entry[i];
+		n += READ_ONCE(e->sysnum) == nr && __atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == st;
+	}
+	return n;
+}
+
+/* Issue 10, inline single-core mode: a batch whose first call waits (a
+ * pipe read whose write is a later entry; a sleep before getpids) must not
+ * hold the rest back: the waiter stops at it and hands the rest to the
+ * poller. Without that the read's waiter never sees its write run (a hang:
+ * killed after 5 s here), or the getpids complete after the sleep (5).
+ * Every mode runs it. */
+KTEST(flexsc_batch_whose_first_call_waits)
+{
+	int pid = ktest_spawn_user("uflexsc_life", "first-waits");
+	KEXPECT(pid > 0);
+	struct flexsc_ctx *ctx = hold_ctx(pid);
+	KEXPECT(ctx != 0);
+	int t = 0;
+	while (ctx && !READ_ONCE(ctx->dead) && t++ < 500)
+		sleep_ns(10000000);
+	if (ctx && !READ_ONCE(ctx->dead)) {
+		ktest_fail(__FILE__, __LINE__, "pid %d still runs its batch after 5 s", pid);
+		proc_kill(pid);
+	}
+	if (ctx)
+		unhold_ctx(ctx);
+	KEXPECT_EQ(ktest_wait_user(pid), 0);
+}
+
+/* Issue 10, inline single-core mode: a call the waiter runs itself that
+ * sleeps anyway (an lseek on a file whose mutex the test holds) hands the
+ * rest of the batch to the poller (the getpids complete while it sleeps),
+ * and a kill while it sleeps ends the process once the call returns: the
+ * machine goes on, and free pages and heap bytes come back. With a
+ * syscall core (or switch mode) a syscall thread sleeps instead and a
+ * spare runs the getpids: the same holds. */
+KTEST(flexsc_kill_while_a_batch_call_sleeps)
+{
+	struct file *f = 0;
+	KEXPECT_EQ(vfs_open("/inline_lseek", O_CREAT | O_RDWR, &f), 0);
+	if (!f)
+		return;
+	KEXPECT_EQ(ktest_run_user("uflexsc_life", "lseek"), 0); /* warm, and it works unhindered */
+	pool_settle();
+	u64 before = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+	mutex_lock(&f->ip->lock);
+	pollers_asleep(); /* no poller about to run on its own: only a hand-over makes the getpids run */
+	int pid = ktest_spawn_user("uflexsc_life", "lseek");
+	KEXPECT(pid > 0);
+	struct flexsc_ctx *ctx = hold_ctx(pid);
+	KEXPECT(ctx != 0);
+	bool rest_ran = false;
+	for (int t = 0; ctx && t < 200 && !rest_ran; t++) {
+		rest_ran = entries_in(ctx, SYS_lseek, FLEXSC_BUSY) == 1 && entries_in(ctx, SYS_getpid, FLEXSC_DONE) == 2;
+		if (!rest_ran)
+			sleep_ns(10000000);
+	}
+	KEXPECT(rest_ran);
+	/* Who sleeps in the lseek: the waiter inline, else a syscall thread. */
+	if (ctx && rest_ran)
+		KEXPECT_EQ(worker_serves(ctx->proc), !inline_mode);
+	KEXPECT_EQ(proc_kill(pid), 0);
+	sleep_ns(20000000);
+	if (ctx) {
+		if (inline_mode) /* its waiter sleeps in the lseek: the kill waits for it */
+			KEXPECT(!READ_ONCE(ctx->dead));
+		unhold_ctx(ctx);
+	}
+	mutex_unlock(&f->ip->lock);
+	KEXPECT_EQ(ktest_wait_user(pid), -1);
+	pool_settle();
+	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), before);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
+	file_close(f);
+	KEXPECT_EQ(vfs_unlink("/inline_lseek"), 0);
 }
 
 /* Take free pages, in runs as large as the allocator gives, until only

@@ -12,6 +12,7 @@ enum thread_state { T_RUNNABLE, T_RUNNING, T_SLEEPING, T_DEAD };
 struct proc;
 struct waitq;
 struct addrspace;
+struct flexsc_worker;
 
 struct thread {
 	u8 fpu[FPU_AREA_SIZE] __attribute__((aligned(64))); /* user FPU state (xsave or fxsave) */
@@ -34,7 +35,7 @@ struct thread {
 	struct waitq *waiting_on;
 	u64 wake_at_ns;          /* sleep deadline, 0 = none */
 	struct list timer_node;
-	bool flexsc_worker;      /* a syscall thread: a spare takes over when it blocks */
+	struct flexsc_worker *flexsc_worker; /* running a syscall page's call (a syscall thread, or a waiter inline): a sleep hands the rest over */
 	/* A thread of a process (proc.c): */
 	int tid;                 /* unique among live threads; a process's first thread's is its pid */
 	int exit_status;         /* thread_exit's, once exited */

@@ -42,8 +42,8 @@ static long sys_setaffinity(u64 id, u64 mask)
 {
 	struct proc *p = current_proc();
 	struct thread *me = current_thread();
-	if (!me->user)
-		return -EINVAL; /* not from a syscall thread acting for p */
+	if (!me->user || me->flexsc_worker)
+		return -EINVAL; /* not from a syscall page's call (a syscall thread acting for p, or p's waiter inline) */
 	if (id && (int)id != p->pid && (int)id != me->tid)
 		return -EPERM; /* only one's own affinity */
 	return sched_set_affinity(me, mask) ? -EINVAL : 0;

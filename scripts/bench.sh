@@ -54,6 +54,11 @@ usage: scripts/bench.sh [options]
   --pti MODES        exless page-table isolation, "off", "on" or "off on": every exless
                      boot once per mode (pti=MODE on its command line; default off).
                      The mode is the pti column of results.csv and each run's in meta.json
+  --flexsc-single M  how exless's single-core FlexSC mode (no syscall core) runs a
+                     waiter's posts: inline (the waiter runs them, default) or switch
+                     (a hand-off to a syscall thread and back); flexsc.single=M on every
+                     exless command line, the flexsc_single column of results.csv and
+                     meta.json (only boots without a syscall core use it)
   --exless 0|1       boot exless (default 1; 0 runs the Linux peer alone)
   --config SPEC      one exless boot, "smp=N" or "smp=N flexsc=LIST|none"; repeatable,
                      overrides --smp (scripts/sweep.sh uses it). The peer boots once
@@ -74,7 +79,7 @@ need() { [ $# -ge 2 ] || die "option '$1' needs a value"; }
 kernel=$root/build/exless.img iters=10000 batches="1 2 4 8 16 32 64 128 256" threads="1 4 16" requests=500
 sizes="1 4 16 64 256 1024 4096 16384 65536" list=$default_benches smp=2 mem=1G accel=auto
 icount=0 cpu='' peer=1 peer_args='' exless=1 timeout=300 out=$root/results configs=() check=0
-sim_plugin='' sim_args='' pti=off syscall_cores='' user_cores=''
+sim_plugin='' sim_args='' pti=off syscall_cores='' user_cores='' flexsc_single=inline
 
 command="scripts/bench.sh $*"
 while [ $# -gt 0 ]; do
@@ -96,6 +101,7 @@ while [ $# -gt 0 ]; do
 	--peer) need "$@"; peer=$2; shift ;;
 	--peer-args) need "$@"; peer_args=$2; shift ;;
 	--pti) need "$@"; pti=$2; shift ;;
+	--flexsc-single) need "$@"; flexsc_single=$2; shift ;;
 	--exless) need "$@"; exless=$2; shift ;;
 	--config) need "$@"; configs+=("$2"); shift ;;
 	--sim-plugin) need "$@"; sim_plugin=$2; shift ;;
@@ -150,6 +156,7 @@ for m in "${pti_modes[@]}"; do
 	[[ "$m" =~ ^(on|off)$ ]] || die "--pti: '$m' is not on or off"
 	[ "$(printf '%s\n' "${pti_modes[@]}" | grep -cx "$m")" = 1 ] || die "--pti: '$m' given twice"
 done
+[[ "$flexsc_single" =~ ^(inline|switch)$ ]] || die "--flexsc-single wants inline or switch, not '$flexsc_single'"
 if [ "$icount" = 1 ]; then
 	[ "$accel" = kvm ] && die "--icount 1 is a TCG mode: it cannot go with --accel kvm"
 	[ "$accel" = sim ] || accel=icount
@@ -243,7 +250,7 @@ bench_args() {
 # exless's command line: "bench", the options, flexsc.cores=.
 # exless's command line: exless_append FLEXSC LIST PTI
 exless_append() {
-	local a="bench $(bench_args "$2") pti=$3"
+	local a="bench $(bench_args "$2") pti=$3 flexsc.single=$flexsc_single"
 	[ "$1" = default ] || a+=" flexsc.cores=$1"
 	echo "$a"
 }
@@ -379,6 +386,11 @@ boot() {
 		   local want=${fields##* pti=}
 		   want=${want%% *}
 		   grep -q "^mmu: PTI $want\b" "$tmp/boot.log" || reason="the kernel does not report PTI $want (mmu: line)"
+		   # A boot without a syscall core says which single-core mode it runs (flexsc.c).
+		   if [ -z "$reason" ] && grep -q "single-core mode (" "$tmp/boot.log"; then
+			   grep -q "single-core mode ($flexsc_single)" "$tmp/boot.log" ||
+				   reason="the kernel does not report single-core mode $flexsc_single (flexsc: line)"
+		   fi
 	   fi ;;
 	1) reason="the guest reported failure (panic or failed test)" ;;
 	2) reason="the guest crashed (no exit code: triple fault?)" ;;
@@ -410,7 +422,7 @@ boot_exless_pti() {
 	local append
 	append=$(exless_append "$2" "$3" "$4")
 	boot "exless smp=$1 flexsc.cores=$2 pti=$4" \
-		"system=exless accel=$accel_name smp=$1 mem=$mem flexsc_cores=$2 cmdline=\"$append\" pti=$4" \
+		"system=exless accel=$accel_name smp=$1 mem=$mem flexsc_cores=$2 cmdline=\"$append\" pti=$4 flexsc_single=$flexsc_single" \
 		"$qemu_sh" --kernel "$kernel" --smp "$1" --mem "$mem" --accel "$accel" \
 		${cpu:+--cpu "$cpu"} --append "$append" --timeout "$timeout" \
 		${sim_plugin:+--plugin "$sim_plugin,out=$tmp/sim.txt$sim_spec"}

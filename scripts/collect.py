@@ -11,7 +11,7 @@ Reads the lines the guests print (see bench/report.h):
 
 and the lines scripts/bench.sh writes before each boot's output:
 
-  @@RUN system=exless accel=tcg smp=2 mem=1G flexsc_cores=none cmdline="..." pti=off
+  @@RUN system=exless accel=tcg smp=2 mem=1G flexsc_cores=none cmdline="..." pti=off flexsc_single=inline
 
 and, after a boot under make bench ACCEL=sim, the simulation plugin's counts
 (bench/sim/plugin.c):
@@ -52,7 +52,7 @@ TOKEN = re.compile(r'([A-Za-z_][\w.]*)=(?:"([^"]*)"|(\S*))')
 REQUIRED = ("system", "bench", "path", "batch", "syscall_cores", "user_threads",
             "size_bytes", "iters", "min", "median", "p99", "mean")
 # Result keys with a column of their own; the rest go to "extra".
-COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "bench", "path", "op",
+COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "flexsc_single", "bench", "path", "op",
            "batch", "syscall_cores", "user_threads", "user_cores", "size_bytes",
            "working_set", "iters", "min_cycles", "median_cycles", "p99_cycles",
            "max_cycles", "mean_cycles", "median_ns", "p99_ns", "ops_per_sec", "tsc_overhead",
@@ -265,14 +265,16 @@ class Collector:
                 row.update(run=b.run.get("run", ""), accel=b.run.get("accel", ""),
                            smp=b.run.get("smp", meta.get("cpus", "")),
                            flexsc_cores=b.run.get("flexsc_cores", ""),
-                           pti=b.run.get("pti", ""))
+                           pti=b.run.get("pti", ""),
+                           flexsc_single=b.run.get("flexsc_single", ""))
                 extra = []
                 for k, v in kv.items():
                     col = RENAMED.get(k, k)
                     if col in ("working_set", "size_bytes"):
                         v = bytes_value(v)
                     if col in COLUMNS and col not in ("run", "accel", "smp", "flexsc_cores",
-                                                      "pti", "median_ns", "p99_ns", "extra"):
+                                                      "pti", "flexsc_single", "median_ns", "p99_ns",
+                                                      "extra"):
                         row[col] = v
                     else:
                         extra.append("%s=%s" % (k, v))
@@ -421,6 +423,9 @@ def main():
         "command": args.command,
         "accel": accels[0] if len(accels) == 1 else accels,
         "pti": sorted({b.run.get("pti", "") for b in c.boots if b.run.get("system") == "exless"} - {""}),
+        # flexsc.single=: how single-core mode (no syscall core) runs a waiter's posts
+        "flexsc_single": sorted({b.run.get("flexsc_single", "") for b in c.boots
+                                 if b.run.get("system") == "exless"} - {""}),
         "host": host_info(),
         "systems": systems,
         "runs": [dict(b.run, guest=b.meta, results=len(b.results), done=b.done,

@@ -83,22 +83,12 @@ def targets(run, pti):
         out.append(("icount", "`%s` null call, instructions (floor %s)" % (path, fmt(floor)),
                     fmt(v), "<= %d" % budget, verdict(v, budget)))
     sys_null = run.one("median_cycles", bench="nullcall", path="syscall", smp=1, **ic)
-    # FlexSC single-core mode: the one-CPU boot has no syscall core.
-    b1 = run.one("median_cycles", bench="batch", path="flexsc", smp=1, batch=1, **ic)
-    what = "FlexSC single-core, batch 1, instructions per call"
-    if b1 is None:
-        b1 = run.one("median_cycles", bench="nullcall", path="flexsc", smp=1, **ic)
-        what = "FlexSC single-core, null call (batch 1), instructions"
-    lim = 2 * sys_null if sys_null is not None else None
-    out.append(("icount", what, fmt(b1), "<= 2x `syscall` null (%s)" % fmt(lim), verdict(b1, lim)))
-    for b in sorted({int(r["batch"]) for r in run.pick(bench="batch", path="flexsc", smp=1, **ic)
-                     if int(r["batch"]) >= 8}):
-        v = run.one("median_cycles", bench="batch", path="flexsc", smp=1, batch=b, **ic)
-        out.append(("icount", "FlexSC single-core, batch %d, instructions per call" % b, fmt(v),
-                    "<= 1x `syscall` null (%s)" % fmt(sys_null), verdict(v, sys_null)))
-    if not run.pick(bench="batch", path="flexsc", smp=1, **ic):
-        out.append(("icount", "FlexSC single-core, batch >= 8, instructions per call", "-",
-                    "<= 1x `syscall` null", "not in this run"))
+    # FlexSC single-core mode: the one-CPU boot has no syscall core; once per
+    # flexsc.single mode the run has (the flexsc_single column; none in runs
+    # from before it).
+    modes = sorted({r.get("flexsc_single", "") for r in run.pick(path="flexsc", smp=1, **ic)}) or [""]
+    for mode in modes:
+        out += single_core_targets(run, ic, sys_null, mode)
 
     # Simulation: a syscall core, batch 64; the user core's work and the
     # syscall core's work (its idle polling apart).
@@ -128,6 +118,30 @@ def targets(run, pti):
     lx = num(rows[0]["median_cycles"]) if len(rows) == 1 else None
     out.append(("icount", "`syscall` null / Linux `getppid` (%s / %s instructions)" % (fmt(ic_null), fmt(lx)),
                 ratio_text(ic_null, lx), "<= 0.25x", verdict(ratio(ic_null, lx), 0.25)))
+    return out
+
+
+def single_core_targets(run, ic, sys_null, mode):
+    """The icount rows of FlexSC single-core mode mode ('' if the run does
+    not say), against the `syscall` null call sys_null."""
+    out = []
+    sc = dict(ic, flexsc_single=mode)
+    name = "FlexSC single-core" + (" (%s)" % mode if mode else "")
+    b1 = run.one("median_cycles", bench="batch", path="flexsc", smp=1, batch=1, **sc)
+    what = "%s, batch 1, instructions per call" % name
+    if b1 is None:
+        b1 = run.one("median_cycles", bench="nullcall", path="flexsc", smp=1, **sc)
+        what = "%s, null call (batch 1), instructions" % name
+    lim = 2 * sys_null if sys_null is not None else None
+    out.append(("icount", what, fmt(b1), "<= 2x `syscall` null (%s)" % fmt(lim), verdict(b1, lim)))
+    for b in sorted({int(r["batch"]) for r in run.pick(bench="batch", path="flexsc", smp=1, **sc)
+                     if int(r["batch"]) >= 8}):
+        v = run.one("median_cycles", bench="batch", path="flexsc", smp=1, batch=b, **sc)
+        out.append(("icount", "%s, batch %d, instructions per call" % (name, b), fmt(v),
+                    "<= 1x `syscall` null (%s)" % fmt(sys_null), verdict(v, sys_null)))
+    if not run.pick(bench="batch", path="flexsc", smp=1, **sc):
+        out.append(("icount", "%s, batch >= 8, instructions per call" % name, "-",
+                    "<= 1x `syscall` null", "not in this run"))
     return out
 
 

@@ -9,7 +9,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "bench", "path", "op", "batch",
+COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "flexsc_single", "bench", "path", "op", "batch",
            "user_threads", "median_cycles", "ops_per_sec", "insns_user", "insns_kernel", "insns_remote")
 passed = failed = 0
 
@@ -77,6 +77,18 @@ check("single-core batch 8 equal to syscall null is met",
 on = p.stdout.split("pti=on")[1] if "pti=on" in p.stdout else ""
 check("each PTI mode against its own figures", "missed by 1.20x" in line(on, "`syscall` null call"), on)
 check("other accelerators listed as not checked", "simulation targets" in p.stdout and "TCG or KVM time targets" in p.stdout)
+
+p, _ = run_targets([
+    row(bench="nullcall", path="syscall", median_cycles=40, **ic),
+    row(bench="batch", path="flexsc", batch=1, median_cycles=70, flexsc_single="inline", **ic),
+    row(bench="batch", path="flexsc", batch=8, median_cycles=30, flexsc_single="inline", **ic),
+    row(bench="batch", path="flexsc", batch=1, median_cycles=600, flexsc_single="switch", **ic),
+    row(bench="batch", path="flexsc", batch=8, median_cycles=110, flexsc_single="switch", **ic),
+])
+check("each single-core mode against its own figures",
+      line(p.stdout, "FlexSC single-core (inline), batch 1").endswith("| met |") and
+      "missed by 7.50x" in line(p.stdout, "FlexSC single-core (switch), batch 1") and
+      "missed by 2.75x" in line(p.stdout, "FlexSC single-core (switch), batch 8"), p.stdout)
 
 tcg = dict(accel="tcg", smp=2)
 p, _ = run_targets([

@@ -67,7 +67,7 @@ int flexsc_nfree(void)
 long flexsc_wait_any(void)
 {
 	flexsc_stats.waits++;
-	return syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
+	return syscall_syscall_0(SYS_flexsc_wait);
 }
 
 /* Takes a FREE entry and posts call nr (0..65535) to it, unsubmitted.
@@ -163,12 +163,19 @@ struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, lo
  * until some entry of ours is. */
 static void spin_then_wait(const struct flexsc_entry *e)
 {
-	flexsc_spin_begin();
-	for (unsigned int i = 0; i < flexsc_spin && !flexsc_done(e); i++)
-		__asm__ volatile("pause");
-	flexsc_spin_end();
-	if (!flexsc_done(e))
-		flexsc_wait_any();
+	unsigned int n = flexsc_spin;
+
+	/* No spin at all (single-core mode: nothing else could finish e on
+	 * this CPU meanwhile): straight to the kernel. */
+	if (n) {
+		flexsc_spin_begin();
+		for (unsigned int i = 0; i < n && !flexsc_done(e); i++)
+			__asm__ volatile("pause");
+		flexsc_spin_end();
+		if (flexsc_done(e))
+			return;
+	}
+	flexsc_wait_any();
 }
 
 /* Waits until submitted entry e is DONE: flexsc_finish's slow path. */

@@ -48,7 +48,9 @@
  *
  * flexsc_wait() sleeps until an entry completes that had not when the last
  * flexsc_wait() returned, or returns at once if nothing is in flight: the
- * caller looks at its entries after each return.
+ * caller looks at its entries after each return. With no syscall core
+ * (single-core mode, flexsc.single=inline) flexsc_wait() first runs the
+ * posted entries itself, up to the first call that may wait (kernel/flexsc.c).
  *
  * Any other status value in an entry is garbage: the kernel ignores the entry
  * and reports it once on the console.

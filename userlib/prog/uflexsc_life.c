@@ -16,6 +16,14 @@
  *   long       one call that runs long without sleeping: a read of
  *              LONG_READ bytes of /dev/zero into fresh heap pages
  *              (0 if it read them all)
+ *   first-waits  a batch whose first call waits (a read of an empty pipe
+ *              whose write is a later entry of the batch; a 300 ms sleep
+ *              before getpids): the rest completes without it (3 if the
+ *              write waited behind the read for 3 s, 4 if a result is
+ *              wrong, 5 if the sleep completed before the getpids)
+ *   lseek      open /inline_lseek, then a batch of an lseek (which the
+ *              kernel test keeps asleep on the file's mutex) and getpids;
+ *              0 if all return what they should
  *   oom        register 16 pages while the kernel starves us of memory:
  *              0 registered, 1 -ENOMEM and nothing left mapped,
  *              2 -ENOMEM with a syscall page still mapped, 3 other error */
@@ -75,6 +83,74 @@ static int blockmany(void)
 	return 0;
 }
 
+/* Posts n (up to 8) calls {nr, a0, a1, a2} as one caller-owned batch and
+ * submits it; returns the entries, call i's at [i]. The kernel looks at
+ * entries in page order, and a batch's entries come off the free stack
+ * highest address first: call 0 goes to the lowest, so it runs first. */
+static struct flexsc_entry **post_batch(int n, const long (*calls)[4])
+{
+	static struct flexsc_entry *in_order[8];
+	struct flexsc_entry **es = flexsc_batch_take((unsigned)n);
+	for (int i = 0; i < n; i++) {
+		long args[6] = { calls[i][1], calls[i][2], calls[i][3] };
+		in_order[i] = es[n - 1 - i];
+		flexsc_post_entry(in_order[i], calls[i][0], args);
+	}
+	flexsc_submit(n);
+	return in_order;
+}
+
+static int first_waits(void)
+{
+	int fds[2];
+	static char in;
+	long pid = syscall_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	if (syscall_syscall(SYS_pipe, (long)fds, 0, 0, 0, 0, 0))
+		return 100;
+	const long rw[5][4] = {
+		{ SYS_read, fds[0], (long)&in, 1 }, { SYS_getpid }, { SYS_null },
+		{ SYS_write, fds[1], (long)"x", 1 }, { SYS_getpid },
+	};
+	struct flexsc_entry **es = post_batch(5, rw);
+	long t0 = now();
+	/* Reaping the read first: its wait must see the write run. */
+	while (!flexsc_done(es[0]) && now() - t0 < 3000000000l)
+		flexsc_wait_any();
+	if (!flexsc_done(es[0]))
+		return 3; /* still here, killed by the kernel test's timeout */
+	long r[5];
+	for (int i = 0; i < 5; i++)
+		r[i] = flexsc_finish(es[i]);
+	flexsc_batch_give(5);
+	if (r[0] != 1 || in != 'x' || r[1] != pid || r[2] != 0 || r[3] != 1 || r[4] != pid)
+		return 4;
+	const long sl[4][4] = { { SYS_sleep_ns, 300000000 }, { SYS_getpid }, { SYS_getpid }, { SYS_null } };
+	es = post_batch(4, sl);
+	while (!flexsc_done(es[0]) && !(flexsc_done(es[1]) && flexsc_done(es[2]) && flexsc_done(es[3])))
+		flexsc_wait_any();
+	if (flexsc_done(es[0]))
+		return 5; /* the getpids waited behind the sleep */
+	for (int i = 0; i < 4; i++)
+		r[i] = flexsc_finish(es[i]);
+	flexsc_batch_give(4);
+	return r[0] == 0 && r[1] == pid && r[2] == pid && r[3] == 0 ? 0 : 4;
+}
+
+static int lseek_batch(void)
+{
+	long fd = syscall_syscall(SYS_open, (long)"/inline_lseek", O_RDWR, 0, 0, 0, 0);
+	long pid = syscall_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	if (fd < 0)
+		return 100;
+	const long calls[3][4] = { { SYS_lseek, fd, 0, SEEK_SET }, { SYS_getpid }, { SYS_getpid } };
+	struct flexsc_entry **es = post_batch(3, calls);
+	long r[3];
+	for (int i = 0; i < 3; i++)
+		r[i] = flexsc_finish(es[i]);
+	flexsc_batch_give(3);
+	return r[0] == 0 && r[1] == pid && r[2] == pid ? 0 : 1;
+}
+
 static int oom(void)
 {
 	long fd = syscall_syscall(SYS_open, (long)"null", O_WRONLY, 0, 0, 0, 0);
@@ -131,6 +207,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "blockmany"))
 		return blockmany();
+	if (!strcmp(mode, "first-waits"))
+		return first_waits();
+	if (!strcmp(mode, "lseek"))
+		return lseek_batch();
 	if (!strcmp(mode, "long")) {
 		long fd = syscall_syscall(SYS_open, (long)"zero", O_RDONLY, 0, 0, 0, 0);
 		long heap = syscall_syscall(SYS_sbrk, LONG_READ, 0, 0, 0, 0, 0);

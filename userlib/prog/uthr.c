@@ -482,21 +482,29 @@ static int brk_section(const char *how)
 static struct flexsc_page *sys_pages;
 static volatile int fx_bad[2], fx_timeouts[2];
 
-/* Posts a write of a length of its own to /dev/null in each of its own
- * entries in turn, by the raw protocol (abi/flexsc.h), and sleeps in
- * flexsc_wait until it is DONE. */
+/* Posts, in each of its own entries in turn, by the raw protocol
+ * (abi/flexsc.h), a write of a length of its own to /dev/null or (every
+ * other round) an lseek of its own file to that offset, and sleeps in
+ * flexsc_wait until it is DONE. The lseeks run in a waiter in single-core
+ * inline mode (whichever thread waits: the other's too), the writes in the
+ * syscall threads. */
 static int flexsc_poster(void *arg)
 {
 	int id = (int)(long)arg, half = FLEXSC_ENTRIES_PER_PAGE / 2;
+	char path[] = "/tmp/uthr-fx0";
 	pin(id);
+	path[sizeof(path) - 2] += id;
 	long fd = TRAP(SYS_open, "null", O_WRONLY, 0);
+	long file = TRAP(SYS_open, path, O_RDWR | O_CREAT, 0);
+	if (fd < 0 || file < 0)
+		return 2;
 	for (int k = 0; k < FLEXSC_ROUNDS; k++) {
 		struct flexsc_entry *e = &sys_pages->entry[id * half + k % half];
 		long len = id * 1000 + k % 100;
-		e->sysnum = SYS_write;
-		e->args[0] = fd;
-		e->args[1] = (long)sys_pages; /* any readable bytes */
-		e->args[2] = len;
+		e->sysnum = k & 1 ? SYS_lseek : SYS_write;
+		e->args[0] = k & 1 ? file : fd;
+		e->args[1] = k & 1 ? len : (long)sys_pages; /* any readable bytes */
+		e->args[2] = k & 1 ? SEEK_SET : len;
 		__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&sys_pages->header.submit_seq, 1, __ATOMIC_SEQ_CST); /* a full fence */
 		if (__atomic_load_n(&sys_pages->header.need_wakeup, __ATOMIC_RELAXED))
@@ -513,6 +521,8 @@ static int flexsc_poster(void *arg)
 		__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELAXED);
 	}
 	TRAP(SYS_close, fd, 0, 0);
+	TRAP(SYS_close, file, 0, 0);
+	TRAP(SYS_unlink, path, 0, 0);
 	return 0;
 }
 

@@ -41,7 +41,7 @@ build_target() {
 # Every symbol the objects use but do not define must be a stub of sys.c or
 # syscall.S.
 only_stubs_undefined() {
-	local stubs="syscall6 syscall_syscall syscall_int80 syscall_flexsc_hook syscall_path_set syscall_path_get syscall_path_name"
+	local stubs="syscall6 syscall_syscall syscall_syscall_0 syscall_int80 syscall_flexsc_hook syscall_path_set syscall_path_get syscall_path_name"
 	local used defined extra
 	used=$(nm -u "$out"/target_*.o | awk 'NF == 2 { print $2 }' | sort -u)
 	defined=$(nm --defined-only "$out"/target_*.o | awk 'NF == 3 { print $3 }' | sort -u)

@@ -380,6 +380,11 @@ long syscall_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long 
 	return dispatch(nr, a1, a2, a3, a4, a5, a6);
 }
 
+long syscall_syscall_0(long nr)
+{
+	return syscall_syscall(nr, 0, 0, 0, 0, 0, 0);
+}
+
 long syscall_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	return syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
