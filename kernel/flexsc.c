@@ -726,12 +726,26 @@ static inline __attribute__((always_inline)) bool handoff(struct flexsc_ctx *ctx
 	return switched;
 }
 
+/* Idle passes between two looks at the clock while a poller polls. */
+#define FLEXSC_POLL_CLOCK_EVERY 64
+
+/*
+ * A syscall thread: polls while it is its core's active thread, else waits
+ * as a spare. Idle, it polls for flexsc.poll_us, then sleeps. Idle passes
+ * run back to back, as io_uring's SQPOLL thread polls, with a pause and a
+ * look at the clock once every FLEXSC_POLL_CLOCK_EVERY passes: under TCG
+ * each pause leaves the translated code and takes QEMU's global lock,
+ * which the user core's vCPU needs too (for its own pauses, interrupts and
+ * IPIs); and under icount's round robin (make bench ACCEL=sim) a pause is
+ * where the other vCPU gets its turn, so the poller still yields.
+ */
 static void syscall_thread(void *arg)
 {
 	struct flexsc_worker *w = arg;
 	struct flexsc_core *core = w->core;
 	struct thread *me = current_thread();
 	u64 idle_since = 0; /* 0: the last pass found work (the clock is read once idle) */
+	u32 idle_passes = 0;
 	for (;;) {
 		if (READ_ONCE(core->active) != me)
 			wait_to_poll(w);
@@ -743,14 +757,15 @@ static void syscall_thread(void *arg)
 		/* No poll window: straight to the sleep below, which looks at
 		 * every process's counter first. */
 		if (poll_ns) {
+			simmark_idle_begin();
+			if (idle_since && ++idle_passes % FLEXSC_POLL_CLOCK_EVERY)
+				continue; /* kernel preemption lets others on this CPU run */
+			cpu_relax();
 			u64 now = ktime_ns();
 			if (!idle_since)
 				idle_since = now;
-			if (now - idle_since < poll_ns) {
-				simmark_idle_begin();
-				cpu_relax();
-				continue; /* kernel preemption lets others on this CPU run */
-			}
+			if (now - idle_since < poll_ns)
+				continue;
 		}
 		simmark_idle_end();
 		if (shared_mode && READ_ONCE(core->active) == me) {

@@ -428,15 +428,60 @@ static int poll_syscalls(struct sched *s)
 	return n;
 }
 
-/* With no thread ready and calls in flight: spins polling them, then sleeps
- * in flexsc_wait (for this kernel thread only), until one is DONE. */
+unsigned long uthread_spin_ns = 2000000;
+
+/* Rounds of the spin per pause and look at the clock. */
+#define SPIN_PAUSE_EVERY 8
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (uint64_t)hi << 32;
+}
+
+/* How long the scheduler spins on its calls before it sleeps, in TSC
+ * cycles: uthread_spin_ns, or 0 where flexsc_spin is 0 (single-core mode:
+ * nothing completes while this core spins). */
+static uint64_t spin_budget(void)
+{
+	static uint64_t tsc_khz;
+	struct sysinfo si;
+
+	if (!tsc_khz)
+		tsc_khz = syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0 ? si.tsc_hz / 1000 : 1;
+	return flexsc_spin ? tsc_khz * uthread_spin_ns / 1000000 : 0;
+}
+
+/*
+ * With no thread ready and calls in flight: spins polling them, then sleeps
+ * in flexsc_wait (for this kernel thread only), until one is DONE. The spin
+ * is bounded in time (uthread_spin_ns, as long as a syscall core polls
+ * before it sleeps by default: flexsc.poll_us), not in rounds, whose cost
+ * differs a hundredfold between CPUs and emulators: a round is a look at
+ * each call in flight, and a pause and a look at the clock come once per
+ * SPIN_PAUSE_EVERY rounds (under TCG a pause leaves the translated code
+ * and takes QEMU's global lock; under icount's round robin it is where the
+ * syscall core's vCPU gets its turn).
+ */
 static void wait_syscalls(struct sched *s)
 {
+	uint64_t budget = spin_budget(), until = 0;
 	int ready = 0;
 
 	flexsc_spin_begin();
-	for (unsigned int i = 0; i < flexsc_spin && !(ready = poll_syscalls(s)); i++)
-		__asm__ volatile("pause");
+	for (unsigned int i = 0; budget && !(ready = poll_syscalls(s)); i++) {
+		if (i % SPIN_PAUSE_EVERY == 0) {
+			uint64_t now = rdtsc();
+
+			if (!until)
+				until = now + budget;
+			else if ((int64_t)(now - until) > 0)
+				break;
+			__asm__ volatile("pause");
+		}
+	}
 	flexsc_spin_end();
 	if (ready)
 		return;

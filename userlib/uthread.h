@@ -18,6 +18,10 @@
 #define UTHREAD_STACK_SIZE (64 * 1024) /* a power of 2 */
 #define UTHREAD_MAX_CORES 16
 
+/* Under PATH_FLEXSC, how long (ns) a scheduler with no thread ready spins
+ * on its calls in flight before it sleeps in flexsc_wait (default 2000000). */
+extern unsigned long uthread_spin_ns;
+
 struct uthread;
 
 struct uthread_queue {

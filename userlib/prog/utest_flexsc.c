@@ -116,6 +116,48 @@ static void blocking(void)
 		 (others_done_ns - t0) / 1000000, (sleeper_done_ns - t0) / 1000000);
 }
 
+/* The FlexSC-Threads scheduler with no thread ready spins on its calls in
+ * flight for uthread_spin_ns, however many rounds that is, then sleeps in
+ * flexsc_wait (single-core mode sleeps at once: nothing completes while its
+ * one CPU spins). */
+#define SPIN_CALL_NS 5000000l /* longer than the default spin (2 ms) */
+
+static void *spin_sleeps_main(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 3; i++)
+		sys_sleep_ns(SPIN_CALL_NS);
+	return 0;
+}
+
+/* Waits in flexsc_wait of three SPIN_CALL_NS calls, spinning spin_ns. */
+static unsigned long spin_waits(unsigned long spin_ns)
+{
+	unsigned long saved = uthread_spin_ns, waits = flexsc_stats.waits;
+
+	uthread_spin_ns = spin_ns;
+	syscall_path_set(PATH_FLEXSC);
+	uthread_run(spin_sleeps_main, 0, 0);
+	syscall_path_set(PATH_SYSCALL);
+	uthread_spin_ns = saved;
+	return flexsc_stats.waits - waits;
+}
+
+static void spin(void)
+{
+	struct sysinfo si;
+
+	sys_sysinfo((long)&si);
+	CHECK_EQ(spin_waits(uthread_spin_ns) >= 3, 1, "a %ld ms call outlasts the default spin: sleep",
+		 SPIN_CALL_NS / 1000000);
+	/* Ten seconds of spinning: millions of rounds. */
+	unsigned long long_spin = spin_waits(10000000000ul);
+	if (si.flexsc_cpus)
+		CHECK_EQ(long_spin, 0, "a 10 s spin outlasts %ld ms calls: no sleep", SPIN_CALL_NS / 1000000);
+	else
+		CHECK_EQ(long_spin >= 3, 1, "single-core mode sleeps at once");
+}
+
 static void bad_entries(void)
 {
 	/* A hand-made entry in the last line, which the library hands out last. */
@@ -280,6 +322,8 @@ int main(int argc, char **argv)
 		stress();
 	if (!*only || !strcmp(only, "blocking"))
 		blocking();
+	if (!*only || !strcmp(only, "spin"))
+		spin();
 	if (!*only || !strcmp(only, "bad"))
 		bad_entries();
 	if (!*only || !strcmp(only, "hostile"))
