@@ -1255,9 +1255,9 @@ KTEST(flexsc_wait_rings_for_an_uncounted_post)
 /* A call of the process blocks in a syscall thread (a read of an empty
  * pipe, counted), and a getpid at a higher index was posted without the
  * counter: flexsc_wait must run it, not sleep until the read ends (its
- * look for uncounted posts was skipped while any call was in flight:
- * fuzz FUZZ_SEED=2's STUCK FlexSC child). The process ends the read
- * after 3 s: status 1 if the getpid ran only then. */
+ * look for uncounted posts was skipped while any call was in flight; the
+ * fuzzer's FlexSC child posts so). The process ends the read after 3 s:
+ * status 1 if the getpid ran only then. */
 KTEST(flexsc_wait_runs_an_uncounted_post_behind_a_blocked_call)
 {
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "uncounted"), 0);

@@ -95,7 +95,7 @@ static int end_read_later(void *arg)
  * that blocks, counted; entry 20 a getpid, not counted (a count that an
  * entry at a lower index took has the same effect). A kernel that skips
  * its look for uncounted posts while a call of ours is in flight waits for
- * the read (fuzz FUZZ_SEED=2's STUCK FlexSC child, for good). */
+ * the read (for good, if nothing ended it). */
 static int uncounted(void)
 {
 	struct flexsc_page *pg = (struct flexsc_page *)PAGES;
