@@ -884,7 +884,11 @@ void flexsc_worker_blocking(struct thread *t)
 	 * lock goes before it. */
 	if (blocking) {
 		publish(blocking, blocking->held, blocking->claimed - 1);
-		wake_waiter(blocking->held); /* after a locked add: a full fence */
+		/* Our blocked count before waiting (publish may add nothing): a
+		 * waiter whose serves are all blocked looks for uncounted posts
+		 * (in_flight). */
+		mfence();
+		wake_waiter(blocking->held);
 	}
 }
 
@@ -1037,14 +1041,19 @@ static bool __attribute__((noinline)) posted_uncounted(struct flexsc_ctx *ctx)
 }
 
 /* Whether ctx has work in flight that will complete: claimed entries not
- * DONE yet, or posts the pollers have not reached. If neither, one look at
- * every entry for a SUBMITTED one posted without the counter (a rescan is
- * asked for then): only a process that waits with nothing posted pays it. */
+ * DONE yet, or posts the pollers have not reached. If neither, or if every
+ * serve of ctx's is in a call that blocked (it may never return), one look
+ * at every entry for a SUBMITTED one posted without the counter (a rescan
+ * is asked for then): only a process that waits with nothing posted, or
+ * only blocked calls, pays it. */
 static inline bool in_flight(struct flexsc_ctx *ctx)
 {
-	return __atomic_load_n(&ctx->serving, __ATOMIC_ACQUIRE) || READ_ONCE(ctx->rescan) ||
+	u32 serving = __atomic_load_n(&ctx->serving, __ATOMIC_ACQUIRE);
+	if (serving > (u32)READ_ONCE(ctx->blocked))
+		return true;
+	return READ_ONCE(ctx->rescan) ||
 	       __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != READ_ONCE(ctx->seen_seq) ||
-	       posted_uncounted(ctx);
+	       posted_uncounted(ctx) || serving;
 }
 
 /* Ring the doorbell of sleeping cores, if any. */
@@ -1402,6 +1411,23 @@ KTEST(flexsc_wait_rings_for_an_uncounted_post)
 	}
 	KEXPECT_EQ(proc_kill(pid), 0);
 	KEXPECT_EQ(ktest_wait_user(pid), -1);
+}
+
+/* A call of the process blocks in a syscall thread (a read of an empty
+ * pipe, counted), and a getpid at a higher index was posted without the
+ * counter: flexsc_wait must run it, not sleep until the read ends (its
+ * look for uncounted posts was skipped while any call was in flight; the
+ * fuzzer's FlexSC child posts so). The process ends the read after 3 s:
+ * status 1 if the getpid ran only then. */
+KTEST(flexsc_wait_runs_an_uncounted_post_behind_a_blocked_call)
+{
+	KEXPECT_EQ(ktest_run_user("uflexsc_life", "uncounted"), 0);
+	pool_settle();
+	u64 before = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
+	KEXPECT_EQ(ktest_run_user("uflexsc_life", "uncounted"), 0);
+	pool_settle();
+	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), before);
+	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
 
 /* A call that runs long without sleeping (process A's 64 MiB read of

@@ -37,7 +37,8 @@
  * when it moves, stopping once it has claimed as many as it moved by. It is
  * never trusted (a wrong count costs the process only its own time), and an
  * entry posted without it runs at the process's next flexsc_wake() (which
- * asks for a look at every entry) or flexsc_wait().
+ * asks for a look at every entry) or flexsc_wait() (even while another call
+ * of the process is blocked).
  *
  * Doorbell. A syscall thread that found no work for a while sets
  * need_wakeup in the header of the process's first page, issues a full fence,

@@ -11,6 +11,10 @@
  *              FlexSC: done within 5 s (1 if not; a hang if the writes
  *              wait behind the reads for good, as a FlexSC-Threads
  *              server's idle connections held its busy one back)
+ *   uncounted  a read of an empty pipe (counted) blocks in a syscall thread;
+ *              a getpid posted without the counter must run at flexsc_wait,
+ *              not once the read ends (a thread ends it after 3 s): 0 if
+ *              the getpid ran first, 1 if only after the read
  *   idle       register one page, then sleep 5 s in a trap (posting
  *              nothing: the kernel test posts for us)
  *   long       one call that runs long without sleeping: a read of
@@ -30,6 +34,7 @@
 #include "../libc.h"
 #include "../sys.h"
 #include "../flexsc.h"
+#include "../thread.h"
 
 #define PAGES 0x00007F0000000000l
 #define LONG_READ (64l << 20)
@@ -151,6 +156,55 @@ static int lseek_batch(void)
 	return r[0] == 0 && r[1] == pid && r[2] == pid ? 0 : 1;
 }
 
+static int pipe_fds[2];
+
+/* Ends the read of uncounted() after 3 s, if nothing else did. */
+static int end_read_later(void *arg)
+{
+	(void)arg;
+	syscall_syscall(SYS_sleep_ns, 3000000000l, 0, 0, 0, 0, 0);
+	syscall_syscall(SYS_write, pipe_fds[1], (long)"x", 1, 0, 0, 0);
+	return 0;
+}
+
+/* The raw protocol, as the fuzzer's FlexSC child posts: entry 10 a read
+ * that blocks, counted; entry 20 a getpid, not counted (a count that an
+ * entry at a lower index took has the same effect). A kernel that skips
+ * its look for uncounted posts while a call of ours is in flight waits for
+ * the read (for good, if nothing ended it). */
+static int uncounted(void)
+{
+	struct flexsc_page *pg = (struct flexsc_page *)PAGES;
+	struct flexsc_entry *rd = &pg->entry[10], *e = &pg->entry[20];
+	struct thread t;
+	if (syscall_syscall(SYS_pipe, (long)pipe_fds, 0, 0, 0, 0, 0) || thread_spawn(&t, end_read_later, 0) < 0)
+		return 100;
+	rd->sysnum = SYS_read;
+	rd->args[0] = pipe_fds[0];
+	rd->args[1] = (long)buf;
+	rd->args[2] = 1;
+	e->sysnum = SYS_getpid;
+	__atomic_store_n(&rd->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+	__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+	/* The read only, and no doorbell: flexsc_wake would ask for a look at
+	 * every entry (flexsc_wait rings without asking). */
+	__atomic_fetch_add(&pg->header.submit_seq, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&e->status, __ATOMIC_ACQUIRE) != FLEXSC_DONE &&
+	       __atomic_load_n(&rd->status, __ATOMIC_ACQUIRE) != FLEXSC_DONE)
+		syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
+	int r = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == FLEXSC_DONE &&
+			__atomic_load_n(&rd->status, __ATOMIC_ACQUIRE) != FLEXSC_DONE
+		? 0
+		: 1;
+	syscall_syscall(SYS_write, pipe_fds[1], (long)"x", 1, 0, 0, 0);
+	while (__atomic_load_n(&e->status, __ATOMIC_ACQUIRE) != FLEXSC_DONE ||
+	       __atomic_load_n(&rd->status, __ATOMIC_ACQUIRE) != FLEXSC_DONE)
+		syscall_syscall(SYS_flexsc_wait, 0, 0, 0, 0, 0, 0);
+	if (e->ret != syscall_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) || rd->ret != 1)
+		return 2;
+	return r; /* the thread, asleep or ended, goes with the process */
+}
+
 static int oom(void)
 {
 	long fd = syscall_syscall(SYS_open, (long)"null", O_WRONLY, 0, 0, 0, 0);
@@ -218,6 +272,8 @@ int main(int argc, char **argv)
 			return 100;
 		return flexsc_reap(flexsc_post(SYS_read, fd, heap, LONG_READ, 0, 0, 0)) == LONG_READ ? 0 : 1;
 	}
+	if (!strcmp(mode, "uncounted"))
+		return uncounted();
 	if (!strcmp(mode, "idle")) {
 		syscall_syscall(SYS_sleep_ns, 5000000000l, 0, 0, 0, 0, 0);
 		return 0;
