@@ -1,5 +1,6 @@
 /* TSC frequency, from the first source that gives one: CPUID 0x15 (with
- * 0x16's base frequency where 0x15 leaves the crystal clock out), the
+ * 0x16's base frequency where 0x15 leaves the crystal clock out, checked
+ * against the PIT), the
  * hypervisor timing leaf 0x40000010 of hypervisors known to define it, a
  * calibration against PIT channel 2. */
 #include "../../test.h"
@@ -97,6 +98,22 @@ static u64 tsc_from_pit(void)
 	return cycles * 1000 / PIT_CAL_MS;
 }
 
+/* CPUID 0x16's base frequency is the part's nominal one, which the SDM
+ * does not promise the TSC runs at (Bochs's Skylake-X model says 3.5 GHz
+ * and counts its TSC at its own instructions per second): hz, unless the
+ * PIT measures a rate more than 10% away from it, then the PIT's. */
+static u64 checked_against_pit(u64 hz)
+{
+	u64 pit = tsc_from_pit();
+	if (!pit || (pit > hz ? pit - hz : hz - pit) <= hz / 10) {
+		tsc_hz_source = "cpuid 0x16 base frequency (the PIT agrees)";
+		return hz;
+	}
+	kprintf("tsc: CPUID 0x16 says %lu Hz, the PIT measures %lu Hz: the PIT's rate is used\n", hz, pit);
+	tsc_hz_source = "PIT calibration (CPUID 0x16's base frequency disagreed)";
+	return pit;
+}
+
 void tsc_init(void)
 {
 	u32 a, b, c, d, max;
@@ -111,6 +128,8 @@ void tsc_init(void)
 		tsc_invariant = (d >> 8) & 1;
 	}
 	tsc_hz = tsc_from_leaf_15_16();
+	if (tsc_hz && !strcmp(tsc_hz_source, "cpuid 0x16 base frequency"))
+		tsc_hz = checked_against_pit(tsc_hz);
 	if (!tsc_hz)
 		tsc_hz = tsc_from_hypervisor();
 	if (!tsc_hz)
