@@ -969,6 +969,7 @@ static void reap_one(int i)
 			 * syscall page): the entry is no longer ours to wait on. */
 			if (posted_nr[i] == SYS_spawn)
 				kid_gone(0);
+			me->wait_nr = -1; /* a later report must not name it */
 			me->may_block -= posted_blocks[i];
 			posted_blocks[i] = false;
 			__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
