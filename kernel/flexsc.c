@@ -142,27 +142,20 @@ u64 flexsc_cpu_mask(void)
 	return core_mask;
 }
 
-/* The calls that may wait for something else to happen (data, a peer, a
- * child, a timer): inline mode leaves them to the syscall threads (the
- * waiter stops at the first such entry and hands the rest over), so that
- * a call that waits never holds its process's waiter, which must return
- * once any entry completes. Any other call runs in the waiter; one that
- * sleeps anyway (a contended mutex) hands the rest over the same way
- * (waiter_blocking) and finishes in the waiter. */
-#define MAY_WAIT(nr)                                                                                  \
-	((nr) == SYS_wait || (nr) == SYS_read || (nr) == SYS_write || (nr) == SYS_sleep_ns ||          \
-	 (nr) == SYS_pread || (nr) == SYS_pwrite || (nr) == SYS_thread_join || (nr) == SYS_futex_wait || \
-	 (nr) == SYS_accept || (nr) == SYS_connect || (nr) == SYS_poll)
-
 /* What a syscall page may run, by number (the syscall list's facts): the
  * arguments the call takes (0..6), or PAGE_REFUSED for the trap-only calls
- * (SCF_TRAP); PAGE_WAITS if it may wait (MAY_WAIT). A number the list
- * leaves out takes none (sys_nosys). */
+ * (SCF_TRAP); PAGE_WAITS if it may wait (SCF_WAITS): inline mode leaves
+ * it to the syscall threads (the waiter stops at the first such entry and
+ * hands the rest over), so that a call that waits never holds its
+ * process's waiter, which must return once any entry completes. Any other
+ * call runs in the waiter; one that sleeps anyway (a contended mutex) hands
+ * the rest over the same way (waiter_blocking) and finishes in the waiter.
+ * A number the list leaves out takes none (sys_nosys). */
 #define PAGE_REFUSED 7
 #define PAGE_WAITS 8
 static const u8 page_nargs[SYS_COUNT] = {
 #define NARGS(name, nr, nargs, flags) \
-	[nr] = ((flags) & SCF_TRAP ? PAGE_REFUSED : (nargs)) | (MAY_WAIT(nr) ? PAGE_WAITS : 0),
+	[nr] = ((flags) & SCF_TRAP ? PAGE_REFUSED : (nargs)) | ((flags) & SCF_WAITS ? PAGE_WAITS : 0),
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
 };

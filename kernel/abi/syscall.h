@@ -28,8 +28,12 @@
  * syscall page's entry carries none). Flags:
  *   SCF_TRAP   trap only: the process's own business, refused (-EINVAL)
  *              from a syscall page
+ *   SCF_WAITS  may wait for something else to happen (data, a peer, a
+ *              child, a timer): single-core FlexSC's inline mode leaves it
+ *              to a syscall thread (kernel/flexsc.c)
  */
 #define SCF_TRAP 1
+#define SCF_WAITS 2
 #define EXLESS_SYSCALLS(X)                                                     \
 	X(null, 0, 0, 0)         /* does nothing, returns 0: for measurement */  \
 	X(exit, 1, 1, SCF_TRAP)  /* (status) never returns */                    \
@@ -38,15 +42,15 @@
 	X(getcpu, 4, 0, 0)       /* -> CPU number the caller runs on */          \
 	X(setaffinity, 5, 2, 0)  /* (pid or 0, cpu mask) */                      \
 	X(spawn, 6, 2, 0)        /* (name, argv or NULL) -> pid */              \
-	X(wait, 7, 2, 0)         /* (pid or -1, int *status) -> pid */           \
+	X(wait, 7, 2, SCF_WAITS) /* (pid or -1, int *status) -> pid */           \
 	X(kill, 8, 1, 0)         /* (pid) */                                     \
 	X(open, 9, 2, 0)         /* (path, O_* flags) -> fd */                   \
 	X(close, 10, 1, 0)       /* (fd) */                                      \
-	X(read, 11, 3, 0)        /* (fd, buf, len) -> bytes */                   \
-	X(write, 12, 3, 0)       /* (fd, buf, len) -> bytes */                   \
+	X(read, 11, 3, SCF_WAITS) /* (fd, buf, len) -> bytes */                  \
+	X(write, 12, 3, SCF_WAITS) /* (fd, buf, len) -> bytes */                 \
 	X(brk, 13, 1, 0)         /* (new end or 0) -> current end */             \
 	X(sbrk, 14, 1, 0)        /* (increment) -> old end */                    \
-	X(sleep_ns, 15, 1, 0)    /* (nanoseconds) */                             \
+	X(sleep_ns, 15, 1, SCF_WAITS) /* (nanoseconds) */                        \
 	X(time_ns, 16, 0, 0)     /* -> nanoseconds since boot */                 \
 	X(ps, 17, 2, 0)          /* (struct proc_info *, max) -> count */        \
 	X(sysinfo, 18, 1, 0)     /* (struct sysinfo *) */                        \
@@ -55,8 +59,8 @@
 	X(flexsc_wait, 21, 0, SCF_TRAP) /* until an entry completes (abi/flexsc.h) */ \
 	X(flexsc_wake, 22, 0, SCF_TRAP) /* ring the doorbell, look at every entry */ \
 	X(poweroff, 23, 1, 0)    /* (status) end the machine: init only */       \
-	X(pread, 24, 4, 0)       /* (fd, buf, len, offset) -> bytes */           \
-	X(pwrite, 25, 4, 0)      /* (fd, buf, len, offset) -> bytes */           \
+	X(pread, 24, 4, SCF_WAITS) /* (fd, buf, len, offset) -> bytes */         \
+	X(pwrite, 25, 4, SCF_WAITS) /* (fd, buf, len, offset) -> bytes */        \
 	X(lseek, 26, 3, 0)       /* (fd, offset, SEEK_*) -> new offset */        \
 	X(stat, 27, 2, 0)        /* (path, struct stat *) */                     \
 	X(fstat, 28, 2, 0)       /* (fd, struct stat *) */                       \
@@ -70,18 +74,18 @@
 	X(pipe, 36, 1, 0)        /* (int fds[2]) read end, write end */         \
 	X(thread_create, 37, 3, 0) /* (entry, stack top, arg) -> tid; rdi = arg */ \
 	X(thread_exit, 38, 1, SCF_TRAP) /* (status) the caller; the last ends the process */ \
-	X(thread_join, 39, 2, 0) /* (tid, int *status) -> tid, once it ended */ \
-	X(futex_wait, 40, 3, 0)  /* (u32 *addr, expected, timeout ns or 0) */    \
+	X(thread_join, 39, 2, SCF_WAITS) /* (tid, int *status) -> tid, once it ended */ \
+	X(futex_wait, 40, 3, SCF_WAITS) /* (u32 *addr, expected, timeout ns or 0) */ \
 	X(futex_wake, 41, 2, 0)  /* (u32 *addr, most to wake) -> woken */        \
 	X(gettid, 42, 0, SCF_TRAP) /* -> the calling thread's id */ \
 	X(socket, 48, 3, 0)      /* (AF_UNIX, SOCK_STREAM, 0) -> fd */           \
 	X(bind, 49, 2, 0)        /* (fd, path) name it in the file tree */       \
 	X(listen, 50, 2, 0)      /* (fd, backlog) */                             \
-	X(accept, 51, 1, 0)      /* (fd) -> fd of the next connection */         \
-	X(connect, 52, 2, 0)     /* (fd, path) */                                \
+	X(accept, 51, 1, SCF_WAITS) /* (fd) -> fd of the next connection */      \
+	X(connect, 52, 2, SCF_WAITS) /* (fd, path) */                            \
 	X(socketpair, 53, 1, 0)  /* (int fds[2]) two connected sockets */        \
 	X(shutdown, 54, 2, 0)    /* (fd, SHUT_*) */                              \
-	X(poll, 55, 3, 0)        /* (struct pollfd *, n, timeout ns or -1) -> ready fds */
+	X(poll, 55, 3, SCF_WAITS) /* (struct pollfd *, n, timeout ns or -1) -> ready fds */
 
 #ifndef __ASSEMBLER__
 enum {
