@@ -835,7 +835,7 @@ static struct flexsc_worker *worker_of(struct flexsc_core *core, struct thread *
  * counter, the batch's earlier completions are counted, and the parked
  * poller is woken to run the rest (it runs once we sleep, in our
  * process's address space). The call completes later on this thread,
- * counted like any other (serve_as). Once per call: a later sleep of the
+ * counted like any other (run_posted). Once per call: a later sleep of the
  * same call finds nothing more to give. */
 static void __attribute__((noinline, cold)) waiter_blocking(struct flexsc_worker *w)
 {
