@@ -94,7 +94,8 @@ struct flexsc_worker {
 	struct thread *thread;     /* NULL: a free slot */
 	struct flexsc_ctx *held;   /* ctx whose address space is loaded, or NULL */
 	u64 want;                  /* posts of held's taken by the serve under way (see return_posts) */
-	u64 claimed;               /* entries it claimed so far */
+	u64 budget;                /* claims the serve under way may make: want, or all (a look at every entry) */
+	u64 left;                  /* of which not made yet: a claim counts once its call returns (claimed) */
 	u64 published;             /* of which counted in held's done_seq (see publish) */
 	bool full;                 /* serving a look at every entry of held's */
 	bool blocked;              /* handed polling over during its current call */
@@ -198,8 +199,9 @@ typedef long (*call5_fn)(u64, u64, u64, u64, u64);
  * table, each read once, and no more (a call never sees a user value it
  * does not take). The entry is BUSY and ours; it is read and written
  * through the kernel's direct map, never through the user's mapping. The
- * caller counts the completion in done_seq (publish). */
-static inline __attribute__((always_inline)) void run_call(struct flexsc_entry *e, u64 nr)
+ * caller counts the completion in done_seq (publish). A waiter (inline
+ * mode) runs no call that may wait (PAGE_WAITS): false, e untouched. */
+static inline __attribute__((always_inline)) bool run_call(struct flexsc_entry *e, u64 nr, const bool waiter)
 {
 	const volatile u64 *a = e->args;
 	long ret;
@@ -207,7 +209,8 @@ static inline __attribute__((always_inline)) void run_call(struct flexsc_entry *
 		ret = -ENOSYS; /* past the list */
 	} else {
 		syscall_fn fn = syscall_table[nr];
-		switch (page_nargs[nr] & 7) { /* 0..6 or PAGE_REFUSED */
+		/* One jump on the call's facts: a waiter's mask keeps PAGE_WAITS. */
+		switch (page_nargs[nr] & (waiter ? PAGE_WAITS | 7 : 7)) {
 		case 0: ret = AS(call0_fn, fn)(); break;
 		case 1: ret = AS(call1_fn, fn)(a[0]); break;
 		case 2: ret = AS(call2_fn, fn)(a[0], a[1]); break;
@@ -216,16 +219,12 @@ static inline __attribute__((always_inline)) void run_call(struct flexsc_entry *
 		case 5: ret = AS(call5_fn, fn)(a[0], a[1], a[2], a[3], a[4]); break;
 		case 6: ret = fn(a[0], a[1], a[2], a[3], a[4], a[5]); break;
 		case PAGE_REFUSED: ret = -EINVAL; break; /* only makes sense trapping, from the process itself */
+		case PAGE_WAITS ... PAGE_WAITS | 7: return false; /* a waiter's: may wait */
 		}
 	}
 	e->ret = ret;
 	__atomic_store_n(&e->status, FLEXSC_DONE, __ATOMIC_RELEASE);
-}
-
-/* The call entry e asks for: run_call. */
-static inline __attribute__((always_inline)) void run_entry(struct flexsc_entry *e)
-{
-	run_call(e, READ_ONCE(e->sysnum));
+	return true;
 }
 
 /* Where a claim looks: from entry e of page pg on, the page ending at end. */
@@ -253,26 +252,26 @@ static void __attribute__((noinline, cold)) report_garbage(struct flexsc_ctx *ct
 }
 
 /* Claim the first SUBMITTED entry from c on and leave c at it (the caller
- * steps past it), or return false at the end of ctx's pages. Garbage
- * statuses are skipped and reported once per process. */
-static inline __attribute__((always_inline)) bool claim(struct flexsc_ctx *ctx, struct cursor *c)
+ * steps past it), or return false at the end of ctx's pages, or at the
+ * next page once *stop is set. Garbage statuses are skipped and reported
+ * once per process. The compare-and-swap is the first look at an entry: a
+ * posted one, the usual case, costs no separate load. */
+static inline __attribute__((always_inline)) bool claim(struct flexsc_ctx *ctx, struct cursor *c,
+							const volatile bool *stop)
 {
 	for (;; c->e++) {
 		if (unlikely(c->e == c->end)) {
-			if (++c->pg >= ctx->npages)
+			if (++c->pg >= ctx->npages || READ_ONCE(*stop))
 				return false;
 			c->e = ctx->pages[c->pg]->entry;
 			c->end = c->e + FLEXSC_ENTRIES_PER_PAGE;
 		}
-		u32 st = __atomic_load_n(&c->e->status, __ATOMIC_RELAXED);
-		if (likely(st == FLEXSC_SUBMITTED)) {
-			/* st is FLEXSC_SUBMITTED: the value we expect */
-			if (__atomic_compare_exchange_n(&c->e->status, &st, FLEXSC_BUSY, false, __ATOMIC_ACQUIRE,
-							__ATOMIC_RELAXED))
-				return true;
-		} else if (unlikely(st > FLEXSC_DONE)) {
+		u32 st = FLEXSC_SUBMITTED;
+		if (likely(__atomic_compare_exchange_n(&c->e->status, &st, FLEXSC_BUSY, false, __ATOMIC_ACQUIRE,
+						       __ATOMIC_RELAXED)))
+			return true;
+		if (unlikely(st > FLEXSC_DONE))
 			report_garbage(ctx, c->pg, c->e, st);
-		}
 	}
 }
 
@@ -363,7 +362,7 @@ static bool over_share(const struct flexsc_ctx *ctx, const struct flexsc_core *c
 /* Count in ctx's done_seq w's completions up to done (of its claims in
  * this serve) not counted yet; the caller then calls wake_waiter (this
  * locked add, or a later one, is the full fence it needs). Each entry was
- * made DONE by run_entry before. One add and one look per batch, not per
+ * made DONE by run_call before. One add and one look per batch, not per
  * entry: a waiter sleeps only while ctx->serving counts us (in_flight),
  * and we publish before serve stops counting us and before a call of ours
  * sleeps (flexsc_worker_blocking), so no completion waits on a later
@@ -376,13 +375,19 @@ static void publish(struct flexsc_worker *w, struct flexsc_ctx *ctx, u64 done)
 	w->published = done;
 }
 
-/* Give what w took from ctx's counter and did not claim back to the
+/* Entries of w's serve under way whose calls returned. */
+static inline u64 claimed(const struct flexsc_worker *w)
+{
+	return w->budget - w->left;
+}
+
+/* Give what w took from ctx's counter past its first n claims back to the
  * counter (the next pass looks again), and a look at every entry back to
  * rescan. */
-static void return_posts(struct flexsc_worker *w, struct flexsc_ctx *ctx)
+static void return_posts(struct flexsc_worker *w, struct flexsc_ctx *ctx, u64 n)
 {
-	if (w->want > w->claimed)
-		__atomic_fetch_sub(&ctx->seen_seq, w->want - w->claimed, __ATOMIC_RELAXED);
+	if (w->want > n)
+		__atomic_fetch_sub(&ctx->seen_seq, w->want - n, __ATOMIC_RELAXED);
 	if (w->full)
 		WRITE_ONCE(ctx->rescan, 1);
 	w->want = 0;
@@ -401,120 +406,114 @@ static void unblocked(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 	spin_unlock(&flexsc_lock);
 }
 
-/* Claim and run ctx's posted entries, with no lock: w holds ctx (its
- * address space is loaded and it cannot be freed), claims are
- * compare-and-swaps, each entry's result is published by run_entry, and
- * the batch's completions are counted once (publish). The look starts at
- * the first entry and stops once it claimed what was posted: userlib
- * reuses the entries freed last, so those in use stay at the start of the
- * pages. Returns how many ran. */
-static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
+/* Claim and run the entries of ctx's posted since the last look, with no
+ * lock, as w: a syscall thread that holds ctx (its address space is
+ * loaded and ctx cannot be freed), or in inline mode (waiter) the calling
+ * thread of ctx's process, in flexsc_wait, in its own kernel context (its
+ * process lives while it runs). Claims are compare-and-swaps, each entry's
+ * result is published by run_call, and the batch's completions are
+ * counted once (publish). The look starts at the first entry and stops
+ * once it claimed what was posted: userlib reuses the entries freed last,
+ * so those in use stay at the start of the pages. It also stops once ctx
+ * is dead (a syscall thread) or its process killed (a waiter), looked at
+ * once per page and after a call that blocked; for a syscall thread, once
+ * a call of its blocked and a spare polls; for a waiter, at the first call
+ * that may wait (PAGE_WAITS: left unclaimed, w->rest set, the posts from
+ * it on given back for the poller) or once a call of its slept
+ * (waiter_blocking handed the rest over). Returns how many ran. */
+static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker *w, struct flexsc_ctx *ctx,
+							   const bool waiter)
 {
-	struct thread *me = w->thread;
-	struct flexsc_core *core = w->core;
+	struct thread *me = current_thread();
+	const volatile bool *stop = waiter ? &ctx->proc->killed : &ctx->dead;
 	w->want = take_posted(ctx, &w->full);
 	if (!w->full && !w->want)
 		return 0;
-	simmark_idle_end();
-	/* Our proc before we look at dead; flexsc_release stores dead, then
-	 * flexsc_interrupt looks at our proc: one of us sees the other (the
-	 * locked add between is the full fence). */
-	WRITE_ONCE(me->proc, ctx->proc);
+	if (!waiter) {
+		simmark_idle_end();
+		/* Our proc before we look at dead; flexsc_release stores dead,
+		 * then flexsc_interrupt looks at our proc: one of us sees the
+		 * other (the locked add below is the full fence). */
+		WRITE_ONCE(me->proc, ctx->proc);
+	}
 	/* Counted before we claim: flexsc_wait sees work in flight while we
 	 * hold claimed entries. */
 	__atomic_fetch_add(&ctx->serving, 1, __ATOMIC_SEQ_CST);
 	struct cursor c = cursor_start(ctx);
-	/* Entries left to claim; a look at every entry goes to the end of the
-	 * pages (claim stops). */
-	u64 left = w->full ? ~0ul : w->want;
-	w->claimed = w->published = 0;
+	/* Claims to make; a look at every entry goes to the end of the pages
+	 * (claim stops). */
+	w->budget = w->left = w->full ? ~0ul : w->want;
+	w->published = 0;
 	/* Set for the whole batch: nothing here sleeps but a call. */
 	me->flexsc_worker = w;
 	/* No share check per entry: a call of ours that blocked has cost us
 	 * the active role already (a poller on another core can take the
-	 * process one call past its share: at most one per core). */
-	for (; left && !__atomic_load_n(&ctx->dead, __ATOMIC_RELAXED); left--, c.e++) {
-		if (!claim(ctx, &c)) {
-			w->want = w->claimed; /* claimed elsewhere, or never posted: nothing to give back */
-			break;
-		}
-		w->claimed++;
-		run_entry(c.e);
-		/* Set by flexsc_worker_blocking on this thread, or by a tick
-		 * (flexsc_tick) that found us in a call too long. */
-		if (unlikely(READ_ONCE(w->blocked))) {
-			unblocked(w, ctx);
-			if (READ_ONCE(core->active) != me)
-				break; /* a spare polls now (it took back what we had not claimed) */
+	 * process one call past its share: at most one per core). A death or
+	 * kill is looked at once per page, and after a call that blocked. */
+	if (likely(!READ_ONCE(*stop))) {
+		for (;; c.e++) {
+			if (!claim(ctx, &c, stop)) {
+				if (!READ_ONCE(*stop))
+					w->want = claimed(w); /* claimed elsewhere, or never posted: nothing to give back */
+				break;
+			}
+			if (!run_call(c.e, READ_ONCE(c.e->sysnum), waiter)) {
+				/* Unclaimed: back as it was, ours since the claim. */
+				__atomic_store_n(&c.e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+				w->rest = true;
+				break;
+			}
+			if (--w->left == 0)
+				break;
+			/* Set by a sleep in the call (flexsc_worker_blocking), or by
+			 * a tick (flexsc_tick) that found a syscall thread in a call
+			 * too long. */
+			if (unlikely(READ_ONCE(w->blocked))) {
+				if (waiter || READ_ONCE(*stop))
+					break; /* the poller took what we had not claimed; or killed, or dead */
+				unblocked(w, ctx);
+				if (READ_ONCE(w->core->active) != me)
+					break; /* a spare polls now (it took back what we had not claimed) */
+			}
 		}
 	}
 	me->flexsc_worker = 0;
-	if (unlikely(READ_ONCE(w->blocked)))
-		unblocked(w, ctx); /* a tick after our last call */
-	WRITE_ONCE(me->proc, 0);
-	w->full = false; /* a look at every entry ends here, whatever stopped it */
-	return_posts(w, ctx);
-	publish(w, ctx, w->claimed);
+	if (!waiter) {
+		if (unlikely(READ_ONCE(w->blocked)))
+			unblocked(w, ctx); /* a tick after our last call */
+		WRITE_ONCE(me->proc, 0);
+	}
+	/* A look at every entry ends here, whatever stopped it; but for a
+	 * waiter's rest, which is the poller's. */
+	w->full = waiter && w->full && w->rest;
+	return_posts(w, ctx, claimed(w));
+	publish(w, ctx, claimed(w));
 	/* Done with it (a locked sub, a full fence); a wait re-checks. */
 	__atomic_fetch_sub(&ctx->serving, 1, __ATOMIC_SEQ_CST);
 	wake_waiter(ctx);
-	return (int)w->claimed;
+	return (int)claimed(w);
 }
 
-/* Inline mode: the calling thread of ctx's process, in flexsc_wait, runs
- * the entries posted since the last look itself, in its own kernel
- * context, as the core's syscall thread would (serve: the same take,
- * claim, run_call, publish and give-back), with no hold (its process
- * lives while it does). It stops at a kill, and at the first call that may
- * wait (PAGE_WAITS): unclaimed, *rest set, the posts from it on given back
- * for the poller. A call that sleeps anyway hands the rest to the parked
- * poller (waiter_blocking) and completes here later. Returns how many ran
- * (each counted in done_seq). */
-static int run_posted(struct proc *p, struct flexsc_ctx *ctx, bool *rest)
+/* A syscall thread's batch of ctx's, which w holds: run_posts. */
+static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 {
-	bool full;
-	u64 want = take_posted(ctx, &full);
-	*rest = false;
-	if (!full && !want)
-		return 0;
-	struct thread *me = current_thread();
-	struct flexsc_worker w; /* what serve and waiter_blocking use of it: no core, no thread */
+	return run_posts(w, ctx, false);
+}
+
+/* Inline mode: the calling thread of ctx's process runs its posts itself
+ * (run_posts), as the core's syscall thread would; *rest set if it left a
+ * call that may wait, and those after it, to the poller. Returns how many
+ * ran (each counted in done_seq). */
+static int run_posted(struct flexsc_ctx *ctx, bool *rest)
+{
+	struct flexsc_worker w; /* what run_posts and waiter_blocking use of it: no core, no thread */
 	w.held = ctx;
-	w.want = want;
-	w.claimed = w.published = 0;
-	w.full = full;
 	w.blocked = w.rest = false;
 	w.waiter = true;
-	__atomic_fetch_add(&ctx->serving, 1, __ATOMIC_SEQ_CST); /* see serve */
-	struct cursor c = cursor_start(ctx);
-	u64 left = full ? ~0ul : want;
-	me->flexsc_worker = &w;
-	for (; left && !READ_ONCE(p->killed); left--, c.e++) {
-		if (!claim(ctx, &c)) {
-			w.want = w.claimed;
-			break;
-		}
-		u64 nr = READ_ONCE(c.e->sysnum);
-		if (unlikely(nr < SYS_COUNT && (page_nargs[nr] & PAGE_WAITS))) {
-			/* Unclaimed: back as it was, ours since the claim. */
-			__atomic_store_n(&c.e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
-			w.rest = true;
-			break;
-		}
-		w.claimed++;
-		run_call(c.e, nr);
-		if (unlikely(READ_ONCE(w.blocked)))
-			break; /* the poller took what we had not claimed */
-	}
-	me->flexsc_worker = 0;
-	w.full = w.full && w.rest; /* the rest of a look at every entry is the poller's */
-	return_posts(&w, ctx);
-	publish(&w, ctx, w.claimed);
-	__atomic_fetch_sub(&ctx->serving, 1, __ATOMIC_SEQ_CST);
-	wake_waiter(ctx);
+	int ran = run_posts(&w, ctx, true);
 	*rest = w.rest;
-	WRITE_ONCE(inlined, inlined + w.claimed); /* a test's count: lost updates between CPUs are harmless */
-	return (int)w.claimed;
+	WRITE_ONCE(inlined, inlined + (u64)ran); /* a test's count: lost updates between CPUs are harmless */
+	return ran;
 }
 
 /* One pass: first the process whose address space this thread holds, with
@@ -793,11 +792,12 @@ static void syscall_thread(void *arg)
 }
 
 /* Hand core's polling over to a spare (flexsc_lock held): w, the active
- * thread, is in a call that blocks or runs long. The call counts against
+ * thread, is in a call that blocks (in_call) or runs long (a tick, which
+ * may also fall between two calls of a batch). The call counts against
  * its process's share until it returns (serve); what w took and did not
  * claim goes back to the counter; if every thread is in a call, the pool
  * grows by one. */
-static void hand_over(struct flexsc_core *core, struct flexsc_worker *w)
+static void hand_over(struct flexsc_core *core, struct flexsc_worker *w, bool in_call)
 {
 	w->blocked = true;
 	core->nblocked++;
@@ -807,10 +807,11 @@ static void hand_over(struct flexsc_core *core, struct flexsc_worker *w)
 		wake_handoff(w->held);
 		w->held->blocked++;
 		/* What we took and did not claim goes back to the spare that
-		 * polls next. From a tick between a claim and its count, one
-		 * post too many goes back: the next pass looks once more for
-		 * nothing and takes the counter as it is. */
-		return_posts(w, w->held);
+		 * polls next: past those whose calls returned and the one
+		 * under way. From a tick, which cannot tell whether a call is
+		 * under way, one post too many may go back: the next pass
+		 * looks once more for nothing and takes the counter as it is. */
+		return_posts(w, w->held, claimed(w) + in_call);
 	}
 	w->want = 0;
 	w->full = false;
@@ -843,8 +844,8 @@ static void __attribute__((noinline, cold)) waiter_blocking(struct flexsc_worker
 	if (w->blocked)
 		return;
 	w->blocked = true;
-	return_posts(w, ctx);
-	publish(w, ctx, w->claimed - 1);
+	return_posts(w, ctx, claimed(w) + 1); /* past ours, under way */
+	publish(w, ctx, claimed(w));
 	wake_waiter(ctx);
 	mfence(); /* the posts given back before we look at parked; park does the reverse */
 	kick();
@@ -866,7 +867,7 @@ void flexsc_worker_blocking(struct thread *t)
 		struct flexsc_core *core = &cores[c];
 		struct flexsc_worker *w;
 		if (core->cpu == t->cpu && READ_ONCE(core->active) == t && (w = worker_of(core, t))) {
-			hand_over(core, w);
+			hand_over(core, w, true);
 			if (w->held)
 				blocking = w;
 		}
@@ -876,7 +877,7 @@ void flexsc_worker_blocking(struct thread *t)
 	 * (serve counts them per batch): outside flexsc_lock, as the waiter's
 	 * lock goes before it. */
 	if (blocking) {
-		publish(blocking, blocking->held, blocking->claimed - 1);
+		publish(blocking, blocking->held, claimed(blocking));
 		/* Our blocked count before waiting (publish may add nothing): a
 		 * waiter whose serves are all blocked looks for uncounted posts
 		 * (in_flight). */
@@ -918,7 +919,7 @@ void flexsc_tick(void)
 		core->slow = 0;
 		spin_lock(&flexsc_lock);
 		if (READ_ONCE(core->active) == t && core->nblocked + 1 < core->nthreads) {
-			hand_over(core, w);
+			hand_over(core, w, false);
 			long_handovers++;
 		}
 		spin_unlock(&flexsc_lock);
@@ -1107,7 +1108,7 @@ long flexsc_wait(struct proc *p)
 	 * the poller), and we sleep. */
 	if (inline_mode) {
 		bool rest;
-		int ran = run_posted(p, ctx, &rest);
+		int ran = run_posted(ctx, &rest);
 		/* A call that may wait: the poller runs it and what follows, as
 		 * in switch mode (it hands back once it parks). */
 		if (rest && !handoff(ctx))
