@@ -381,6 +381,18 @@ static inline u64 claimed(const struct flexsc_worker *w)
 	return w->budget - w->left;
 }
 
+/* End w's batch after the claim under way, or the next one if none is:
+ * fewer claims to make, as many made (claimed). From a sleep in a call
+ * (flexsc_worker_blocking), or from a tick on w's CPU (flexsc_tick), which
+ * could land inside the loop's decrement of left and be lost: the batch
+ * then runs to its end, while a spare polls (the core's share is off, no
+ * entry runs twice). */
+static void last_claim(struct flexsc_worker *w)
+{
+	w->budget -= w->left - 1;
+	w->left = 1;
+}
+
 /* Give what w took from ctx's counter past its first n claims back to the
  * counter (the next pass looks again), and a look at every entry back to
  * rescan. */
@@ -416,11 +428,11 @@ static void unblocked(struct flexsc_worker *w, struct flexsc_ctx *ctx)
  * once it claimed what was posted: userlib reuses the entries freed last,
  * so those in use stay at the start of the pages. It also stops once ctx
  * is dead (a syscall thread) or its process killed (a waiter), looked at
- * once per page and after a call that blocked; for a syscall thread, once
- * a call of its blocked and a spare polls; for a waiter, at the first call
- * that may wait (PAGE_WAITS: left unclaimed, w->rest set, the posts from
- * it on given back for the poller) or once a call of its slept
- * (waiter_blocking handed the rest over). Returns how many ran. */
+ * once per page; after a call that blocked or, for a syscall thread, ran
+ * long (last_claim: a spare polls, or the poller runs the rest); and for a
+ * waiter at the first call that may wait (PAGE_WAITS: left unclaimed,
+ * w->rest set, the posts from it on given back for the poller). Returns
+ * how many ran. */
 static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker *w, struct flexsc_ctx *ctx,
 							   const bool waiter)
 {
@@ -449,7 +461,7 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 	/* No share check per entry: a call of ours that blocked has cost us
 	 * the active role already (a poller on another core can take the
 	 * process one call past its share: at most one per core). A death or
-	 * kill is looked at once per page, and after a call that blocked. */
+	 * kill is looked at once per page. */
 	if (likely(!READ_ONCE(*stop))) {
 		for (;; c.e++) {
 			if (!claim(ctx, &c, stop)) {
@@ -463,24 +475,16 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 				w->rest = true;
 				break;
 			}
+			/* Also the last once a call blocked (last_claim): the
+			 * poller, or a spare, took what we had not claimed. */
 			if (--w->left == 0)
 				break;
-			/* Set by a sleep in the call (flexsc_worker_blocking), or by
-			 * a tick (flexsc_tick) that found a syscall thread in a call
-			 * too long. */
-			if (unlikely(READ_ONCE(w->blocked))) {
-				if (waiter || READ_ONCE(*stop))
-					break; /* the poller took what we had not claimed; or killed, or dead */
-				unblocked(w, ctx);
-				if (READ_ONCE(w->core->active) != me)
-					break; /* a spare polls now (it took back what we had not claimed) */
-			}
 		}
 	}
 	me->flexsc_worker = 0;
 	if (!waiter) {
 		if (unlikely(READ_ONCE(w->blocked)))
-			unblocked(w, ctx); /* a tick after our last call */
+			unblocked(w, ctx); /* our last call blocked or ran long */
 		WRITE_ONCE(me->proc, 0);
 	}
 	/* A look at every entry ends here, whatever stopped it; but for a
@@ -815,6 +819,7 @@ static void hand_over(struct flexsc_core *core, struct flexsc_worker *w, bool in
 	}
 	w->want = 0;
 	w->full = false;
+	last_claim(w);
 	WRITE_ONCE(core->active, 0); /* the first spare to look takes it */
 	if (core->nblocked >= core->nthreads)
 		grow(core); /* every thread is in a call: one more to poll */
@@ -845,6 +850,7 @@ static void __attribute__((noinline, cold)) waiter_blocking(struct flexsc_worker
 		return;
 	w->blocked = true;
 	return_posts(w, ctx, claimed(w) + 1); /* past ours, under way */
+	last_claim(w);
 	publish(w, ctx, claimed(w));
 	wake_waiter(ctx);
 	mfence(); /* the posts given back before we look at parked; park does the reverse */
