@@ -12,7 +12,8 @@
  * (or nothing) double-quoted; a '"' inside a value is printed as '\''.
  *
  * Portable and freestanding: no libc, no floating point. The platform
- * provides report_printf(), which needs only %s, %u and %lu.
+ * provides report_printf(), which needs only %s, %u and %lu, with a field
+ * width ('*') or zero padding.
  */
 #ifndef BENCH_REPORT_H
 #define BENCH_REPORT_H
@@ -38,6 +39,8 @@ struct report_point {
 	unsigned user_threads;
 	unsigned long size_bytes;   /* data per call (0: none) */
 	unsigned long ops_per_sec;  /* 0: absent */
+	unsigned per;               /* each sample is the total of this many calls (0, 1: of one):
+				     * statistics printed per call, to three decimals */
 	uint64_t tsc_overhead;      /* cycles already taken off each sample */
 	const char *extra;          /* NULL, or more "key=value" pairs */
 	/* The simulation window of the measured samples (0: none) and how many

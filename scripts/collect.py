@@ -95,8 +95,9 @@ def model_columns(p, kv, vals):
     return out
 RENAMED = {"min": "min_cycles", "median": "median_cycles", "p99": "p99_cycles",
            "max": "max_cycles", "mean": "mean_cycles"}
-INTEGER = ("batch", "syscall_cores", "user_threads", "size_bytes", "iters", "min",
-           "median", "p99")
+# min, median, p99: whole cycles, or per call to three decimals where a
+# sample is a batch's total (bench=batch).
+INTEGER = ("batch", "syscall_cores", "user_threads", "size_bytes", "iters")
 SUFFIX = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 # The words pandas.read_csv turns into NaN by default: no field may hold one,
 # so that the file loads correctly with read_csv's defaults.

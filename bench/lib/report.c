@@ -85,6 +85,26 @@ static void put_str(const char *key, const char *val)
 		report_printf(" %s=%s", key, buf);
 }
 
+/* Prints v, the total of per calls (per 0 or 1: of one), per call: whole,
+ * or to three decimals (rounded half up); right-aligned in width columns
+ * (0: as it is). */
+static void put_per_call(unsigned width, uint64_t v, unsigned per)
+{
+	uint64_t whole, milli;
+
+	if (per <= 1) {
+		report_printf("%*lu", (int)width, (unsigned long)v);
+		return;
+	}
+	whole = v / per;
+	milli = ((v % per) * 1000 + per / 2) / per;
+	if (milli == 1000) {
+		whole++;
+		milli = 0;
+	}
+	report_printf("%*lu.%03lu", (int)(width > 4 ? width - 4 : 0), (unsigned long)whole, (unsigned long)milli);
+}
+
 /* One row of the table format; the header before the first. */
 static void table_line(const struct report_point *pt, const struct report_stats *st, unsigned n)
 {
@@ -94,9 +114,14 @@ static void table_line(const struct report_point *pt, const struct report_stats 
 			      "ops/s");
 		table_header_done = 1;
 	}
-	report_printf("%-9s %-16s %5u %5u %7u %7lu %8u %9lu %9lu %9lu", pt->bench, pt->path,
-		      pt->batch, pt->syscall_cores, pt->user_threads, pt->size_bytes, n,
-		      (unsigned long)st->min, (unsigned long)st->median, (unsigned long)st->p99);
+	report_printf("%-9s %-16s %5u %5u %7u %7lu %8u", pt->bench, pt->path, pt->batch,
+		      pt->syscall_cores, pt->user_threads, pt->size_bytes, n);
+	report_printf(" ");
+	put_per_call(9, st->min, pt->per);
+	report_printf(" ");
+	put_per_call(9, st->median, pt->per);
+	report_printf(" ");
+	put_per_call(9, st->p99, pt->per);
 	if (pt->ops_per_sec)
 		report_printf(" %10lu", pt->ops_per_sec);
 	report_printf("\n");
@@ -112,10 +137,19 @@ void report_line(const struct report_point *pt, const struct report_stats *st, u
 		      " user_threads=%u size_bytes=%lu iters=%u",
 		      pt->system, pt->bench, pt->path, pt->batch, pt->syscall_cores,
 		      pt->user_threads, pt->size_bytes, n);
-	report_printf(" min=%lu median=%lu p99=%lu max=%lu mean=%lu.%lu",
-		      (unsigned long)st->min, (unsigned long)st->median, (unsigned long)st->p99,
-		      (unsigned long)st->max, (unsigned long)(st->mean10 / 10),
-		      (unsigned long)(st->mean10 % 10));
+	report_printf(" min=");
+	put_per_call(0, st->min, pt->per);
+	report_printf(" median=");
+	put_per_call(0, st->median, pt->per);
+	report_printf(" p99=");
+	put_per_call(0, st->p99, pt->per);
+	report_printf(" max=");
+	put_per_call(0, st->max, pt->per);
+	report_printf(" mean=");
+	if (pt->per > 1)
+		put_per_call(0, st->mean10, pt->per * 10);
+	else
+		report_printf("%lu.%lu", (unsigned long)(st->mean10 / 10), (unsigned long)(st->mean10 % 10));
 	if (pt->ops_per_sec)
 		report_printf(" ops_per_sec=%lu", pt->ops_per_sec);
 	report_printf(" tsc_overhead=%lu", (unsigned long)pt->tsc_overhead);
