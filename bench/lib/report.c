@@ -85,13 +85,14 @@ static void put_str(const char *key, const char *val)
 		report_printf(" %s=%s", key, buf);
 }
 
-/* Prints v, the total of per calls (per 0 or 1: of one), per call: whole,
- * or to three decimals (rounded half up); right-aligned in width columns
- * (0: as it is). */
-static void put_per_call(unsigned width, uint64_t v, unsigned per)
+/* Prints before, then v, the total of per calls (per 0 or 1: of one), per
+ * call: whole, or to three decimals (rounded half up); right-aligned in
+ * width columns (0: as it is). */
+static void put_per_call(const char *before, unsigned width, uint64_t v, unsigned per)
 {
 	uint64_t whole, milli;
 
+	report_printf("%s", before);
 	if (per <= 1) {
 		report_printf("%*lu", (int)width, (unsigned long)v);
 		return;
@@ -116,12 +117,9 @@ static void table_line(const struct report_point *pt, const struct report_stats 
 	}
 	report_printf("%-9s %-16s %5u %5u %7u %7lu %8u", pt->bench, pt->path, pt->batch,
 		      pt->syscall_cores, pt->user_threads, pt->size_bytes, n);
-	report_printf(" ");
-	put_per_call(9, st->min, pt->per);
-	report_printf(" ");
-	put_per_call(9, st->median, pt->per);
-	report_printf(" ");
-	put_per_call(9, st->p99, pt->per);
+	put_per_call(" ", 9, st->min, pt->per);
+	put_per_call(" ", 9, st->median, pt->per);
+	put_per_call(" ", 9, st->p99, pt->per);
 	if (pt->ops_per_sec)
 		report_printf(" %10lu", pt->ops_per_sec);
 	report_printf("\n");
@@ -137,19 +135,14 @@ void report_line(const struct report_point *pt, const struct report_stats *st, u
 		      " user_threads=%u size_bytes=%lu iters=%u",
 		      pt->system, pt->bench, pt->path, pt->batch, pt->syscall_cores,
 		      pt->user_threads, pt->size_bytes, n);
-	report_printf(" min=");
-	put_per_call(0, st->min, pt->per);
-	report_printf(" median=");
-	put_per_call(0, st->median, pt->per);
-	report_printf(" p99=");
-	put_per_call(0, st->p99, pt->per);
-	report_printf(" max=");
-	put_per_call(0, st->max, pt->per);
-	report_printf(" mean=");
+	put_per_call(" min=", 0, st->min, pt->per);
+	put_per_call(" median=", 0, st->median, pt->per);
+	put_per_call(" p99=", 0, st->p99, pt->per);
+	put_per_call(" max=", 0, st->max, pt->per);
 	if (pt->per > 1)
-		put_per_call(0, st->mean10, pt->per * 10);
+		put_per_call(" mean=", 0, st->mean10, pt->per * 10);
 	else
-		report_printf("%lu.%lu", (unsigned long)(st->mean10 / 10), (unsigned long)(st->mean10 % 10));
+		report_printf(" mean=%lu.%lu", (unsigned long)(st->mean10 / 10), (unsigned long)(st->mean10 % 10));
 	if (pt->ops_per_sec)
 		report_printf(" ops_per_sec=%lu", pt->ops_per_sec);
 	report_printf(" tsc_overhead=%lu", (unsigned long)pt->tsc_overhead);
