@@ -116,11 +116,11 @@ int plat_batch_open(const char *path, unsigned max)
  * the free stack's top, the lowest in the pages, where the kernel's look
  * starts. So the user reaps each call while the kernel runs the later
  * ones, instead of waiting on the one it runs last and then reaping all
- * (the same instructions; under TCG 3-12% less time per call at batch
- * 64 on a fast host, more on a slow one: README, FlexSC). As the trapping
- * null stubs do, the call
- * number is a constant. Each loop takes n % 4 calls first, then fours (a
- * batch of one pays no unrolling's set-up). */
+ * (the same instructions; under TCG, batch 64, 3-12% less time per call
+ * on a fast host but 25-30% more on a slow one: README, FlexSC). As the
+ * trapping null stubs do, the call number is a constant. Each loop takes
+ * n % 4 calls first, then fours (a batch of one pays no unrolling's
+ * set-up). */
 int plat_batch_nops(unsigned n)
 {
 	struct flexsc_entry **es = flexsc_batch_take(n), **end = es + n, **p = es;
