@@ -112,15 +112,9 @@ int plat_batch_open(const char *path, unsigned max)
 
 /* n null calls as one batch, through the caller's own loop (flexsc.h's
  * batch calls): post each, submit once (one fence, one doorbell check),
- * reap each in the order a syscall thread runs them: from the last taken,
- * the free stack's top, the lowest in the pages, where the kernel's look
- * starts. So the user reaps each call while the kernel runs the later
- * ones, instead of waiting on the one it runs last and then reaping all
- * (the same instructions; under TCG, batch 64, 3-12% less time per call
- * on a fast host but 25-30% more on a slow one: README, FlexSC). As the
- * trapping null stubs do, the call number is a constant. Each loop takes
- * n % 4 calls first, then fours (a batch of one pays no unrolling's
- * set-up). */
+ * reap each in order. As the trapping null stubs do, the call number is a
+ * constant. Each loop takes n % 4 calls first, then fours (a batch of one
+ * pays no unrolling's set-up). */
 int plat_batch_nops(unsigned n)
 {
 	struct flexsc_entry **es = flexsc_batch_take(n), **end = es + n, **p = es;
@@ -139,17 +133,18 @@ int plat_batch_nops(unsigned n)
 		flexsc_post_entry(p[3], SYS_null, NULL);
 	}
 	flexsc_submit((int)n);
+	p = es;
 	switch (n & 3) {
-	case 3: bad |= flexsc_finish(*--end); /* fall through */
-	case 2: bad |= flexsc_finish(*--end); /* fall through */
-	case 1: bad |= flexsc_finish(*--end); /* fall through */
+	case 3: bad |= flexsc_finish(*p++); /* fall through */
+	case 2: bad |= flexsc_finish(*p++); /* fall through */
+	case 1: bad |= flexsc_finish(*p++); /* fall through */
 	case 0: break;
 	}
-	for (; end > es; end -= 4) {
-		bad |= flexsc_finish(end[-1]);
-		bad |= flexsc_finish(end[-2]);
-		bad |= flexsc_finish(end[-3]);
-		bad |= flexsc_finish(end[-4]);
+	for (; p < end; p += 4) {
+		bad |= flexsc_finish(p[0]);
+		bad |= flexsc_finish(p[1]);
+		bad |= flexsc_finish(p[2]);
+		bad |= flexsc_finish(p[3]);
 	}
 	flexsc_batch_give(n);
 	return bad ? -EIO : 0;
