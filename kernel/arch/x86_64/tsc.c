@@ -214,9 +214,13 @@ KTEST(tsc_pit_calibration_bounded)
 	u64 spent = rdtsc_serialized() - t0;
 	if (spent > tsc_hz / 25)
 		ktest_fail(__FILE__, __LINE__, "gave up after %lu cycles, limit %lu", spent, tsc_hz / 1000);
-	/* Given time, 10 ms of PIT are waited for: at least 5 ms of TSC (a
-	 * margin for a host that stalls the vCPU while the count is loaded). */
-	u64 c = tsc_pit_cycles(10, tsc_hz);
+	/* Given time, 10 ms of PIT are waited for: at least 5 ms of TSC in
+	 * the best of three tries (a host that stalls the vCPU while the count
+	 * is loaded shortens one: seen once, 137,655 cycles, under make
+	 * test-cpus beside other QEMUs). */
+	u64 c = 0;
+	for (int i = 0; i < 3 && c < tsc_hz / 200; i++)
+		c = MAX(c, tsc_pit_cycles(10, tsc_hz));
 	if (c < tsc_hz / 200)
 		ktest_fail(__FILE__, __LINE__, "10 ms of PIT took %lu TSC cycles at %lu Hz", c, tsc_hz);
 }
