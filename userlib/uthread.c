@@ -19,25 +19,22 @@
 #define MXCSR_DEFAULT 0x1f80 /* all exceptions masked, round to nearest */
 #define FCW_DEFAULT 0x037f   /* the same for x87, extended precision */
 
-enum uthread_state {
-	READY,      /* on the ready queue */
-	RUNNING,
-	IN_SYSCALL, /* on the in_syscall list, its call posted */
-	ENTRY_WAIT, /* on entry_waiters: no syscall entry was free */
-	BLOCKED,    /* on a mutex, or joining */
-	FINISHED,   /* its stack freed, waiting to be joined */
-};
-
+/*
+ * A thread is running, or on one of its scheduler's queues: ready, the
+ * in_syscall list (its call posted), entry_waiters (no syscall entry was
+ * free), a mutex's waiters; or blocked joining, or finished. Only the last
+ * is recorded: nothing else asks. The fields every call touches come first.
+ */
 struct uthread {
 	void *sp;                   /* saved stack pointer, while switched out */
+	struct uthread *next;       /* link on whichever queue it is on */
+	struct flexsc_entry *entry; /* its call, while on in_syscall */
+	bool finished;              /* its stack freed, waiting to be joined */
 	void *stack;                /* base of its stack */
-	enum uthread_state state;
 	void *(*fn)(void *);
 	void *arg;
 	void *ret;                  /* fn's result */
-	struct uthread *next;       /* link on whichever queue it is on */
 	struct uthread *joiner;     /* the thread in uthread_join on it */
-	struct flexsc_entry *entry; /* its call, while IN_SYSCALL */
 };
 
 void uthread_switch(void **save_sp, void *load_sp);
@@ -128,18 +125,17 @@ static struct uthread *dequeue(struct uthread_queue *q)
 
 static void make_ready(struct sched *s, struct uthread *t)
 {
-	t->state = READY;
 	enqueue(&s->ready, t);
 }
 
-/* Switches from s's current thread, its state set and queued by the caller,
+/* Switches from s's current thread, its wake-up arranged by the caller,
  * to the scheduler. Returns when the scheduler runs it again. */
 static void suspend(struct sched *s)
 {
 	uthread_switch(&s->current->sp, s->sched_sp);
 }
 
-/* Switches from s's current thread t, its state set and queued by the
+/* Switches from s's current thread t, queued by the
  * caller, straight to the next ready thread, or to the scheduler when none
  * is or a poll is due: one switch per parked call while threads are ready.
  * Returns when t runs again. */
@@ -152,7 +148,6 @@ static inline void switch_out(struct sched *s, struct uthread *t)
 		return;
 	}
 	s->current = n;
-	n->state = RUNNING;
 	uthread_switch(&t->sp, n->sp);
 }
 
@@ -213,7 +208,7 @@ void uthread_exit(void *ret)
 	if (!s->current)
 		exit((int)(long)ret);
 	s->current->ret = ret;
-	s->current->state = FINISHED;
+	s->current->finished = true;
 	if (s->current->joiner)
 		make_ready(s, s->current->joiner);
 	suspend(s);
@@ -225,11 +220,10 @@ static int join_on(struct sched *s, struct uthread *t, void **ret)
 {
 	if (t == s->current || t->joiner)
 		return -EINVAL;
-	if (t->state != FINISHED) {
+	if (!t->finished) {
 		if (!s->current)
 			return -EINVAL;
 		t->joiner = s->current;
-		s->current->state = BLOCKED;
 		suspend(s);
 	}
 	if (ret)
@@ -287,7 +281,6 @@ void uthread_mutex_lock(struct uthread_mutex *m)
 		return;
 	}
 	s = sched_self();
-	s->current->state = BLOCKED;
 	enqueue(&m->waiters, s->current);
 	suspend(s);
 	/* uthread_mutex_unlock handed m to us, still locked. */
@@ -311,12 +304,10 @@ static void park_on(struct sched *s, struct flexsc_entry *e)
 	struct uthread *t = s->current;
 
 	if (e) {
-		t->state = IN_SYSCALL;
 		t->entry = e;
 		t->next = s->in_syscall;
 		s->in_syscall = t;
 	} else {
-		t->state = ENTRY_WAIT;
 		enqueue(&s->entry_waiters, t);
 	}
 	switch_out(s, t);
@@ -365,22 +356,20 @@ static inline __attribute__((always_inline)) long thread_call(struct sched *s, l
 	if (!t)
 		return s == &one ? flexsc_call(nr, a1, a2, a3, a4, a5, a6) :
 				   syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
-	if ((unsigned long)nr > UINT16_MAX)
+	if (__builtin_expect((unsigned long)nr > UINT16_MAX, 0))
 		return -ENOSYS;
 	if (__builtin_expect(s == &one ? flexsc_nfree_top == 0 : s->nfree == 0, 0))
 		return call_when_free(s, nr, a1, a2, a3, a4, a5, a6);
 	e = s == &one ? flexsc_free[--flexsc_nfree_top] : s->free[--s->nfree];
-	/* flexsc_post_entry's copy, from the registers the arguments came
-	 * in. */
-	switch ((unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6) {
-	default: e->args[5] = a6; __attribute__((fallthrough));
-	case 5: e->args[4] = a5; __attribute__((fallthrough));
-	case 4: e->args[3] = a4; __attribute__((fallthrough));
-	case 3: e->args[2] = a3; __attribute__((fallthrough));
-	case 2: e->args[1] = a2; __attribute__((fallthrough));
-	case 1: e->args[0] = a1; __attribute__((fallthrough));
-	case 0: break;
-	}
+	/* All six arguments, from the registers they came in, whatever nr
+	 * takes (the kernel reads as many as its table says): six stores to
+	 * the entry's line cost fewer instructions than a jump on the count. */
+	e->args[0] = a1;
+	e->args[1] = a2;
+	e->args[2] = a3;
+	e->args[3] = a4;
+	e->args[4] = a5;
+	e->args[5] = a6;
 	flexsc_publish(e, nr);
 	if (s == &one)
 		flexsc_held_back++;
@@ -388,7 +377,6 @@ static inline __attribute__((always_inline)) long thread_call(struct sched *s, l
 		s->held_back++;
 	/* park_on(s, e), inlined: the scheduler makes t ready once e is
 	 * DONE. */
-	t->state = IN_SYSCALL;
 	t->entry = e;
 	t->next = s->in_syscall;
 	s->in_syscall = t;
@@ -518,8 +506,9 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 
 	s->scheduling = true;
 	while (s->nlive > 0) {
-		for (int n = s == &one ? flexsc_nfree() : s->nfree; n > 0 && s->entry_waiters.head; n--)
-			make_ready(s, dequeue(&s->entry_waiters));
+		if (s->entry_waiters.head)
+			for (int n = s == &one ? flexsc_nfree() : s->nfree; n > 0 && s->entry_waiters.head; n--)
+				make_ready(s, dequeue(&s->entry_waiters));
 		if (s->in_syscall && (s->poll_due || !s->ready.head)) {
 			flush(s); /* the calls posted since the last look: one batch */
 			s->poll_due = false;
@@ -535,13 +524,12 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 			break;
 		}
 		s->current = t;
-		t->state = RUNNING;
 		uthread_switch(&s->sched_sp, t->sp);
 		/* Threads switch among themselves: the one back here may be
 		 * another. */
 		t = s->current;
 		s->current = NULL;
-		if (t->state == FINISHED) {
+		if (t->finished) {
 			/* Off its stack at last: free it. */
 			free(t->stack);
 			s->nlive--;
