@@ -47,7 +47,7 @@ struct sched {
 	bool scheduling;                  /* inside the run loop */
 	struct uthread_queue ready;
 	struct uthread_queue entry_waiters;
-	struct uthread *in_syscall;       /* unordered list */
+	struct uthread_queue in_syscall;  /* calls in flight, in posting order */
 	int nlive;                        /* created and not finished */
 	bool poll_due;                    /* a thread yielded: poll calls in flight */
 	/* A user core's own (uthread_run_cores): */
@@ -305,8 +305,7 @@ static void park_on(struct sched *s, struct flexsc_entry *e)
 
 	if (e) {
 		t->entry = e;
-		t->next = s->in_syscall;
-		s->in_syscall = t;
+		enqueue(&s->in_syscall, t);
 	} else {
 		enqueue(&s->entry_waiters, t);
 	}
@@ -375,14 +374,11 @@ static inline __attribute__((always_inline)) long thread_call(struct sched *s, l
 		flexsc_held_back++;
 	else
 		s->held_back++;
-	/* park_on(s, e), inlined: the scheduler makes t ready once e is
-	 * DONE. */
+	/* park_on(s, e), inlined: only a poll takes t off in_syscall, once
+	 * its acquire load saw e DONE, so e->ret is ready when t runs. */
 	t->entry = e;
-	t->next = s->in_syscall;
-	s->in_syscall = t;
+	enqueue(&s->in_syscall, t);
 	switch_out(s, t);
-	while (!flexsc_done(e))
-		park_on(s, e);
 	ret = e->ret;
 	/* Release keeps the read of ret before the entry can be reused. */
 	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
@@ -401,7 +397,7 @@ static long one_call(long nr, long a1, long a2, long a3, long a4, long a5, long 
 /* Makes ready every thread of s whose call is DONE. Returns how many. */
 static int poll_syscalls(struct sched *s)
 {
-	struct uthread **pp = &s->in_syscall, *t;
+	struct uthread **pp = &s->in_syscall.head, *t, *kept = NULL;
 	int n = 0;
 
 	while ((t = *pp)) {
@@ -410,9 +406,40 @@ static int poll_syscalls(struct sched *s)
 			make_ready(s, t);
 			n++;
 		} else {
+			kept = t;
 			pp = &t->next;
 		}
 	}
+	s->in_syscall.tail = kept;
+	return n;
+}
+
+/*
+ * Makes ready the threads at the front of s's in_syscall queue whose calls
+ * are DONE, up to the first that is not, in one splice. Returns how many.
+ * The kernel mostly completes in the order calls were posted, so this finds
+ * most completions without a look at each call in flight; it may miss one
+ * completed out of order, so a caller that finds none looks at them all
+ * (poll_syscalls) before it sleeps, and a yield polls them all.
+ */
+static int poll_front(struct sched *s)
+{
+	struct uthread *first = s->in_syscall.head, *t = first, *last = NULL;
+	int n = 0;
+
+	for (; t && flexsc_done(t->entry); t = t->next, n++)
+		last = t;
+	if (!n)
+		return 0;
+	s->in_syscall.head = t;
+	if (!t)
+		s->in_syscall.tail = NULL;
+	last->next = NULL;
+	if (s->ready.tail)
+		s->ready.tail->next = first;
+	else
+		s->ready.head = first;
+	s->ready.tail = last;
 	return n;
 }
 
@@ -448,10 +475,11 @@ static uint64_t spin_budget(void)
  * is bounded in time (uthread_spin_ns, as long as a syscall core polls
  * before it sleeps by default: flexsc.poll_us), not in rounds, whose cost
  * differs a hundredfold between CPUs and emulators: a round is a look at
- * each call in flight, and a pause and a look at the clock come once per
- * SPIN_PAUSE_EVERY rounds (under TCG a pause leaves the translated code
- * and takes QEMU's global lock; under icount's round robin it is where the
- * syscall core's vCPU gets its turn).
+ * the oldest calls in flight (poll_front), and a look at each, a pause and
+ * a look at the clock come once per SPIN_PAUSE_EVERY rounds, the first
+ * included (under TCG a pause leaves the translated code and takes QEMU's
+ * global lock; under icount's round robin it is where the syscall core's
+ * vCPU gets its turn).
  */
 static void wait_syscalls(struct sched *s)
 {
@@ -459,7 +487,8 @@ static void wait_syscalls(struct sched *s)
 	int ready = 0;
 
 	flexsc_spin_begin();
-	for (unsigned int i = 0; budget && !(ready = poll_syscalls(s)); i++) {
+	for (unsigned int i = 0; budget && !(ready = i % SPIN_PAUSE_EVERY ? poll_front(s) : poll_syscalls(s));
+	     i++) {
 		if (i % SPIN_PAUSE_EVERY == 0) {
 			uint64_t now = rdtsc();
 
@@ -509,10 +538,12 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 		if (s->entry_waiters.head)
 			for (int n = s == &one ? flexsc_nfree() : s->nfree; n > 0 && s->entry_waiters.head; n--)
 				make_ready(s, dequeue(&s->entry_waiters));
-		if (s->in_syscall && (s->poll_due || !s->ready.head)) {
+		if (s->in_syscall.head && (s->poll_due || !s->ready.head)) {
+			bool all = s->poll_due;
+
 			flush(s); /* the calls posted since the last look: one batch */
 			s->poll_due = false;
-			if (!poll_syscalls(s) && !s->ready.head)
+			if (!(all ? poll_syscalls(s) : poll_front(s)) && !s->ready.head)
 				wait_syscalls(s);
 		}
 		t = dequeue(&s->ready);
