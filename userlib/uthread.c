@@ -49,7 +49,6 @@ struct sched {
 	struct uthread_queue entry_waiters;
 	struct uthread_queue in_syscall;  /* calls in flight, in posting order */
 	int nlive;                        /* created and not finished */
-	bool poll_due;                    /* a thread yielded: poll calls in flight */
 	/* A user core's own (uthread_run_cores): */
 	int id;                           /* 0..ncores-1 */
 	int cpu;                          /* pinned to */
@@ -137,11 +136,11 @@ static void suspend(struct sched *s)
 
 /* Switches from s's current thread t, queued by the
  * caller, straight to the next ready thread, or to the scheduler when none
- * is or a poll is due: one switch per parked call while threads are ready.
+ * is: one switch per parked call while threads are ready.
  * Returns when t runs again. */
 static inline void switch_out(struct sched *s, struct uthread *t)
 {
-	struct uthread *n = s->poll_due ? NULL : dequeue(&s->ready);
+	struct uthread *n = dequeue(&s->ready);
 
 	if (!n) {
 		uthread_switch(&t->sp, s->sched_sp);
@@ -240,15 +239,23 @@ int uthread_join(struct uthread *t, void **ret)
 	return join_on(sched_self(), t, ret);
 }
 
-/* Lets the other ready threads run first; a no-op outside threads. */
+static inline void flush(struct sched *s);
+static int poll_syscalls(struct sched *s);
+
+/* Lets the other ready threads run first, and those whose calls are DONE
+ * (a yielder is always ready, so the scheduler would not look); a no-op
+ * outside threads. */
 void uthread_yield(void)
 {
 	struct sched *s = sched_self();
 
 	if (!s->current)
 		return;
-	s->poll_due = true;
 	make_ready(s, s->current);
+	if (s->in_syscall.head) {
+		flush(s);
+		poll_syscalls(s);
+	}
 	suspend(s);
 }
 
@@ -538,12 +545,9 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 		if (s->entry_waiters.head)
 			for (int n = s == &one ? flexsc_nfree() : s->nfree; n > 0 && s->entry_waiters.head; n--)
 				make_ready(s, dequeue(&s->entry_waiters));
-		if (s->in_syscall.head && (s->poll_due || !s->ready.head)) {
-			bool all = s->poll_due;
-
+		if (s->in_syscall.head && !s->ready.head) {
 			flush(s); /* the calls posted since the last look: one batch */
-			s->poll_due = false;
-			if (!(all ? poll_syscalls(s) : poll_front(s)) && !s->ready.head)
+			if (!poll_front(s))
 				wait_syscalls(s);
 		}
 		t = dequeue(&s->ready);
