@@ -28,7 +28,9 @@
 struct uthread {
 	void *sp;                   /* saved stack pointer, while switched out */
 	struct uthread *next;       /* link on whichever queue it is on */
-	struct flexsc_entry *entry; /* its call, while on in_syscall */
+	struct flexsc_entry *entry; /* its call, while on in_syscall; else the
+				     * FREE entry it keeps for its next call,
+				     * or NULL (give_entry) */
 	bool finished;              /* its stack freed, waiting to be joined */
 	void *stack;                /* base of its stack */
 	void *(*fn)(void *);
@@ -127,6 +129,24 @@ static void make_ready(struct sched *s, struct uthread *t)
 	enqueue(&s->ready, t);
 }
 
+/* Gives the FREE entry thread t keeps, if any, back to s's free entries.
+ * A thread keeps the entry of its last call for its next one (no pop and
+ * push per call) and gives it back when another thread waits for one, and
+ * before it blocks other than in a call, yields or ends: an entry kept by a
+ * thread that waits could be the one another thread waits for. */
+static void give_entry(struct sched *s, struct uthread *t)
+{
+	struct flexsc_entry *e = t->entry;
+
+	if (!e)
+		return;
+	t->entry = NULL;
+	if (s == &one)
+		flexsc_free[flexsc_nfree_top++] = e;
+	else
+		s->free[s->nfree++] = e;
+}
+
 /* Switches from s's current thread, its wake-up arranged by the caller,
  * to the scheduler. Returns when the scheduler runs it again. */
 static void suspend(struct sched *s)
@@ -206,6 +226,7 @@ void uthread_exit(void *ret)
 
 	if (!s->current)
 		exit((int)(long)ret);
+	give_entry(s, s->current);
 	s->current->ret = ret;
 	s->current->finished = true;
 	if (s->current->joiner)
@@ -223,6 +244,7 @@ static int join_on(struct sched *s, struct uthread *t, void **ret)
 		if (!s->current)
 			return -EINVAL;
 		t->joiner = s->current;
+		give_entry(s, s->current);
 		suspend(s);
 	}
 	if (ret)
@@ -251,6 +273,7 @@ void uthread_yield(void)
 
 	if (!s->current)
 		return;
+	give_entry(s, s->current);
 	make_ready(s, s->current);
 	if (s->in_syscall.head) {
 		flush(s);
@@ -288,6 +311,7 @@ void uthread_mutex_lock(struct uthread_mutex *m)
 		return;
 	}
 	s = sched_self();
+	give_entry(s, s->current);
 	enqueue(&m->waiters, s->current);
 	suspend(s);
 	/* uthread_mutex_unlock handed m to us, still locked. */
@@ -304,12 +328,14 @@ void uthread_mutex_unlock(struct uthread_mutex *m)
 		m->locked = 0;
 }
 
-/* Parks s's current thread until its call in entry e is DONE (e NULL:
- * until an entry is free) while other threads run. */
+/* Parks s's current thread, which gives back the entry it keeps, until its
+ * call in entry e (not its own: flexsc.c's) is DONE (e NULL: until an
+ * entry is free) while other threads run. */
 static void park_on(struct sched *s, struct flexsc_entry *e)
 {
 	struct uthread *t = s->current;
 
+	give_entry(s, t);
 	if (e) {
 		t->entry = e;
 		enqueue(&s->in_syscall, t);
@@ -317,6 +343,7 @@ static void park_on(struct sched *s, struct flexsc_entry *e)
 		enqueue(&s->entry_waiters, t);
 	}
 	switch_out(s, t);
+	t->entry = NULL;
 }
 
 /* flexsc_park for threads of uthread_run. */
@@ -364,9 +391,13 @@ static inline __attribute__((always_inline)) long thread_call(struct sched *s, l
 				   syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
 	if (__builtin_expect((unsigned long)nr > UINT16_MAX, 0))
 		return -ENOSYS;
-	if (__builtin_expect(s == &one ? flexsc_nfree_top == 0 : s->nfree == 0, 0))
-		return call_when_free(s, nr, a1, a2, a3, a4, a5, a6);
-	e = s == &one ? flexsc_free[--flexsc_nfree_top] : s->free[--s->nfree];
+	e = t->entry;
+	if (__builtin_expect(!e, 0)) {
+		if (s == &one ? flexsc_nfree_top == 0 : s->nfree == 0)
+			return call_when_free(s, nr, a1, a2, a3, a4, a5, a6);
+		e = s == &one ? flexsc_free[--flexsc_nfree_top] : s->free[--s->nfree];
+		t->entry = e;
+	}
 	/* All six arguments, from the registers they came in, whatever nr
 	 * takes (the kernel reads as many as its table says): six stores to
 	 * the entry's line cost fewer instructions than a jump on the count. */
@@ -383,16 +414,13 @@ static inline __attribute__((always_inline)) long thread_call(struct sched *s, l
 		s->held_back++;
 	/* park_on(s, e), inlined: only a poll takes t off in_syscall, once
 	 * its acquire load saw e DONE, so e->ret is ready when t runs. */
-	t->entry = e;
 	enqueue(&s->in_syscall, t);
 	switch_out(s, t);
 	ret = e->ret;
 	/* Release keeps the read of ret before the entry can be reused. */
 	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	if (s == &one)
-		flexsc_free[flexsc_nfree_top++] = e;
-	else
-		s->free[s->nfree++] = e;
+	if (__builtin_expect(s->entry_waiters.head != NULL, 0))
+		give_entry(s, t);
 	return ret;
 }
 
