@@ -454,8 +454,8 @@ static int poll_syscalls(struct sched *s)
  * are DONE, up to the first that is not, in one splice. Returns how many.
  * The kernel mostly completes in the order calls were posted, so this finds
  * most completions without a look at each call in flight; it may miss one
- * completed out of order, so a caller that finds none looks at them all
- * (poll_syscalls) before it sleeps, and a yield polls them all.
+ * completed out of order, so a caller that finds none spins looking at them
+ * all (wait_syscalls), and a yield polls them all.
  */
 static int poll_front(struct sched *s)
 {
@@ -510,11 +510,12 @@ static uint64_t spin_budget(void)
  * is bounded in time (uthread_spin_ns, as long as a syscall core polls
  * before it sleeps by default: flexsc.poll_us), not in rounds, whose cost
  * differs a hundredfold between CPUs and emulators: a round is a look at
- * the oldest calls in flight (poll_front), and a look at each, a pause and
- * a look at the clock come once per SPIN_PAUSE_EVERY rounds, the first
- * included (under TCG a pause leaves the translated code and takes QEMU's
- * global lock; under icount's round robin it is where the syscall core's
- * vCPU gets its turn).
+ * each call in flight (not poll_front's: rounds that cost less make the
+ * pauses more frequent, and under TCG more pauses starve the syscall core's
+ * vCPU), and a pause and a look at the clock come once per
+ * SPIN_PAUSE_EVERY rounds (under TCG a pause leaves the translated code
+ * and takes QEMU's global lock; under icount's round robin it is where the
+ * syscall core's vCPU gets its turn).
  */
 static void wait_syscalls(struct sched *s)
 {
@@ -522,8 +523,7 @@ static void wait_syscalls(struct sched *s)
 	int ready = 0;
 
 	flexsc_spin_begin();
-	for (unsigned int i = 0; budget && !(ready = i % SPIN_PAUSE_EVERY ? poll_front(s) : poll_syscalls(s));
-	     i++) {
+	for (unsigned int i = 0; budget && !(ready = poll_syscalls(s)); i++) {
 		if (i % SPIN_PAUSE_EVERY == 0) {
 			uint64_t now = rdtsc();
 
