@@ -5,6 +5,23 @@ static enum syscall_path current_path = PATH_SYSCALL;
 static int sysenter_state; /* 0 unknown, 1 usable, -1 not on this CPU */
 long (*syscall_flexsc_hook)(long, long, long, long, long, long, long);
 
+/* PATH_FLEXSC's stub: whatever hook is installed now (uthread_run installs
+ * its own while it runs). */
+static long flexsc_stub(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	return syscall_flexsc_hook(nr, a1, a2, a3, a4, a5, a6);
+}
+
+static long (*const path_stubs[PATH_COUNT])(long, long, long, long, long, long, long) = {
+	[PATH_INT80] = syscall_int80,
+	[PATH_SYSCALL] = syscall_syscall,
+	[PATH_SYSENTER] = syscall_sysenter,
+	[PATH_FLEXSC] = flexsc_stub,
+};
+
+/* current_path's stub: syscall6 is one indirect jump. */
+static long (*current_stub)(long, long, long, long, long, long, long) = syscall_syscall;
+
 static const char *const path_names[PATH_COUNT] = { "int80", "syscall", "sysenter", "flexsc" };
 
 const char *syscall_path_name(enum syscall_path path)
@@ -27,6 +44,7 @@ int syscall_path_set(enum syscall_path path)
 	if (path == PATH_FLEXSC && !syscall_flexsc_hook)
 		return -ENOTSUP; /* flexsc_init() first */
 	current_path = path;
+	current_stub = path_stubs[path];
 	return 0;
 }
 
@@ -37,16 +55,7 @@ enum syscall_path syscall_path_get(void)
 
 long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-	switch (current_path) {
-	case PATH_INT80:
-		return syscall_int80(nr, a1, a2, a3, a4, a5, a6);
-	case PATH_SYSENTER:
-		return syscall_sysenter(nr, a1, a2, a3, a4, a5, a6);
-	case PATH_FLEXSC:
-		return syscall_flexsc_hook(nr, a1, a2, a3, a4, a5, a6);
-	default:
-		return syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
-	}
+	return current_stub(nr, a1, a2, a3, a4, a5, a6);
 }
 
 int socket(int domain, int type, int proto) { return (int)sys_socket(domain, type, proto); }

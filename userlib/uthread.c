@@ -19,25 +19,24 @@
 #define MXCSR_DEFAULT 0x1f80 /* all exceptions masked, round to nearest */
 #define FCW_DEFAULT 0x037f   /* the same for x87, extended precision */
 
-enum uthread_state {
-	READY,      /* on the ready queue */
-	RUNNING,
-	IN_SYSCALL, /* on the in_syscall list, its call posted */
-	ENTRY_WAIT, /* on entry_waiters: no syscall entry was free */
-	BLOCKED,    /* on a mutex, or joining */
-	FINISHED,   /* its stack freed, waiting to be joined */
-};
-
+/*
+ * A thread is running, or on one of its scheduler's queues: ready, the
+ * in_syscall list (its call posted), entry_waiters (no syscall entry was
+ * free), a mutex's waiters; or blocked joining, or finished. Only the last
+ * is recorded: nothing else asks. The fields every call touches come first.
+ */
 struct uthread {
 	void *sp;                   /* saved stack pointer, while switched out */
+	struct uthread *next;       /* link on whichever queue it is on */
+	struct flexsc_entry *entry; /* its call, while on in_syscall; else the
+				     * FREE entry it keeps for its next call,
+				     * or NULL (give_entry) */
+	bool finished;              /* its stack freed, waiting to be joined */
 	void *stack;                /* base of its stack */
-	enum uthread_state state;
 	void *(*fn)(void *);
 	void *arg;
 	void *ret;                  /* fn's result */
-	struct uthread *next;       /* link on whichever queue it is on */
 	struct uthread *joiner;     /* the thread in uthread_join on it */
-	struct flexsc_entry *entry; /* its call, while IN_SYSCALL */
 };
 
 void uthread_switch(void **save_sp, void *load_sp);
@@ -50,9 +49,8 @@ struct sched {
 	bool scheduling;                  /* inside the run loop */
 	struct uthread_queue ready;
 	struct uthread_queue entry_waiters;
-	struct uthread *in_syscall;       /* unordered list */
+	struct uthread_queue in_syscall;  /* calls in flight, in posting order */
 	int nlive;                        /* created and not finished */
-	bool poll_due;                    /* a thread yielded: poll calls in flight */
 	/* A user core's own (uthread_run_cores): */
 	int id;                           /* 0..ncores-1 */
 	int cpu;                          /* pinned to */
@@ -128,31 +126,47 @@ static struct uthread *dequeue(struct uthread_queue *q)
 
 static void make_ready(struct sched *s, struct uthread *t)
 {
-	t->state = READY;
 	enqueue(&s->ready, t);
 }
 
-/* Switches from s's current thread, its state set and queued by the caller,
+/* Gives the FREE entry thread t keeps, if any, back to s's free entries.
+ * A thread keeps the entry of its last call for its next one (no pop and
+ * push per call) and gives it back when another thread waits for one, and
+ * before it blocks other than in a call, yields or ends: an entry kept by a
+ * thread that waits could be the one another thread waits for. */
+static void give_entry(struct sched *s, struct uthread *t)
+{
+	struct flexsc_entry *e = t->entry;
+
+	if (!e)
+		return;
+	t->entry = NULL;
+	if (s == &one)
+		flexsc_free[flexsc_nfree_top++] = e;
+	else
+		s->free[s->nfree++] = e;
+}
+
+/* Switches from s's current thread, its wake-up arranged by the caller,
  * to the scheduler. Returns when the scheduler runs it again. */
 static void suspend(struct sched *s)
 {
 	uthread_switch(&s->current->sp, s->sched_sp);
 }
 
-/* Switches from s's current thread t, its state set and queued by the
+/* Switches from s's current thread t, queued by the
  * caller, straight to the next ready thread, or to the scheduler when none
- * is or a poll is due: one switch per parked call while threads are ready.
+ * is: one switch per parked call while threads are ready.
  * Returns when t runs again. */
 static inline void switch_out(struct sched *s, struct uthread *t)
 {
-	struct uthread *n = s->poll_due ? NULL : dequeue(&s->ready);
+	struct uthread *n = dequeue(&s->ready);
 
 	if (!n) {
 		uthread_switch(&t->sp, s->sched_sp);
 		return;
 	}
 	s->current = n;
-	n->state = RUNNING;
 	uthread_switch(&t->sp, n->sp);
 }
 
@@ -212,8 +226,9 @@ void uthread_exit(void *ret)
 
 	if (!s->current)
 		exit((int)(long)ret);
+	give_entry(s, s->current);
 	s->current->ret = ret;
-	s->current->state = FINISHED;
+	s->current->finished = true;
 	if (s->current->joiner)
 		make_ready(s, s->current->joiner);
 	suspend(s);
@@ -225,11 +240,11 @@ static int join_on(struct sched *s, struct uthread *t, void **ret)
 {
 	if (t == s->current || t->joiner)
 		return -EINVAL;
-	if (t->state != FINISHED) {
+	if (!t->finished) {
 		if (!s->current)
 			return -EINVAL;
 		t->joiner = s->current;
-		s->current->state = BLOCKED;
+		give_entry(s, s->current);
 		suspend(s);
 	}
 	if (ret)
@@ -246,15 +261,24 @@ int uthread_join(struct uthread *t, void **ret)
 	return join_on(sched_self(), t, ret);
 }
 
-/* Lets the other ready threads run first; a no-op outside threads. */
+static inline void flush(struct sched *s);
+static int poll_syscalls(struct sched *s);
+
+/* Lets the other ready threads run first, and those whose calls are DONE
+ * (a yielder is always ready, so the scheduler would not look); a no-op
+ * outside threads. */
 void uthread_yield(void)
 {
 	struct sched *s = sched_self();
 
 	if (!s->current)
 		return;
-	s->poll_due = true;
+	give_entry(s, s->current);
 	make_ready(s, s->current);
+	if (s->in_syscall.head) {
+		flush(s);
+		poll_syscalls(s);
+	}
 	suspend(s);
 }
 
@@ -287,7 +311,7 @@ void uthread_mutex_lock(struct uthread_mutex *m)
 		return;
 	}
 	s = sched_self();
-	s->current->state = BLOCKED;
+	give_entry(s, s->current);
 	enqueue(&m->waiters, s->current);
 	suspend(s);
 	/* uthread_mutex_unlock handed m to us, still locked. */
@@ -304,22 +328,22 @@ void uthread_mutex_unlock(struct uthread_mutex *m)
 		m->locked = 0;
 }
 
-/* Parks s's current thread until its call in entry e is DONE (e NULL:
- * until an entry is free) while other threads run. */
+/* Parks s's current thread, which gives back the entry it keeps, until its
+ * call in entry e (not its own: flexsc.c's) is DONE (e NULL: until an
+ * entry is free) while other threads run. */
 static void park_on(struct sched *s, struct flexsc_entry *e)
 {
 	struct uthread *t = s->current;
 
+	give_entry(s, t);
 	if (e) {
-		t->state = IN_SYSCALL;
 		t->entry = e;
-		t->next = s->in_syscall;
-		s->in_syscall = t;
+		enqueue(&s->in_syscall, t);
 	} else {
-		t->state = ENTRY_WAIT;
 		enqueue(&s->entry_waiters, t);
 	}
 	switch_out(s, t);
+	t->entry = NULL;
 }
 
 /* flexsc_park for threads of uthread_run. */
@@ -365,43 +389,38 @@ static inline __attribute__((always_inline)) long thread_call(struct sched *s, l
 	if (!t)
 		return s == &one ? flexsc_call(nr, a1, a2, a3, a4, a5, a6) :
 				   syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
-	if ((unsigned long)nr > UINT16_MAX)
+	if (__builtin_expect((unsigned long)nr > UINT16_MAX, 0))
 		return -ENOSYS;
-	if (__builtin_expect(s == &one ? flexsc_nfree_top == 0 : s->nfree == 0, 0))
-		return call_when_free(s, nr, a1, a2, a3, a4, a5, a6);
-	e = s == &one ? flexsc_free[--flexsc_nfree_top] : s->free[--s->nfree];
-	/* flexsc_post_entry's copy, from the registers the arguments came
-	 * in. */
-	switch ((unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6) {
-	default: e->args[5] = a6; __attribute__((fallthrough));
-	case 5: e->args[4] = a5; __attribute__((fallthrough));
-	case 4: e->args[3] = a4; __attribute__((fallthrough));
-	case 3: e->args[2] = a3; __attribute__((fallthrough));
-	case 2: e->args[1] = a2; __attribute__((fallthrough));
-	case 1: e->args[0] = a1; __attribute__((fallthrough));
-	case 0: break;
+	e = t->entry;
+	if (__builtin_expect(!e, 0)) {
+		if (s == &one ? flexsc_nfree_top == 0 : s->nfree == 0)
+			return call_when_free(s, nr, a1, a2, a3, a4, a5, a6);
+		e = s == &one ? flexsc_free[--flexsc_nfree_top] : s->free[--s->nfree];
+		t->entry = e;
 	}
+	/* All six arguments, from the registers they came in, whatever nr
+	 * takes (the kernel reads as many as its table says): six stores to
+	 * the entry's line cost fewer instructions than a jump on the count. */
+	e->args[0] = a1;
+	e->args[1] = a2;
+	e->args[2] = a3;
+	e->args[3] = a4;
+	e->args[4] = a5;
+	e->args[5] = a6;
 	flexsc_publish(e, nr);
 	if (s == &one)
 		flexsc_held_back++;
 	else
 		s->held_back++;
-	/* park_on(s, e), inlined: the scheduler makes t ready once e is
-	 * DONE. */
-	t->state = IN_SYSCALL;
-	t->entry = e;
-	t->next = s->in_syscall;
-	s->in_syscall = t;
+	/* park_on(s, e), inlined: only a poll takes t off in_syscall, once
+	 * its acquire load saw e DONE, so e->ret is ready when t runs. */
+	enqueue(&s->in_syscall, t);
 	switch_out(s, t);
-	while (!flexsc_done(e))
-		park_on(s, e);
 	ret = e->ret;
 	/* Release keeps the read of ret before the entry can be reused. */
 	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	if (s == &one)
-		flexsc_free[flexsc_nfree_top++] = e;
-	else
-		s->free[s->nfree++] = e;
+	if (__builtin_expect(s->entry_waiters.head != NULL, 0))
+		give_entry(s, t);
 	return ret;
 }
 
@@ -413,7 +432,7 @@ static long one_call(long nr, long a1, long a2, long a3, long a4, long a5, long 
 /* Makes ready every thread of s whose call is DONE. Returns how many. */
 static int poll_syscalls(struct sched *s)
 {
-	struct uthread **pp = &s->in_syscall, *t;
+	struct uthread **pp = &s->in_syscall.head, *t, *kept = NULL;
 	int n = 0;
 
 	while ((t = *pp)) {
@@ -422,9 +441,40 @@ static int poll_syscalls(struct sched *s)
 			make_ready(s, t);
 			n++;
 		} else {
+			kept = t;
 			pp = &t->next;
 		}
 	}
+	s->in_syscall.tail = kept;
+	return n;
+}
+
+/*
+ * Makes ready the threads at the front of s's in_syscall queue whose calls
+ * are DONE, up to the first that is not, in one splice. Returns how many.
+ * The kernel mostly completes in the order calls were posted, so this finds
+ * most completions without a look at each call in flight; it may miss one
+ * completed out of order, so a caller that finds none spins looking at them
+ * all (wait_syscalls), and a yield polls them all.
+ */
+static int poll_front(struct sched *s)
+{
+	struct uthread *first = s->in_syscall.head, *t = first, *last = NULL;
+	int n = 0;
+
+	for (; t && flexsc_done(t->entry); t = t->next, n++)
+		last = t;
+	if (!n)
+		return 0;
+	s->in_syscall.head = t;
+	if (!t)
+		s->in_syscall.tail = NULL;
+	last->next = NULL;
+	if (s->ready.tail)
+		s->ready.tail->next = first;
+	else
+		s->ready.head = first;
+	s->ready.tail = last;
 	return n;
 }
 
@@ -460,7 +510,9 @@ static uint64_t spin_budget(void)
  * is bounded in time (uthread_spin_ns, as long as a syscall core polls
  * before it sleeps by default: flexsc.poll_us), not in rounds, whose cost
  * differs a hundredfold between CPUs and emulators: a round is a look at
- * each call in flight, and a pause and a look at the clock come once per
+ * each call in flight (not poll_front's: rounds that cost less make the
+ * pauses more frequent, and under TCG more pauses starve the syscall core's
+ * vCPU), and a pause and a look at the clock come once per
  * SPIN_PAUSE_EVERY rounds (under TCG a pause leaves the translated code
  * and takes QEMU's global lock; under icount's round robin it is where the
  * syscall core's vCPU gets its turn).
@@ -518,12 +570,12 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 
 	s->scheduling = true;
 	while (s->nlive > 0) {
-		for (int n = s == &one ? flexsc_nfree() : s->nfree; n > 0 && s->entry_waiters.head; n--)
-			make_ready(s, dequeue(&s->entry_waiters));
-		if (s->in_syscall && (s->poll_due || !s->ready.head)) {
+		if (s->entry_waiters.head)
+			for (int n = s == &one ? flexsc_nfree() : s->nfree; n > 0 && s->entry_waiters.head; n--)
+				make_ready(s, dequeue(&s->entry_waiters));
+		if (s->in_syscall.head && !s->ready.head) {
 			flush(s); /* the calls posted since the last look: one batch */
-			s->poll_due = false;
-			if (!poll_syscalls(s) && !s->ready.head)
+			if (!poll_front(s))
 				wait_syscalls(s);
 		}
 		t = dequeue(&s->ready);
@@ -535,13 +587,12 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 			break;
 		}
 		s->current = t;
-		t->state = RUNNING;
 		uthread_switch(&s->sched_sp, t->sp);
 		/* Threads switch among themselves: the one back here may be
 		 * another. */
 		t = s->current;
 		s->current = NULL;
-		if (t->state == FINISHED) {
+		if (t->finished) {
 			/* Off its stack at last: free it. */
 			free(t->stack);
 			s->nlive--;

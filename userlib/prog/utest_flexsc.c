@@ -72,6 +72,78 @@ static void stress(void)
 	CHECK_EQ(flexsc_stats.posts - posts, THREADS * CALLS * 2, "entries posted");
 }
 
+/* More threads than free entries: a thread keeps its last call's entry
+ * for its next call, so it must give it back when it waits on a mutex (the
+ * holder, which gave its own back when it yielded, needs one for the calls
+ * it makes holding it), yields or ends, and when another thread waits for
+ * an entry; else this deadlocks (uthread_run: -EBUSY) or leaves entries
+ * out. */
+#define SCARCE_LEFT 3                    /* free entries while they run */
+#define SCARCE_THREADS (SCARCE_LEFT + 1) /* the holder and one per entry */
+#define SCARCE_ROUNDS 20
+static struct uthread_mutex scarce_lock = UTHREAD_MUTEX_INITIALIZER;
+static long scarce_bad, scarce_inside, scarce_queued, scarce_live, getpid_want;
+
+static void *scarce_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < SCARCE_ROUNDS; i++) {
+		if (sys_null() != 0)
+			scarce_bad++;
+		scarce_queued++;
+		uthread_mutex_lock(&scarce_lock);
+		scarce_queued--;
+		scarce_inside++;
+		/* The holder gives its entry back when it yields; meanwhile
+		 * each other thread's call takes a free entry and completes,
+		 * and the thread waits on the lock: with no free entry left
+		 * unless waiting on the lock gave theirs back. */
+		while (scarce_queued < scarce_live - 1) {
+			uthread_yield();
+			flexsc_wait_any(); /* single-core mode runs the calls here */
+		}
+		if (sys_getpid() != getpid_want || sys_null() != 0 || scarce_inside != 1)
+			scarce_bad++;
+		scarce_inside--;
+		uthread_mutex_unlock(&scarce_lock);
+	}
+	scarce_live--;
+	return 0;
+}
+
+static void *scarce_main(void *arg)
+{
+	(void)arg;
+	struct uthread *t[SCARCE_THREADS];
+	for (long i = 0; i < SCARCE_THREADS; i++)
+		t[i] = uthread_create(scarce_thread, 0);
+	for (int i = 0; i < SCARCE_THREADS; i++)
+		uthread_join(t[i], 0);
+	return 0;
+}
+
+static void scarce(void)
+{
+	static struct flexsc_entry *held[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE];
+	int nheld = 0, before;
+
+	getpid_want = sys_getpid();
+	scarce_live = SCARCE_THREADS;
+	while (flexsc_nfree() > SCARCE_LEFT)
+		held[nheld++] = flexsc_take();
+	before = flexsc_nfree();
+	syscall_path_set(PATH_FLEXSC);
+	uint64_t posts = flexsc_stats.posts;
+	int err = uthread_run(scarce_main, 0, 0);
+	syscall_path_set(PATH_SYSCALL);
+	CHECK_EQ(err, 0, "uthread_run");
+	CHECK_EQ(scarce_bad, 0, "wrong results or two threads inside the lock");
+	CHECK_EQ(flexsc_stats.posts - posts, SCARCE_THREADS * SCARCE_ROUNDS * 3, "entries posted");
+	CHECK_EQ(flexsc_nfree(), before, "entries back");
+	while (nheld > 0)
+		flexsc_give(held[--nheld]);
+}
+
 /* Long enough that, even on a loaded emulator, the others can only finish
  * first if the blocked call really stalls nothing. */
 #define SLEEP_NS 2000000000l
@@ -322,6 +394,8 @@ int main(int argc, char **argv)
 		stress();
 	if (!*only || !strcmp(only, "blocking"))
 		blocking();
+	if (!*only || !strcmp(only, "scarce"))
+		scarce();
 	if (!*only || !strcmp(only, "spin"))
 		spin();
 	if (!*only || !strcmp(only, "bad"))
