@@ -143,20 +143,26 @@ u64 flexsc_cpu_mask(void)
 	return core_mask;
 }
 
-/* What a syscall page may run, by number (the syscall list's facts): the
- * arguments the call takes (0..6), or PAGE_REFUSED for the trap-only calls
- * (SCF_TRAP); PAGE_WAITS if it may wait (SCF_WAITS): inline mode leaves
- * it to the syscall threads (the waiter stops at the first such entry and
- * hands the rest over), so that a call that waits never holds its
- * process's waiter, which must return once any entry completes. Any other
- * call runs in the waiter; one that sleeps anyway (a contended mutex) hands
- * the rest over the same way (waiter_blocking) and finishes in the waiter.
- * A number the list leaves out takes none (sys_nosys). */
+/* What a syscall page may run, by number (the syscall list's facts), one
+ * table per role: the arguments the call takes (0..6), or PAGE_REFUSED for
+ * the trap-only calls (SCF_TRAP); for a waiter, PAGE_WAITS if it may wait
+ * (SCF_WAITS): inline mode leaves it to the syscall threads (the waiter
+ * stops at the first such entry and hands the rest over), so that a call
+ * that waits never holds its process's waiter, which must return once any
+ * entry completes. Any other call runs in the waiter; one that sleeps
+ * anyway (a contended mutex) hands the rest over the same way
+ * (waiter_blocking) and finishes in the waiter. A number the list leaves
+ * out takes none (sys_nosys). */
 #define PAGE_REFUSED 7
 #define PAGE_WAITS 8
-static const u8 page_nargs[SYS_COUNT] = {
-#define NARGS(name, nr, nargs, flags) \
-	[nr] = ((flags) & SCF_TRAP ? PAGE_REFUSED : (nargs)) | ((flags) & SCF_WAITS ? PAGE_WAITS : 0),
+#define PAGE_RUN(flags, nargs) ((flags) & SCF_TRAP ? PAGE_REFUSED : (nargs))
+static const u8 thread_nargs[SYS_COUNT] = {
+#define NARGS(name, nr, nargs, flags) [nr] = PAGE_RUN(flags, nargs),
+	EXLESS_SYSCALLS(NARGS)
+#undef NARGS
+};
+static const u8 waiter_nargs[SYS_COUNT] = {
+#define NARGS(name, nr, nargs, flags) [nr] = (flags) & SCF_WAITS ? PAGE_WAITS : PAGE_RUN(flags, nargs),
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
 };
@@ -209,8 +215,8 @@ static inline __attribute__((always_inline)) bool run_call(struct flexsc_entry *
 		ret = -ENOSYS; /* past the list */
 	} else {
 		syscall_fn fn = syscall_table[nr];
-		/* One jump on the call's facts: a waiter's mask keeps PAGE_WAITS. */
-		switch (page_nargs[nr] & (waiter ? PAGE_WAITS | 7 : 7)) {
+		/* One jump on the call's facts, by the role's table. */
+		switch ((waiter ? waiter_nargs : thread_nargs)[nr]) {
 		case 0: ret = AS(call0_fn, fn)(); break;
 		case 1: ret = AS(call1_fn, fn)(a[0]); break;
 		case 2: ret = AS(call2_fn, fn)(a[0], a[1]); break;
@@ -219,7 +225,8 @@ static inline __attribute__((always_inline)) bool run_call(struct flexsc_entry *
 		case 5: ret = AS(call5_fn, fn)(a[0], a[1], a[2], a[3], a[4]); break;
 		case 6: ret = fn(a[0], a[1], a[2], a[3], a[4], a[5]); break;
 		case PAGE_REFUSED: ret = -EINVAL; break; /* only makes sense trapping, from the process itself */
-		case PAGE_WAITS ... PAGE_WAITS | 7: return false; /* a waiter's: may wait */
+		case PAGE_WAITS: return false; /* a waiter's: may wait */
+		default: __builtin_unreachable(); /* the tables hold nothing else */
 		}
 	}
 	e->ret = ret;
@@ -383,27 +390,24 @@ static inline u64 claimed(const struct flexsc_worker *w)
 
 /* End w's batch after the claim under way, or the next one if none is:
  * fewer claims to make, as many made (claimed). From a sleep in a call
- * (flexsc_worker_blocking), or from a tick on w's CPU (flexsc_tick), which
- * could land inside the loop's decrement of left and be lost: the batch
- * then runs to its end, while a spare polls (the core's share is off, no
- * entry runs twice). */
+ * (flexsc_worker_blocking), or from a tick on w's CPU (flexsc_tick): the
+ * loop's decrement of left is one instruction (local_dec_and_test), so the
+ * tick lands before or after it, never inside. */
 static void last_claim(struct flexsc_worker *w)
 {
 	w->budget -= w->left - 1;
 	w->left = 1;
 }
 
-/* Give what w took from ctx's counter past its first n claims back to the
- * counter (the next pass looks again), and a look at every entry back to
- * rescan. */
-static void return_posts(struct flexsc_worker *w, struct flexsc_ctx *ctx, u64 n)
+/* Give the want posts taken from ctx's counter, past the first n claimed,
+ * back to the counter (the next pass looks again), and a look at every
+ * entry (full) back to rescan. */
+static inline void return_posts(struct flexsc_ctx *ctx, u64 want, bool full, u64 n)
 {
-	if (w->want > n)
-		__atomic_fetch_sub(&ctx->seen_seq, w->want - n, __ATOMIC_RELAXED);
-	if (w->full)
+	if (want > n)
+		__atomic_fetch_sub(&ctx->seen_seq, want - n, __ATOMIC_RELAXED);
+	if (full)
 		WRITE_ONCE(ctx->rescan, 1);
-	w->want = 0;
-	w->full = false;
 }
 
 /* w's call has returned after it handed polling over (it blocked, or ran
@@ -434,12 +438,12 @@ static void unblocked(struct flexsc_worker *w, struct flexsc_ctx *ctx)
  * w->rest set, the posts from it on given back for the poller). Returns
  * how many ran. */
 static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker *w, struct flexsc_ctx *ctx,
-							   const bool waiter)
+							   struct thread *me, const bool waiter)
 {
-	struct thread *me = current_thread();
-	const volatile bool *stop = waiter ? &ctx->proc->killed : &ctx->dead;
-	w->want = take_posted(ctx, &w->full);
-	if (!w->full && !w->want)
+	const volatile bool *stop = waiter ? &me->proc->killed : &ctx->dead;
+	bool full, dry = false;
+	u64 want = take_posted(ctx, &full);
+	if (!full && !want)
 		return 0;
 	if (!waiter) {
 		simmark_idle_end();
@@ -454,7 +458,9 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 	struct cursor c = cursor_start(ctx);
 	/* Claims to make; a look at every entry goes to the end of the pages
 	 * (claim stops). */
-	w->budget = w->left = w->full ? ~0ul : w->want;
+	w->want = want;
+	w->full = full;
+	w->budget = w->left = full ? ~0ul : want;
 	w->published = 0;
 	/* Set for the whole batch: nothing here sleeps but a call. */
 	me->flexsc_worker = w;
@@ -465,8 +471,8 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 	if (likely(!READ_ONCE(*stop))) {
 		for (;; c.e++) {
 			if (!claim(ctx, &c, stop)) {
-				if (!READ_ONCE(*stop))
-					w->want = claimed(w); /* claimed elsewhere, or never posted: nothing to give back */
+				/* Claimed elsewhere, or never posted: nothing to give back. */
+				dry = !READ_ONCE(*stop);
 				break;
 			}
 			if (!run_call(c.e, READ_ONCE(c.e->sysnum), waiter)) {
@@ -477,7 +483,7 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 			}
 			/* Also the last once a call blocked (last_claim): the
 			 * poller, or a spare, took what we had not claimed. */
-			if (--w->left == 0)
+			if (local_dec_and_test(&w->left))
 				break;
 		}
 	}
@@ -488,33 +494,34 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 		WRITE_ONCE(me->proc, 0);
 	}
 	/* A look at every entry ends here, whatever stopped it; but for a
-	 * waiter's rest, which is the poller's. */
-	w->full = waiter && w->full && w->rest;
-	return_posts(w, ctx, claimed(w));
-	publish(w, ctx, claimed(w));
+	 * waiter's rest, which is the poller's. A call that blocked gave back
+	 * what it could already (w->want, w->full cleared). */
+	u64 ran = claimed(w);
+	return_posts(ctx, dry ? 0 : w->want, waiter && w->full && w->rest, ran);
+	publish(w, ctx, ran);
 	/* Done with it (a locked sub, a full fence); a wait re-checks. */
 	__atomic_fetch_sub(&ctx->serving, 1, __ATOMIC_SEQ_CST);
 	wake_waiter(ctx);
-	return (int)claimed(w);
+	return (int)ran;
 }
 
 /* A syscall thread's batch of ctx's, which w holds: run_posts. */
 static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 {
-	return run_posts(w, ctx, false);
+	return run_posts(w, ctx, w->thread, false);
 }
 
 /* Inline mode: the calling thread of ctx's process runs its posts itself
  * (run_posts), as the core's syscall thread would; *rest set if it left a
  * call that may wait, and those after it, to the poller. Returns how many
  * ran (each counted in done_seq). */
-static int run_posted(struct flexsc_ctx *ctx, bool *rest)
+static int run_posted(struct flexsc_ctx *ctx, struct thread *me, bool *rest)
 {
 	struct flexsc_worker w; /* what run_posts and waiter_blocking use of it: no core, no thread */
 	w.held = ctx;
 	w.blocked = w.rest = false;
 	w.waiter = true;
-	int ran = run_posts(&w, ctx, true);
+	int ran = run_posts(&w, ctx, me, true);
 	*rest = w.rest;
 	WRITE_ONCE(inlined, inlined + (u64)ran); /* a test's count: lost updates between CPUs are harmless */
 	return ran;
@@ -815,7 +822,7 @@ static void hand_over(struct flexsc_core *core, struct flexsc_worker *w, bool in
 		 * under way. From a tick, which cannot tell whether a call is
 		 * under way, one post too many may go back: the next pass
 		 * looks once more for nothing and takes the counter as it is. */
-		return_posts(w, w->held, claimed(w) + in_call);
+		return_posts(w->held, w->want, w->full, claimed(w) + in_call);
 	}
 	w->want = 0;
 	w->full = false;
@@ -849,7 +856,9 @@ static void __attribute__((noinline, cold)) waiter_blocking(struct flexsc_worker
 	if (w->blocked)
 		return;
 	w->blocked = true;
-	return_posts(w, ctx, claimed(w) + 1); /* past ours, under way */
+	return_posts(ctx, w->want, w->full, claimed(w) + 1); /* past ours, under way */
+	w->want = 0;
+	w->full = false;
 	last_claim(w);
 	publish(w, ctx, claimed(w));
 	wake_waiter(ctx);
@@ -1097,15 +1106,17 @@ static long __attribute__((noinline)) wait_sleep(struct flexsc_ctx *ctx, u64 *wa
 	return r;
 }
 
-/* Sleep until an entry of p's completes that had not when flexsc_wait last
- * returned to the calling thread, or return at once if none is in flight.
- * No entry is looked at: the kernel counts what it completes. The count
- * each thread saw last is its own, so threads of one process that wait at
- * once each see every completion. */
-long flexsc_wait(struct proc *p)
+/* The flexsc_wait call: sleep until an entry of the calling process's
+ * completes that had not when flexsc_wait last returned to the calling
+ * thread, or return at once if none is in flight. No entry is looked at:
+ * the kernel counts what it completes. The count each thread saw last is
+ * its own, so threads of one process that wait at once each see every
+ * completion. */
+long sys_flexsc_wait(void)
 {
-	struct flexsc_ctx *ctx = p->flexsc;
-	u64 *waited_seq = &current_thread()->flexsc_waited;
+	struct thread *me = current_thread();
+	struct flexsc_ctx *ctx = me->proc->flexsc;
+	u64 *waited_seq = &me->flexsc_waited;
 	if (!ctx)
 		return -EINVAL;
 	/* Inline mode: run what was posted ourselves; what completes then
@@ -1114,7 +1125,7 @@ long flexsc_wait(struct proc *p)
 	 * the poller), and we sleep. */
 	if (inline_mode) {
 		bool rest;
-		int ran = run_posted(ctx, &rest);
+		int ran = run_posted(ctx, me, &rest);
 		/* A call that may wait: the poller runs it and what follows, as
 		 * in switch mode (it hands back once it parks). */
 		if (rest && !handoff(ctx))

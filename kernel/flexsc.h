@@ -9,7 +9,7 @@ struct thread;
 
 void flexsc_init(void);   /* start syscall threads on flexsc.cores */
 long flexsc_register(struct proc *p, u64 npages);
-long flexsc_wait(struct proc *p);
+long sys_flexsc_wait(void);
 long flexsc_wake(struct proc *p);
 /* Called by a syscall thread about to block: a spare takes over polling. */
 void flexsc_worker_blocking(struct thread *t);

@@ -201,7 +201,6 @@ static long sys_shm(u64 key)
 }
 
 static long sys_flexsc_register(u64 npages) { return flexsc_register(current_proc(), npages); }
-static long sys_flexsc_wait(void) { return flexsc_wait(current_proc()); }
 static long sys_flexsc_wake(void) { return flexsc_wake(current_proc()); }
 
 static long sys_thread_create(u64 entry, u64 stack_top, u64 arg) { return proc_thread_create(entry, stack_top, arg); }

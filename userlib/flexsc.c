@@ -15,7 +15,7 @@ struct flexsc_stats flexsc_stats;
 unsigned int flexsc_spin = 2000;
 bool (*flexsc_park)(struct flexsc_entry *e);
 
-static struct flexsc_page *pages; /* NULL until flexsc_init */
+struct flexsc_page *flexsc_pages; /* NULL until flexsc_init */
 
 /* The FREE entries, as a stack. Only the user moves an entry to FREE, so
  * this is exact. The entry freed last is reused first: the entries in use
@@ -27,7 +27,7 @@ unsigned int flexsc_nfree_top;
 
 static struct flexsc_entry *entry_at(int i)
 {
-	return &pages[i / PER_PAGE].entry[i % PER_PAGE];
+	return &flexsc_pages[i / PER_PAGE].entry[i % PER_PAGE];
 }
 
 /* Registers npages (1..FLEXSC_MAX_PAGES) syscall pages with the kernel, by a
@@ -37,14 +37,14 @@ int flexsc_init(int npages)
 {
 	long r;
 
-	if (pages)
+	if (flexsc_pages)
 		return -EBUSY;
 	if (npages < 1 || npages > FLEXSC_MAX_PAGES)
 		return -EINVAL;
 	r = syscall_syscall(SYS_flexsc_register, npages, 0, 0, 0, 0, 0);
 	if (r < 0)
 		return (int)r;
-	pages = (struct flexsc_page *)r;
+	flexsc_pages = (struct flexsc_page *)r;
 	/* Single-core mode: no syscall core can finish an entry while we spin,
 	 * only flexsc_wait lets the syscall threads run. */
 	struct sysinfo si;
@@ -83,24 +83,10 @@ static inline struct flexsc_entry *post_one(long nr, const long args[6])
 	return e;
 }
 
-/* Publishes the last n entries posted: bumps the submission counter by n,
- * then one full fence and one look at the doorbell for them all, ringing it
- * if syscall threads sleep. */
-void flexsc_submit(int n)
+void flexsc_ring(void)
 {
-	/* Only this thread writes the counter: a plain add, published after
-	 * the entries (release). */
-	__atomic_store_n(&pages[0].header.submit_seq, pages[0].header.submit_seq + (uint64_t)n,
-			 __ATOMIC_RELEASE);
-	flexsc_stats.posts += n;
-	/* Store the counter, fence, load need_wakeup; the kernel stores
-	 * need_wakeup, fences and looks at the counter once more before it
-	 * sleeps. Either it sees our posts or we see its flag: no lost wakeup. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&pages[0].header.need_wakeup, __ATOMIC_RELAXED)) {
-		flexsc_stats.wakes++;
-		syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
-	}
+	__atomic_fetch_add(&flexsc_stats.wakes, 1, __ATOMIC_RELAXED);
+	syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
 }
 
 /* Publishes n entries posted by one of several kernel threads of the
@@ -108,12 +94,10 @@ void flexsc_submit(int n)
  * lock is also the full fence between the counter and the doorbell look. */
 void flexsc_submit_shared(int n)
 {
-	__atomic_fetch_add(&pages[0].header.submit_seq, (uint64_t)n, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&flexsc_pages[0].header.submit_seq, (uint64_t)n, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&flexsc_stats.posts, (unsigned long)n, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&pages[0].header.need_wakeup, __ATOMIC_RELAXED)) {
-		__atomic_fetch_add(&flexsc_stats.wakes, 1, __ATOMIC_RELAXED);
-		syscall_syscall(SYS_flexsc_wake, 0, 0, 0, 0, 0, 0);
-	}
+	if (__atomic_load_n(&flexsc_pages[0].header.need_wakeup, __ATOMIC_RELAXED))
+		flexsc_ring();
 }
 
 /* Takes a FREE entry off the free stack for a caller to own (a user core
@@ -178,11 +162,13 @@ static void spin_then_wait(const struct flexsc_entry *e)
 	flexsc_wait_any();
 }
 
-/* Waits until submitted entry e is DONE: flexsc_finish's slow path. */
+/* Waits until submitted entry e, found not DONE, is: flexsc_finish's slow
+ * path. */
 void flexsc_wait_done(const struct flexsc_entry *e)
 {
-	while (!flexsc_done(e))
+	do
 		spin_then_wait(e);
+	while (!flexsc_done(e));
 }
 
 /* Frees DONE entry e onto the free stack, whose size is *top (flexsc_nfree_top, or a
@@ -204,7 +190,8 @@ long flexsc_reap(struct flexsc_entry *e)
 {
 	if (!flexsc_done(e) && !(flexsc_park && flexsc_park(e)))
 		flexsc_flush(); /* no scheduler to do it: e may be held back */
-	flexsc_wait_done(e);
+	if (!flexsc_done(e))
+		flexsc_wait_done(e);
 	return free_done(e, &flexsc_nfree_top);
 }
 

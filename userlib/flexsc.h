@@ -60,10 +60,11 @@ extern unsigned int flexsc_spin;
  */
 extern bool (*flexsc_park)(struct flexsc_entry *e);
 
+/* Waits until submitted entry e, just found not DONE, is (spinning, then in
+ * flexsc_wait): flexsc_finish's slow path. */
 void flexsc_wait_done(const struct flexsc_entry *e);
 int flexsc_init(int npages);
 struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
-void flexsc_submit(int n);
 void flexsc_flush(void);
 long flexsc_reap(struct flexsc_entry *e);
 long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -100,6 +101,32 @@ static inline void flexsc_post_entry(struct flexsc_entry *e, long nr, const long
 	for (unsigned i = 0, n = (unsigned long)nr < SYS_COUNT ? flexsc_nargs[nr] : 6; i < n; i++)
 		e->args[i] = args[i];
 	flexsc_publish(e, nr);
+}
+
+/* The registered syscall pages (NULL until flexsc_init). */
+extern struct flexsc_page *flexsc_pages;
+
+/* Rings the doorbell: syscall threads sleep (need_wakeup). */
+void flexsc_ring(void);
+
+/* Publishes the last n entries posted: bumps the submission counter by n,
+ * then one full fence and one look at the doorbell for them all, ringing it
+ * (flexsc_ring) if syscall threads sleep. Only one thread may post at a
+ * time (else flexsc_submit_shared). */
+static inline void flexsc_submit(int n)
+{
+	struct flexsc_header *h = &flexsc_pages[0].header;
+
+	/* Only this thread writes the counter: a plain add, published after
+	 * the entries (release). */
+	__atomic_store_n(&h->submit_seq, h->submit_seq + (uint64_t)n, __ATOMIC_RELEASE);
+	flexsc_stats.posts += n;
+	/* Store the counter, fence, load need_wakeup; the kernel stores
+	 * need_wakeup, fences and looks at the counter once more before it
+	 * sleeps. Either it sees our posts or we see its flag: no lost wakeup. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&h->need_wakeup, __ATOMIC_RELAXED))
+		flexsc_ring();
 }
 
 /* Whether the kernel has finished entry e; an acquire, so e->ret may be read

@@ -177,6 +177,16 @@ static inline void xsetbv(u32 reg, u64 v)
 
 static inline void mfence(void) { __asm__ volatile("mfence" ::: "memory"); }
 
+/* Decrement *p by one instruction, which an interrupt on this CPU cannot
+ * split (no lock: other CPUs may not write *p), and return whether it
+ * reached zero. */
+static inline bool local_dec_and_test(u64 *p)
+{
+	bool zero;
+	__asm__ volatile("decq %0" : "+m"(*p), "=@ccz"(zero));
+	return zero;
+}
+
 /* SMAP: set where the CPU has it; entry.S then brackets each user copy with
  * stac/clac and clears AC on every entry. */
 extern bool smap_on;
