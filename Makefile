@@ -29,13 +29,16 @@ LD := ld
 OBJCOPY := objcopy
 B := build
 
-KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+# No padding before loops and jump targets (as Linux on x86-64): an executed
+# NOP is an instruction in every exact count (icount, simulation).
+ALIGN_CFLAGS := -falign-jumps=1 -falign-loops=1
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin $(ALIGN_CFLAGS) \
 	-fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mno-sse -mno-sse2 -mno-mmx -mno-80387 -mgeneral-regs-only -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -Ikernel -MMD -MP
 KERNEL_ASFLAGS := -g -Wa,--noexecstack -Ikernel -MMD -MP -D__ASSEMBLER__
 
-USER_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib \
+USER_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib $(ALIGN_CFLAGS) \
 	-fno-stack-protector -fno-pic -fno-pie -static -Iuserlib -Ibench -MMD -MP
 USER_LDFLAGS := -nostdlib -static -no-pie -Wa,--noexecstack -Wl,-z,noexecstack -Wl,--build-id=none -T userlib/user.ld
 

@@ -132,7 +132,7 @@ static u64 core_mask;
 static u64 poll_ns;
 static bool shared_mode;   /* single-core mode: no CPU reserved */
 static bool inline_mode;   /* single-core mode, flexsc.single=inline: a waiter runs its posts itself */
-static u64 inlined;        /* entries run by their process's waiter (test) */
+static u64 inlined;        /* waits that ran an entry of their process's themselves (test) */
 static u64 handoffs;       /* flexsc_wait hand-offs to a parked poller (test) */
 static u64 long_handovers; /* polling handed over for a call running long (test) */
 
@@ -523,7 +523,6 @@ static int run_posted(struct flexsc_ctx *ctx, struct thread *me, bool *rest)
 	w.waiter = true;
 	int ran = run_posts(&w, ctx, me, true);
 	*rest = w.rest;
-	WRITE_ONCE(inlined, inlined + (u64)ran); /* a test's count: lost updates between CPUs are harmless */
 	return ran;
 }
 
@@ -1106,6 +1105,22 @@ static long __attribute__((noinline)) wait_sleep(struct flexsc_ctx *ctx, u64 *wa
 	return r;
 }
 
+/* What a waiter waits on runs elsewhere (another thread's batch, a
+ * blocked call, the poller): in single-core mode hand the poller the CPU,
+ * else ring. Handed back with an entry done since *waited_seq: 0, with no
+ * lock (the count is ours); else sleep (wait_sleep). */
+static long __attribute__((noinline)) hand_off_then_wait(struct flexsc_ctx *ctx, u64 *waited_seq)
+{
+	if (!handoff(ctx))
+		kick();
+	u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
+	if (done != *waited_seq) {
+		*waited_seq = done;
+		return 0;
+	}
+	return wait_sleep(ctx, waited_seq);
+}
+
 /* The flexsc_wait call: sleep until an entry of the calling process's
  * completes that had not when flexsc_wait last returned to the calling
  * thread, or return at once if none is in flight. No entry is looked at:
@@ -1121,34 +1136,22 @@ long sys_flexsc_wait(void)
 		return -EINVAL;
 	/* Inline mode: run what was posted ourselves; what completes then
 	 * counts as a completion since our last return. Else what we wait on
-	 * runs elsewhere already (another thread's batch, a blocked call,
-	 * the poller), and we sleep. */
+	 * runs elsewhere already, and we sleep. */
 	if (inline_mode) {
 		bool rest;
 		int ran = run_posted(ctx, me, &rest);
 		/* A call that may wait: the poller runs it and what follows, as
 		 * in switch mode (it hands back once it parks). */
-		if (rest && !handoff(ctx))
-			kick();
+		if (unlikely(rest))
+			return hand_off_then_wait(ctx, waited_seq);
 		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
-		if ((ran || rest) && done != *waited_seq) {
+		if (ran && done != *waited_seq) {
 			*waited_seq = done;
+			inlined++; /* a test's count: lost updates between CPUs are harmless */
 			return 0;
 		}
-		return wait_sleep(ctx, waited_seq);
-	}
-	/* Someone must run what we wait on: in single-core mode hand it the
-	 * CPU, else ring before taking our lock. */
-	u64 waited = *waited_seq;
-	if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == waited && in_flight(ctx)) {
-		if (!handoff(ctx))
-			kick();
-		/* Handed back with an entry done: no lock (the count is ours). */
-		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
-		if (done != waited) {
-			*waited_seq = done;
-			return 0;
-		}
+	} else if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == *waited_seq && in_flight(ctx)) {
+		return hand_off_then_wait(ctx, waited_seq);
 	}
 	return wait_sleep(ctx, waited_seq);
 }

@@ -113,39 +113,29 @@ int plat_batch_open(const char *path, unsigned max)
 /* n null calls as one batch, through the caller's own loop (flexsc.h's
  * batch calls): post each, submit once (one fence, one doorbell check),
  * reap each in order. As the trapping null stubs do, the call number is a
- * constant. Each loop takes n % 4 calls first, then fours (a batch of one
- * pays no unrolling's set-up). */
+ * constant. Each loop takes fours, then the n % 4 left one by one. */
 int plat_batch_nops(unsigned n)
 {
-	struct flexsc_entry **es = flexsc_batch_take(n), **end = es + n, **p = es;
+	struct flexsc_entry **es = flexsc_batch_take(n), **end = es + n, **quads = es + (n & ~3u), **p;
 	long bad = 0;
 
-	switch (n & 3) {
-	case 3: flexsc_post_entry(*p++, SYS_null, NULL); /* fall through */
-	case 2: flexsc_post_entry(*p++, SYS_null, NULL); /* fall through */
-	case 1: flexsc_post_entry(*p++, SYS_null, NULL); /* fall through */
-	case 0: break;
-	}
-	for (; p < end; p += 4) {
+	for (p = es; p < quads; p += 4) {
 		flexsc_post_entry(p[0], SYS_null, NULL);
 		flexsc_post_entry(p[1], SYS_null, NULL);
 		flexsc_post_entry(p[2], SYS_null, NULL);
 		flexsc_post_entry(p[3], SYS_null, NULL);
 	}
+	for (; p < end; p++)
+		flexsc_post_entry(*p, SYS_null, NULL);
 	flexsc_submit((int)n);
-	p = es;
-	switch (n & 3) {
-	case 3: bad |= flexsc_finish(*p++); /* fall through */
-	case 2: bad |= flexsc_finish(*p++); /* fall through */
-	case 1: bad |= flexsc_finish(*p++); /* fall through */
-	case 0: break;
-	}
-	for (; p < end; p += 4) {
+	for (p = es; p < quads; p += 4) {
 		bad |= flexsc_finish(p[0]);
 		bad |= flexsc_finish(p[1]);
 		bad |= flexsc_finish(p[2]);
 		bad |= flexsc_finish(p[3]);
 	}
+	for (; p < end; p++)
+		bad |= flexsc_finish(*p);
 	flexsc_batch_give(n);
 	return bad ? -EIO : 0;
 }
