@@ -152,16 +152,22 @@ u64 flexsc_cpu_mask(void)
  * entry completes. Any other call runs in the waiter; one that sleeps
  * anyway (a contended mutex) hands the rest over the same way
  * (waiter_blocking) and finishes in the waiter. A number the list leaves
- * out takes none (sys_nosys). */
+ * out takes none (sys_nosys); one past the list is PAGE_NOSYS (-ENOSYS).
+ * A table covers every value of an entry's one-byte sysnum: no range check,
+ * nothing to speculate past. */
 #define PAGE_REFUSED 7
 #define PAGE_WAITS 8
+#define PAGE_NOSYS 9
 #define PAGE_RUN(flags, nargs) ((flags) & SCF_TRAP ? PAGE_REFUSED : (nargs))
-static const u8 thread_nargs[SYS_COUNT] = {
+_Static_assert(SYS_COUNT < 256, "an entry's sysnum is one byte");
+static const u8 thread_nargs[256] = {
+	[SYS_COUNT ... 255] = PAGE_NOSYS,
 #define NARGS(name, nr, nargs, flags) [nr] = PAGE_RUN(flags, nargs),
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
 };
-static const u8 waiter_nargs[SYS_COUNT] = {
+static const u8 waiter_nargs[256] = {
+	[SYS_COUNT ... 255] = PAGE_NOSYS,
 #define NARGS(name, nr, nargs, flags) [nr] = (flags) & SCF_WAITS ? PAGE_WAITS : PAGE_RUN(flags, nargs),
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
@@ -199,7 +205,7 @@ typedef long (*call4_fn)(u64, u64, u64, u64);
 typedef long (*call5_fn)(u64, u64, u64, u64, u64);
 #define AS(type, fn) ((type)(void (*)(void))(fn))
 
-/* Run call nr (read once from entry e) in the current address space, and
+/* Run call nr (0..255, read once from entry e) in the current address space, and
  * publish its result (ret, then DONE with a release store): as many
  * arguments copied out of the page as the call takes by the kernel's own
  * table, each read once, and no more (a call never sees a user value it
@@ -211,23 +217,20 @@ static inline __attribute__((always_inline)) bool run_call(struct flexsc_entry *
 {
 	const volatile u64 *a = e->args;
 	long ret;
-	if (unlikely(nr >= SYS_COUNT)) {
-		ret = -ENOSYS; /* past the list */
-	} else {
-		syscall_fn fn = syscall_table[nr];
-		/* One jump on the call's facts, by the role's table. */
-		switch ((waiter ? waiter_nargs : thread_nargs)[nr]) {
-		case 0: ret = AS(call0_fn, fn)(); break;
-		case 1: ret = AS(call1_fn, fn)(a[0]); break;
-		case 2: ret = AS(call2_fn, fn)(a[0], a[1]); break;
-		case 3: ret = AS(call3_fn, fn)(a[0], a[1], a[2]); break;
-		case 4: ret = AS(call4_fn, fn)(a[0], a[1], a[2], a[3]); break;
-		case 5: ret = AS(call5_fn, fn)(a[0], a[1], a[2], a[3], a[4]); break;
-		case 6: ret = fn(a[0], a[1], a[2], a[3], a[4], a[5]); break;
-		case PAGE_REFUSED: ret = -EINVAL; break; /* only makes sense trapping, from the process itself */
-		case PAGE_WAITS: return false; /* a waiter's: may wait */
-		default: __builtin_unreachable(); /* the tables hold nothing else */
-		}
+	/* One jump on the call's facts, by the role's table; the handler is
+	 * looked up only for a number the list has. */
+	switch ((waiter ? waiter_nargs : thread_nargs)[nr]) {
+	case 0: ret = AS(call0_fn, syscall_table[nr])(); break;
+	case 1: ret = AS(call1_fn, syscall_table[nr])(a[0]); break;
+	case 2: ret = AS(call2_fn, syscall_table[nr])(a[0], a[1]); break;
+	case 3: ret = AS(call3_fn, syscall_table[nr])(a[0], a[1], a[2]); break;
+	case 4: ret = AS(call4_fn, syscall_table[nr])(a[0], a[1], a[2], a[3]); break;
+	case 5: ret = AS(call5_fn, syscall_table[nr])(a[0], a[1], a[2], a[3], a[4]); break;
+	case 6: ret = syscall_table[nr](a[0], a[1], a[2], a[3], a[4], a[5]); break;
+	case PAGE_REFUSED: ret = -EINVAL; break; /* only makes sense trapping, from the process itself */
+	case PAGE_NOSYS: ret = -ENOSYS; break; /* past the list */
+	case PAGE_WAITS: return false; /* a waiter's: may wait */
+	default: __builtin_unreachable(); /* the tables hold nothing else */
 	}
 	e->ret = ret;
 	__atomic_store_n(&e->status, FLEXSC_DONE, __ATOMIC_RELEASE);

@@ -70,7 +70,7 @@ long flexsc_wait_any(void)
 	return syscall_syscall_0(SYS_flexsc_wait);
 }
 
-/* Takes a FREE entry and posts call nr (0..65535) to it, unsubmitted.
+/* Takes a FREE entry and posts call nr (0..255) to it, unsubmitted.
  * Returns the entry, or NULL if none is free. */
 static inline struct flexsc_entry *post_one(long nr, const long args[6])
 {
@@ -131,7 +131,7 @@ void flexsc_flush(void)
 	}
 }
 
-/* Posts call nr (0..65535) to a FREE entry and submits it. Returns the
+/* Posts call nr (0..255) to a FREE entry and submits it. Returns the
  * entry, to be reaped, or NULL if none is free. */
 struct flexsc_entry *flexsc_post(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -203,7 +203,7 @@ long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	const long args[6] = { a1, a2, a3, a4, a5, a6 };
 	struct flexsc_entry *e;
 
-	if ((unsigned long)nr > UINT16_MAX)
+	if ((unsigned long)nr > UINT8_MAX)
 		return -ENOSYS;
 	while (!(e = post_one(nr, args))) {
 		flexsc_flush();
@@ -229,7 +229,7 @@ static __attribute__((noinline)) int batch_at_once(struct flexsc_call *calls, in
 	for (c = calls; c < end; c++) {
 		unsigned long nr = (unsigned long)c->nr;
 
-		if (__builtin_expect(nr >= SYS_COUNT, 0) && nr > UINT16_MAX) {
+		if (__builtin_expect(nr >= SYS_COUNT, 0) && nr > UINT8_MAX) {
 			c->entry = NULL;
 			c->ret = -ENOSYS;
 			continue;
@@ -271,7 +271,7 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 			struct flexsc_call *c = &calls[posted];
 			long nr = c->nr;
 
-			if ((unsigned long)nr > UINT16_MAX) {
+			if ((unsigned long)nr > UINT8_MAX) {
 				c->entry = NULL;
 				c->ret = -ENOSYS;
 				bad++;

@@ -81,20 +81,20 @@ void flexsc_submit_shared(int n);
 typedef uint64_t __attribute__((may_alias)) flexsc_head_word;
 _Static_assert(__builtin_offsetof(struct flexsc_entry, status) == 0 &&
 		       __builtin_offsetof(struct flexsc_entry, sysnum) == 4 &&
-		       __builtin_offsetof(struct flexsc_entry, reserved) == 6,
+		       __builtin_offsetof(struct flexsc_entry, reserved) == 5,
 	       "status, sysnum, reserved: one 8-byte word");
 
 /* Marks FREE entry e, its arguments written, SUBMITTED for call nr
- * (0..65535): status and sysnum in one release store (reserved zero), so a
+ * (0..255): status and sysnum in one release store (reserved zero), so a
  * kernel that sees SUBMITTED sees the whole request. No fence, no counter:
  * a submit publishes it. */
 static inline void flexsc_publish(struct flexsc_entry *e, long nr)
 {
-	__atomic_store_n((flexsc_head_word *)&e->status, FLEXSC_SUBMITTED | (uint64_t)(uint16_t)nr << 32,
+	__atomic_store_n((flexsc_head_word *)&e->status, FLEXSC_SUBMITTED | (uint64_t)(uint8_t)nr << 32,
 			 __ATOMIC_RELEASE);
 }
 
-/* Writes call nr (0..65535) with its arguments into FREE entry e and marks
+/* Writes call nr (0..255) with its arguments into FREE entry e and marks
  * it SUBMITTED (flexsc_publish). */
 static inline void flexsc_post_entry(struct flexsc_entry *e, long nr, const long args[6])
 {

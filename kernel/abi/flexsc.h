@@ -86,8 +86,8 @@ enum flexsc_status {
 
 struct flexsc_entry {
 	_Alignas(64) uint32_t status; /* enum flexsc_status */
-	uint16_t sysnum;              /* SYS_* */
-	uint16_t reserved;            /* ignored by the kernel (was nargs) */
+	uint8_t sysnum;               /* SYS_*: one byte, so that the kernel's tables by number cover every value */
+	uint8_t reserved[3];          /* ignored by the kernel */
 	int64_t ret;                  /* result, negative errno on failure */
 	uint64_t args[6];
 };

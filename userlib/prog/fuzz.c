@@ -35,14 +35,14 @@
  * argument registers, and rcx/r11 on int $0x80, may also come back zero) and
  * the flags on int $0x80 and syscall.
  * A FlexSC child registers 1..16 pages and writes entries straight into
- * them: random numbers (u16), junk in the reserved field and in arguments
+ * them: random numbers (one byte), junk in the reserved bytes and in arguments
  * past a call's count, garbage statuses,
  * user-written BUSY/DONE, skipped or bogus submit_seq bumps and doorbells,
  * batches of 1..16, entries rewritten while BUSY, and exits with entries in
  * flight.
  *
  * Filtered, so that the fuzzer survives its own calls (applied to the call
- * the kernel will actually see: the 16-bit number and the argument count of a
+ * the kernel will actually see: the 8-bit number and the argument count of a
  * FlexSC entry):
  *   exit          only 1 call in 3000 (a child dies, the parent respawns)
  *   kill(pid)     only its own pid (1 in 2000), its spawned children, or
@@ -317,7 +317,7 @@ static unsigned long heap_brk, heap_start;
 static struct flexsc_page *sp; /* FlexSC child: its syscall pages */
 static uint16_t posted_nr[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* spawn or not, as posted */
 static bool posted_blocks[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* may sleep for good (sanitize) */
-static uint16_t posted_sys[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* the number as posted (or rewritten) */
+static uint8_t posted_sys[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* the number as posted (or rewritten) */
 static int sp_pages;
 
 /* The buffer the kernel may write: in the heap, a page above its start,
@@ -874,12 +874,25 @@ static unsigned long bad_for_all(void)
 
 static void reap_batch(void);
 
+/* Entry e's reserved bytes: the low three of v. */
+static void set_reserved(struct flexsc_entry *e, unsigned long v)
+{
+	for (int k = 0; k < 3; k++)
+		e->reserved[k] = (uint8_t)(v >> 8 * k);
+}
+
+/* Entry e's reserved bytes, as set_reserved's v. */
+static unsigned int reserved_of(const struct flexsc_entry *e)
+{
+	return e->reserved[0] | e->reserved[1] << 8 | e->reserved[2] << 16;
+}
+
 /* Posts one random entry at index i; returns whether the kernel may run it. */
 static bool post_one(int i)
 {
 	struct flexsc_entry *e = entry_at(i);
 	unsigned long nr = any_nr(), a[6];
-	uint16_t sysnum = (uint16_t)nr;
+	uint8_t sysnum = (uint8_t)nr;
 	gen_args(sysnum, a);
 	/* The call the kernel will see: it reads as many arguments as its own
 	 * table says; those past them stay in the entry as junk it ignores. */
@@ -888,7 +901,7 @@ static bool post_one(int i)
 	for (int k = 0; k < 6; k++)
 		eff[k] = k < (int)nargs ? a[k] : 0;
 	bool may_block;
-	sysnum = (uint16_t)sanitize(sysnum, eff, true, &may_block);
+	sysnum = (uint8_t)sanitize(sysnum, eff, true, &may_block);
 	for (int k = 0; k < (int)nargs; k++)
 		a[k] = eff[k];
 	if (batch_split) {
@@ -902,7 +915,7 @@ static bool post_one(int i)
 	if (posted_nr[i] == SYS_spawn)
 		kids[nkids++] = 0; /* a place for it: the pid is known when reaped */
 	e->sysnum = sysnum;
-	e->reserved = one_in(10) ? (uint16_t)rnd() : 0;
+	set_reserved(e, one_in(10) ? rnd() : 0);
 	for (int k = 0; k < 6; k++)
 		e->args[k] = a[k];
 	e->ret = rnd();
@@ -911,7 +924,7 @@ static bool post_one(int i)
 	me->calls++;
 	if (trace)
 		dprintf(OUT_FD, "fuzz[%ld]: flexsc entry %d nr %u reserved %u (0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx)\n", mypid, i,
-		       sysnum, e->reserved, a[0], a[1], a[2], a[3], a[4], a[5]);
+		       sysnum, reserved_of(e), a[0], a[1], a[2], a[3], a[4], a[5]);
 	bool runs = true;
 	if (one_in(100)) {
 		uint32_t st = one_in(3) ? FLEXSC_BUSY : one_in(2) ? FLEXSC_DONE : 4 + (uint32_t)below(0xfffffffbu);
@@ -934,9 +947,9 @@ static bool post_one(int i)
 		/* Rewrite it while the kernel runs it. */
 		for (int spin = 0; spin < 20000; spin++)
 			if (__atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == FLEXSC_BUSY) {
-				e->sysnum = below(3) ? (below(2) ? SYS_null : SYS_getpid) : SYS_COUNT + below(100);
+				e->sysnum = below(3) ? (below(2) ? SYS_null : SYS_getpid) : SYS_COUNT + below(256 - SYS_COUNT);
 				posted_sys[i] = e->sysnum;
-				e->reserved = (uint16_t)rnd();
+				set_reserved(e, rnd());
 				for (int k = 0; k < 6; k++)
 					e->args[k] = bad_for_all();
 				break;
