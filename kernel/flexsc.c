@@ -342,14 +342,16 @@ static void wake_cores(void)
 
 /* Take what ctx's counter moved by since the last look (any thread on any
  * core may look: the compare-and-swap gives each move to one of them), and
- * whether its traps asked for a look at every entry. */
-static inline __attribute__((always_inline)) u64 take_posted(struct flexsc_ctx *ctx, bool *full)
+ * whether its traps asked for a look at every entry. A poller looks first
+ * (polling an idle process writes nothing); a waiter, which comes after
+ * posting, goes straight to the compare-and-swap. */
+static inline __attribute__((always_inline)) u64 take_posted(struct flexsc_ctx *ctx, bool *full, const bool waiter)
 {
 	u64 seq = __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_ACQUIRE);
 	u64 seen = __atomic_load_n(&ctx->seen_seq, __ATOMIC_RELAXED);
 	*full = READ_ONCE(ctx->rescan) && __atomic_exchange_n(&ctx->rescan, 0, __ATOMIC_ACQUIRE);
-	if (seq == seen || !__atomic_compare_exchange_n(&ctx->seen_seq, &seen, seq, false, __ATOMIC_RELAXED,
-							 __ATOMIC_RELAXED))
+	if ((!waiter && seq == seen) ||
+	    !__atomic_compare_exchange_n(&ctx->seen_seq, &seen, seq, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return 0;
 	return seq - seen;
 }
@@ -445,7 +447,7 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 {
 	const volatile bool *stop = waiter ? &me->proc->killed : &ctx->dead;
 	bool full, dry = false;
-	u64 want = take_posted(ctx, &full);
+	u64 want = take_posted(ctx, &full, waiter);
 	if (!full && !want)
 		return 0;
 	if (!waiter) {
@@ -501,7 +503,9 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 	 * what it could already (w->want, w->full cleared). */
 	u64 ran = claimed(w);
 	return_posts(ctx, dry ? 0 : w->want, waiter && w->full && w->rest, ran);
-	publish(w, ctx, ran);
+	/* The completions not counted yet (publish), with no test: an add of
+	 * none is harmless, and w->published is set again by the next batch. */
+	__atomic_fetch_add(&ctx->done_seq, ran - w->published, __ATOMIC_SEQ_CST);
 	/* Done with it (a locked sub, a full fence); a wait re-checks. */
 	__atomic_fetch_sub(&ctx->serving, 1, __ATOMIC_SEQ_CST);
 	wake_waiter(ctx);

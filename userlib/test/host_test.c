@@ -669,7 +669,7 @@ static void test_flexsc_init(void)
 	CHECK(sys_getpid() == 7);
 	CHECK(syscall6(0x10000, 0, 0, 0, 0, 0, 0) == -ENOSYS);
 	CHECK(syscall6(-1, 0, 0, 0, 0, 0, 0) == -ENOSYS);
-	CHECK(syscall6(0x300, 0, 0, 0, 0, 0, 0) == -ENOSYS);
+	CHECK(syscall6(0xf0, 0, 0, 0, 0, 0, 0) == -ENOSYS);
 	CHECK(syscall_path_set(PATH_SYSCALL) == 0);
 }
 
@@ -736,7 +736,7 @@ static void test_flexsc_batch(void)
 	}
 	calls[10].nr = 0x10000;
 	calls[11].nr = SYS_getpid;
-	calls[12].nr = 0x300;
+	calls[12].nr = 0xf0;
 	CHECK(flexsc_batch(calls, 0) == 0);
 	CHECK(flexsc_batch(calls, N) == N);
 	for (int i = 0; i < N; i++) {
@@ -755,7 +755,7 @@ static void test_flexsc_batch(void)
 		from = next_id;
 		for (int i = 0; i < n; i++, next_id++)
 			calls[i] = (struct flexsc_call){
-				.nr = i == 3 ? 0x10000 : i == 5 ? 0x300 : SHIM_SYS_ECHO,
+				.nr = i == 3 ? 0x10000 : i == 5 ? 0xf0 : SHIM_SYS_ECHO,
 				.args = { next_id, next_id + 1, -next_id, next_id << 20, 5, ~next_id },
 				.ret = 12345,
 			};
