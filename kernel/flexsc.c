@@ -1138,7 +1138,6 @@ long sys_flexsc_wait(void)
 {
 	struct thread *me = current_thread();
 	struct flexsc_ctx *ctx = me->proc->flexsc;
-	u64 *waited_seq = &me->flexsc_waited;
 	if (!ctx)
 		return -EINVAL;
 	/* Inline mode: run what was posted ourselves; what completes then
@@ -1150,17 +1149,17 @@ long sys_flexsc_wait(void)
 		/* A call that may wait: the poller runs it and what follows, as
 		 * in switch mode (it hands back once it parks). */
 		if (unlikely(rest))
-			return hand_off_then_wait(ctx, waited_seq);
+			return hand_off_then_wait(ctx, &me->flexsc_waited);
 		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
-		if (ran && done != *waited_seq) {
-			*waited_seq = done;
+		if (ran && done != me->flexsc_waited) {
+			me->flexsc_waited = done;
 			inlined++; /* a test's count: lost updates between CPUs are harmless */
 			return 0;
 		}
-	} else if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == *waited_seq && in_flight(ctx)) {
-		return hand_off_then_wait(ctx, waited_seq);
+	} else if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == me->flexsc_waited && in_flight(ctx)) {
+		return hand_off_then_wait(ctx, &me->flexsc_waited);
 	}
-	return wait_sleep(ctx, waited_seq);
+	return wait_sleep(ctx, &me->flexsc_waited);
 }
 
 /* The doorbell: sleeping cores wake, and the next pass looks at every
