@@ -159,15 +159,15 @@ u64 flexsc_cpu_mask(void)
 #define PAGE_WAITS 8
 #define PAGE_NOSYS 9
 #define PAGE_RUN(flags, nargs) ((flags) & SCF_TRAP ? PAGE_REFUSED : (nargs))
-_Static_assert(SYS_COUNT < 256, "an entry's sysnum is one byte");
-static const u8 thread_nargs[256] = {
-	[SYS_COUNT ... 255] = PAGE_NOSYS,
+_Static_assert(SYS_COUNT < FLEXSC_SYSNUMS, "every call fits an entry's sysnum");
+static const u8 thread_nargs[FLEXSC_SYSNUMS] = {
+	[SYS_COUNT ... FLEXSC_SYSNUMS - 1] = PAGE_NOSYS,
 #define NARGS(name, nr, nargs, flags) [nr] = PAGE_RUN(flags, nargs),
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS
 };
-static const u8 waiter_nargs[256] = {
-	[SYS_COUNT ... 255] = PAGE_NOSYS,
+static const u8 waiter_nargs[FLEXSC_SYSNUMS] = {
+	[SYS_COUNT ... FLEXSC_SYSNUMS - 1] = PAGE_NOSYS,
 #define NARGS(name, nr, nargs, flags) [nr] = (flags) & SCF_WAITS ? PAGE_WAITS : PAGE_RUN(flags, nargs),
 	EXLESS_SYSCALLS(NARGS)
 #undef NARGS

@@ -203,7 +203,7 @@ long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	const long args[6] = { a1, a2, a3, a4, a5, a6 };
 	struct flexsc_entry *e;
 
-	if ((unsigned long)nr > UINT8_MAX)
+	if ((unsigned long)nr >= FLEXSC_SYSNUMS)
 		return -ENOSYS;
 	while (!(e = post_one(nr, args))) {
 		flexsc_flush();
@@ -229,7 +229,7 @@ static __attribute__((noinline)) int batch_at_once(struct flexsc_call *calls, in
 	for (c = calls; c < end; c++) {
 		unsigned long nr = (unsigned long)c->nr;
 
-		if (__builtin_expect(nr >= SYS_COUNT, 0) && nr > UINT8_MAX) {
+		if (__builtin_expect(nr >= FLEXSC_SYSNUMS, 0)) {
 			c->entry = NULL;
 			c->ret = -ENOSYS;
 			continue;
@@ -271,7 +271,7 @@ int flexsc_batch(struct flexsc_call *calls, int n)
 			struct flexsc_call *c = &calls[posted];
 			long nr = c->nr;
 
-			if ((unsigned long)nr > UINT8_MAX) {
+			if ((unsigned long)nr >= FLEXSC_SYSNUMS) {
 				c->entry = NULL;
 				c->ret = -ENOSYS;
 				bad++;

@@ -142,7 +142,7 @@ static void give_entry(struct sched *s, struct uthread *t)
 		return;
 	t->entry = NULL;
 	if (s == &one)
-		flexsc_free[flexsc_nfree_top++] = e;
+		flexsc_give(e);
 	else
 		s->free[s->nfree++] = e;
 }
@@ -389,7 +389,7 @@ static inline __attribute__((always_inline)) long thread_call(struct sched *s, l
 	if (!t)
 		return s == &one ? flexsc_call(nr, a1, a2, a3, a4, a5, a6) :
 				   syscall_syscall(nr, a1, a2, a3, a4, a5, a6);
-	if (__builtin_expect((unsigned long)nr > UINT8_MAX, 0))
+	if (__builtin_expect((unsigned long)nr >= FLEXSC_SYSNUMS, 0))
 		return -ENOSYS;
 	e = t->entry;
 	if (__builtin_expect(!e, 0)) {

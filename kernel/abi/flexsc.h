@@ -92,6 +92,11 @@ struct flexsc_entry {
 	uint64_t args[6];
 };
 
+/* How many call numbers an entry can carry: every value of its one-byte
+ * sysnum (a call number past them goes no further than userlib). */
+#define FLEXSC_SYSNUMS 256
+_Static_assert(FLEXSC_SYSNUMS == 1 << 8 * sizeof(((struct flexsc_entry *)0)->sysnum), "sysnum's values");
+
 struct flexsc_header {
 	_Alignas(64) uint32_t need_wakeup; /* set by sleeping syscall threads */
 	uint32_t npages;                   /* pages registered (page 0 only) */

@@ -947,7 +947,7 @@ static bool post_one(int i)
 		/* Rewrite it while the kernel runs it. */
 		for (int spin = 0; spin < 20000; spin++)
 			if (__atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == FLEXSC_BUSY) {
-				e->sysnum = below(3) ? (below(2) ? SYS_null : SYS_getpid) : SYS_COUNT + below(256 - SYS_COUNT);
+				e->sysnum = below(3) ? (below(2) ? SYS_null : SYS_getpid) : SYS_COUNT + below(FLEXSC_SYSNUMS - SYS_COUNT);
 				posted_sys[i] = e->sysnum;
 				set_reserved(e, rnd());
 				for (int k = 0; k < 6; k++)
