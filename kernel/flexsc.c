@@ -132,7 +132,7 @@ static u64 core_mask;
 static u64 poll_ns;
 static bool shared_mode;   /* single-core mode: no CPU reserved */
 static bool inline_mode;   /* single-core mode, flexsc.single=inline: a waiter runs its posts itself */
-static u64 inlined;        /* waits that ran an entry of their process's themselves (test) */
+static u64 inlined;        /* waits that took posts of their process's to run themselves (test) */
 static u64 handoffs;       /* flexsc_wait hand-offs to a parked poller (test) */
 static u64 long_handovers; /* polling handed over for a call running long (test) */
 
@@ -441,15 +441,19 @@ static void unblocked(struct flexsc_worker *w, struct flexsc_ctx *ctx)
  * long (last_claim: a spare polls, or the poller runs the rest); and for a
  * waiter at the first call that may wait (PAGE_WAITS: left unclaimed,
  * w->rest set, the posts from it on given back for the poller). Returns
- * how many ran. */
+ * how many ran, and for a waiter *done: ctx's done_seq once they are
+ * counted. */
 static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker *w, struct flexsc_ctx *ctx,
-							   struct thread *me, const bool waiter)
+							   struct thread *me, const bool waiter, u64 *done)
 {
 	const volatile bool *stop = waiter ? &me->proc->killed : &ctx->dead;
 	bool full, dry = false;
 	u64 want = take_posted(ctx, &full, waiter);
-	if (!full && !want)
+	if (!full && !want) {
+		if (waiter)
+			*done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
 		return 0;
+	}
 	if (!waiter) {
 		simmark_idle_end();
 		/* Our proc before we look at dead; flexsc_release stores dead,
@@ -505,7 +509,9 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 	return_posts(ctx, dry ? 0 : w->want, waiter && w->full && w->rest, ran);
 	/* The completions not counted yet (publish), with no test: an add of
 	 * none is harmless, and w->published is set again by the next batch. */
-	__atomic_fetch_add(&ctx->done_seq, ran - w->published, __ATOMIC_SEQ_CST);
+	*done = __atomic_add_fetch(&ctx->done_seq, ran - w->published, __ATOMIC_SEQ_CST);
+	if (waiter)
+		inlined++; /* a test's count: lost updates between CPUs are harmless */
 	/* Done with it (a locked sub, a full fence); a wait re-checks. */
 	__atomic_fetch_sub(&ctx->serving, 1, __ATOMIC_SEQ_CST);
 	wake_waiter(ctx);
@@ -515,22 +521,24 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 /* A syscall thread's batch of ctx's, which w holds: run_posts. */
 static int serve(struct flexsc_worker *w, struct flexsc_ctx *ctx)
 {
-	return run_posts(w, ctx, w->thread, false);
+	u64 done; /* a waiter's */
+	return run_posts(w, ctx, w->thread, false, &done);
 }
 
 /* Inline mode: the calling thread of ctx's process runs its posts itself
  * (run_posts), as the core's syscall thread would; *rest set if it left a
- * call that may wait, and those after it, to the poller. Returns how many
- * ran (each counted in done_seq). */
-static int run_posted(struct flexsc_ctx *ctx, struct thread *me, bool *rest)
+ * call that may wait, and those after it, to the poller. Returns ctx's
+ * done_seq once those that ran are counted in it. */
+static u64 run_posted(struct flexsc_ctx *ctx, struct thread *me, bool *rest)
 {
 	struct flexsc_worker w; /* what run_posts and waiter_blocking use of it: no core, no thread */
+	u64 done;
 	w.held = ctx;
 	w.blocked = w.rest = false;
 	w.waiter = true;
-	int ran = run_posts(&w, ctx, me, true);
+	run_posts(&w, ctx, me, true, &done);
 	*rest = w.rest;
-	return ran;
+	return done;
 }
 
 /* One pass: first the process whose address space this thread holds, with
@@ -1145,15 +1153,15 @@ long sys_flexsc_wait(void)
 	 * runs elsewhere already, and we sleep. */
 	if (inline_mode) {
 		bool rest;
-		int ran = run_posted(ctx, me, &rest);
+		u64 done = run_posted(ctx, me, &rest);
 		/* A call that may wait: the poller runs it and what follows, as
 		 * in switch mode (it hands back once it parks). */
 		if (unlikely(rest))
 			return hand_off_then_wait(ctx, &me->flexsc_waited);
-		u64 done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
-		if (ran && done != me->flexsc_waited) {
+		/* Some completed since our last return: those that ran here
+		 * (done_seq only grows), or others. */
+		if (done != me->flexsc_waited) {
 			me->flexsc_waited = done;
-			inlined++; /* a test's count: lost updates between CPUs are harmless */
 			return 0;
 		}
 	} else if (__atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE) == me->flexsc_waited && in_flight(ctx)) {

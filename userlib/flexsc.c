@@ -13,6 +13,7 @@
 
 struct flexsc_stats flexsc_stats;
 unsigned int flexsc_spin = 2000;
+bool flexsc_single;
 bool (*flexsc_park)(struct flexsc_entry *e);
 
 struct flexsc_page *flexsc_pages; /* NULL until flexsc_init */
@@ -48,7 +49,8 @@ int flexsc_init(int npages)
 	/* Single-core mode: no syscall core can finish an entry while we spin,
 	 * only flexsc_wait lets the syscall threads run. */
 	struct sysinfo si;
-	if (syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0 && !si.flexsc_cpus)
+	flexsc_single = syscall_syscall(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0 && !si.flexsc_cpus;
+	if (flexsc_single)
 		flexsc_spin = 0;
 	for (flexsc_nfree_top = 0; flexsc_nfree_top < (unsigned int)npages * PER_PAGE; flexsc_nfree_top++)
 		flexsc_free[flexsc_nfree_top] = entry_at(npages * PER_PAGE - 1 - (int)flexsc_nfree_top);
@@ -60,14 +62,6 @@ int flexsc_init(int npages)
 int flexsc_nfree(void)
 {
 	return (int)flexsc_nfree_top;
-}
-
-/* Traps, whatever the current path, and sleeps until at least one of our
- * entries is DONE. Returns 0 or a negative errno. */
-long flexsc_wait_any(void)
-{
-	flexsc_stats.waits++;
-	return syscall_syscall_0(SYS_flexsc_wait);
 }
 
 /* Takes a FREE entry and posts call nr (0..255) to it, unsubmitted.
@@ -215,7 +209,7 @@ long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	if (flexsc_park)
 		flexsc_held_back++;
 	else
-		flexsc_submit(1);
+		flexsc_submit_wait(1);
 	return flexsc_reap(e);
 }
 
@@ -237,7 +231,7 @@ static __attribute__((noinline)) int batch_at_once(struct flexsc_call *calls, in
 		c->entry = *p;
 		flexsc_post_entry(*p++, (long)nr, c->args);
 	}
-	flexsc_submit((int)(p - es));
+	flexsc_submit_wait((int)(p - es));
 	for (c = calls; c < end; c++)
 		if (c->entry)
 			c->ret = flexsc_finish(c->entry);

@@ -14,6 +14,7 @@
 #include "../kernel/abi/flexsc.h"
 #include "../kernel/abi/simmark.h"
 #include "../kernel/abi/syscall.h"
+#include "sys.h"
 
 /* One call of a batch. */
 struct flexsc_call {
@@ -53,6 +54,10 @@ extern struct flexsc_stats flexsc_stats;
  * flexsc_wait. */
 extern unsigned int flexsc_spin;
 
+/* Single-core mode (sysinfo: no syscall core): posts run only once the
+ * process traps into flexsc_wait (kernel/flexsc.c). */
+extern bool flexsc_single;
+
 /*
  * Set by a user-level thread scheduler: parks the calling thread until entry
  * e is DONE (e NULL: until an entry is free), running other threads
@@ -69,7 +74,6 @@ void flexsc_flush(void);
 long flexsc_reap(struct flexsc_entry *e);
 long flexsc_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 int flexsc_batch(struct flexsc_call *calls, int n);
-long flexsc_wait_any(void);
 int flexsc_nfree(void);
 
 struct flexsc_entry *flexsc_take(void);
@@ -129,11 +133,42 @@ static inline void flexsc_submit(int n)
 		flexsc_ring();
 }
 
+/* Traps, whatever the current path, and sleeps until at least one of our
+ * entries is DONE. Returns 0 or a negative errno. */
+static inline long flexsc_wait_any(void)
+{
+	flexsc_stats.waits++;
+	return syscall_syscall_0(SYS_flexsc_wait);
+}
+
+/* flexsc_submit for a caller that waits for the entries right after (as
+ * io_uring_submit_and_wait): in single-core mode, where nothing runs them
+ * before the process traps, the counter alone, then straight into
+ * flexsc_wait, which runs them (no fence and doorbell look: no syscall
+ * thread polls to be woken). The caller reaps as after flexsc_submit. */
+static inline void flexsc_submit_wait(int n)
+{
+	struct flexsc_header *h = &flexsc_pages[0].header;
+
+	if (!flexsc_single) {
+		flexsc_submit(n);
+		return;
+	}
+	__atomic_store_n(&h->submit_seq, h->submit_seq + (uint64_t)n, __ATOMIC_RELEASE);
+	flexsc_stats.posts += n;
+	flexsc_wait_any();
+}
+
 /* Whether the kernel has finished entry e; an acquire, so e->ret may be read
- * once it says yes. */
+ * once it says yes: one compare with the status in memory (an x86 load is
+ * an acquire; the clobber keeps later reads after it), where C's atomic
+ * load takes a load and a compare. */
 static inline bool flexsc_done(const struct flexsc_entry *e)
 {
-	return __atomic_load_n(&e->status, __ATOMIC_ACQUIRE) == FLEXSC_DONE;
+	bool done;
+
+	__asm__ volatile("cmpl %2, %1" : "=@ccz"(done) : "m"(e->status), "i"(FLEXSC_DONE) : "memory");
+	return done;
 }
 
 /*

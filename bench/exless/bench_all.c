@@ -111,8 +111,9 @@ int plat_batch_open(const char *path, unsigned max)
 }
 
 /* n null calls as one batch, through the caller's own loop (flexsc.h's
- * batch calls): post each, submit once (one fence, one doorbell check),
- * reap each in order. As the trapping null stubs do, the call number is a
+ * batch calls): post each, submit once and wait (flexsc_submit_wait: one
+ * fence and one doorbell check, or in single-core mode the trap that runs
+ * them), reap each in order. As the trapping null stubs do, the call number is a
  * constant. Each loop takes fours, then the n % 4 left one by one. */
 int plat_batch_nops(unsigned n)
 {
@@ -127,7 +128,7 @@ int plat_batch_nops(unsigned n)
 	}
 	for (; p < end; p++)
 		flexsc_post_entry(*p, SYS_null, NULL);
-	flexsc_submit((int)n);
+	flexsc_submit_wait((int)n);
 	for (p = es; p < quads; p += 4) {
 		bad |= flexsc_finish(p[0]);
 		bad |= flexsc_finish(p[1]);
