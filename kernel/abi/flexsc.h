@@ -46,6 +46,10 @@
  * and bumps the counter issues one full fence and reads need_wakeup; if set it
  * calls flexsc_wake(). The two full fences (store then load on each side) are
  * what keep a wakeup from being lost: one fence per batch, not per entry.
+ * With no syscall core (single-core mode, sysinfo's flexsc_cpus 0) nothing
+ * polls and need_wakeup stays clear: a user that traps into flexsc_wait()
+ * right after bumping the counter needs neither (userlib's
+ * flexsc_submit_wait, as io_uring_submit_and_wait).
  *
  * flexsc_wait() sleeps until an entry completes that had not when the last
  * flexsc_wait() returned, or returns at once if nothing is in flight: the
