@@ -113,23 +113,28 @@ extern struct flexsc_page *flexsc_pages;
 /* Rings the doorbell: syscall threads sleep (need_wakeup). */
 void flexsc_ring(void);
 
+/* Bumps the submission counter by the last n entries posted. Only this
+ * thread writes it: a plain add, published after the entries (release). */
+static inline void flexsc_count(int n)
+{
+	struct flexsc_header *h = &flexsc_pages[0].header;
+
+	__atomic_store_n(&h->submit_seq, h->submit_seq + (uint64_t)n, __ATOMIC_RELEASE);
+	flexsc_stats.posts += n;
+}
+
 /* Publishes the last n entries posted: bumps the submission counter by n,
  * then one full fence and one look at the doorbell for them all, ringing it
  * (flexsc_ring) if syscall threads sleep. Only one thread may post at a
  * time (else flexsc_submit_shared). */
 static inline void flexsc_submit(int n)
 {
-	struct flexsc_header *h = &flexsc_pages[0].header;
-
-	/* Only this thread writes the counter: a plain add, published after
-	 * the entries (release). */
-	__atomic_store_n(&h->submit_seq, h->submit_seq + (uint64_t)n, __ATOMIC_RELEASE);
-	flexsc_stats.posts += n;
+	flexsc_count(n);
 	/* Store the counter, fence, load need_wakeup; the kernel stores
 	 * need_wakeup, fences and looks at the counter once more before it
 	 * sleeps. Either it sees our posts or we see its flag: no lost wakeup. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&h->need_wakeup, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&flexsc_pages[0].header.need_wakeup, __ATOMIC_RELAXED))
 		flexsc_ring();
 }
 
@@ -148,14 +153,11 @@ static inline long flexsc_wait_any(void)
  * thread polls to be woken). The caller reaps as after flexsc_submit. */
 static inline void flexsc_submit_wait(int n)
 {
-	struct flexsc_header *h = &flexsc_pages[0].header;
-
 	if (!flexsc_single) {
 		flexsc_submit(n);
 		return;
 	}
-	__atomic_store_n(&h->submit_seq, h->submit_seq + (uint64_t)n, __ATOMIC_RELEASE);
-	flexsc_stats.posts += n;
+	flexsc_count(n);
 	flexsc_wait_any();
 }
 
