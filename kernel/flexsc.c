@@ -261,11 +261,24 @@ static void __attribute__((noinline, cold)) report_garbage(struct flexsc_ctx *ct
 		ctx->proc->pid, ctx->proc->name, (u32)(e - ctx->pages[pg]->entry), pg, st);
 }
 
+/* Claim entry c->e if it is SUBMITTED (SUBMITTED -> BUSY), else return
+ * false, reporting a garbage status once per process. The compare-and-swap
+ * is the first look at an entry: a posted one, the usual case, costs no
+ * separate load. */
+static inline __attribute__((always_inline)) bool claim_here(struct flexsc_ctx *ctx, const struct cursor *c)
+{
+	u32 st = FLEXSC_SUBMITTED;
+	if (likely(__atomic_compare_exchange_n(&c->e->status, &st, FLEXSC_BUSY, false, __ATOMIC_ACQUIRE,
+					       __ATOMIC_RELAXED)))
+		return true;
+	if (unlikely(st > FLEXSC_DONE))
+		report_garbage(ctx, c->pg, c->e, st);
+	return false;
+}
+
 /* Claim the first SUBMITTED entry from c on and leave c at it (the caller
  * steps past it), or return false at the end of ctx's pages, or at the
- * next page once *stop is set. Garbage statuses are skipped and reported
- * once per process. The compare-and-swap is the first look at an entry: a
- * posted one, the usual case, costs no separate load. */
+ * next page once *stop is set. */
 static inline __attribute__((always_inline)) bool claim(struct flexsc_ctx *ctx, struct cursor *c,
 							const volatile bool *stop)
 {
@@ -276,13 +289,17 @@ static inline __attribute__((always_inline)) bool claim(struct flexsc_ctx *ctx, 
 			c->e = ctx->pages[c->pg]->entry;
 			c->end = c->e + FLEXSC_ENTRIES_PER_PAGE;
 		}
-		u32 st = FLEXSC_SUBMITTED;
-		if (likely(__atomic_compare_exchange_n(&c->e->status, &st, FLEXSC_BUSY, false, __ATOMIC_ACQUIRE,
-						       __ATOMIC_RELAXED)))
+		if (likely(claim_here(ctx, c)))
 			return true;
-		if (unlikely(st > FLEXSC_DONE))
-			report_garbage(ctx, c->pg, c->e, st);
 	}
+}
+
+/* Give back entry e, claimed by w but of a call w may not run (a waiter's
+ * PAGE_WAITS): SUBMITTED again, as it was, and the rest is the poller's. */
+static inline void unclaim(struct flexsc_worker *w, struct flexsc_entry *e)
+{
+	__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+	w->rest = true;
 }
 
 /* Wake ctx's process if it handed the CPU to the poller and sleeps (with
@@ -477,25 +494,45 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 	 * the active role already (a poller on another core can take the
 	 * process one call past its share: at most one per core). A death or
 	 * kill is looked at once per page. */
-	if (likely(!READ_ONCE(*stop))) {
+	if (unlikely(READ_ONCE(*stop)))
+		goto end;
+	/* The usual batch: the first page's entries can hold it (userlib
+	 * reuses the entries freed last, so those in use stay at the start),
+	 * and it is claimed there, one entry after another. Its claims, at
+	 * most want (left counts them down; last_claim only lowers it), cannot
+	 * pass the page's end while none is skipped: no end test until one
+	 * is. */
+	if (!full && want <= FLEXSC_ENTRIES_PER_PAGE) {
 		for (;; c.e++) {
-			if (!claim(ctx, &c, stop)) {
-				/* Claimed elsewhere, or never posted: nothing to give back. */
-				dry = !READ_ONCE(*stop);
-				break;
+			if (unlikely(!claim_here(ctx, &c))) {
+				c.e++;
+				goto scan; /* skipped: the page's end counts from here */
 			}
 			if (!run_call(c.e, READ_ONCE(c.e->sysnum), waiter)) {
-				/* Unclaimed: back as it was, ours since the claim. */
-				__atomic_store_n(&c.e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
-				w->rest = true;
-				break;
+				unclaim(w, c.e);
+				goto end;
 			}
-			/* Also the last once a call blocked (last_claim): the
-			 * poller, or a spare, took what we had not claimed. */
 			if (local_dec_and_test(&w->left))
-				break;
+				goto end; /* all claimed, or ended: as below */
 		}
 	}
+scan:
+	for (;; c.e++) {
+		if (!claim(ctx, &c, stop)) {
+			/* Claimed elsewhere, or never posted: nothing to give back. */
+			dry = !READ_ONCE(*stop);
+			break;
+		}
+		if (!run_call(c.e, READ_ONCE(c.e->sysnum), waiter)) {
+			unclaim(w, c.e);
+			break;
+		}
+		/* Also the last once a call blocked (last_claim): the poller,
+		 * or a spare, took what we had not claimed. */
+		if (local_dec_and_test(&w->left))
+			break;
+	}
+end:
 	me->flexsc_worker = 0;
 	if (!waiter) {
 		if (unlikely(READ_ONCE(w->blocked)))
