@@ -318,6 +318,7 @@ static struct flexsc_page *sp; /* FlexSC child: its syscall pages */
 static uint16_t posted_nr[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* spawn or not, as posted */
 static bool posted_blocks[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* may sleep for good (sanitize) */
 static uint8_t posted_sys[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE]; /* the number as posted (or rewritten) */
+static uint64_t posted_args[FLEXSC_MAX_PAGES * FLEXSC_ENTRIES_PER_PAGE][6]; /* the arguments, likewise */
 static int sp_pages;
 
 /* The buffer the kernel may write: in the heap, a page above its start,
@@ -917,7 +918,7 @@ static bool post_one(int i)
 	e->sysnum = sysnum;
 	set_reserved(e, one_in(10) ? rnd() : 0);
 	for (int k = 0; k < 6; k++)
-		e->args[k] = a[k];
+		e->args[k] = posted_args[i][k] = a[k];
 	e->ret = rnd();
 	me->last_nr = sysnum;
 	me->last_args[0] = a[0], me->last_args[1] = a[1], me->last_args[2] = a[2];
@@ -951,11 +952,24 @@ static bool post_one(int i)
 				posted_sys[i] = e->sysnum;
 				set_reserved(e, rnd());
 				for (int k = 0; k < 6; k++)
-					e->args[k] = bad_for_all();
+					e->args[k] = posted_args[i][k] = bad_for_all();
 				break;
 			}
 	}
 	return runs;
+}
+
+/* Whether entry e (index i) carries another number than we posted, or
+ * other arguments among those the kernel reads for it. */
+static bool rewritten(int i, const struct flexsc_entry *e)
+{
+	uint8_t nr = e->sysnum;
+	if (nr != posted_sys[i])
+		return true;
+	for (int k = 0; k < (nr < SYS_COUNT ? flexsc_nargs[nr] : 0); k++)
+		if (e->args[k] != posted_args[i][k])
+			return true;
+	return false;
 }
 
 /* Waits for entry i to be DONE (sleeping in flexsc_wait when spinning does
@@ -988,10 +1002,12 @@ static void reap_one(int i)
 			__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
 			return;
 		}
-		if (e->sysnum != posted_sys[i] && !me->overwritten) {
+		if (!me->overwritten && rewritten(i, e)) {
 			/* A call of ours wrote into the page (a pipe's two fds
-			 * make a SUBMITTED status and a number): the kernel may
-			 * be running a call we never posted, a console read
+			 * make a SUBMITTED status and a number; a struct can
+			 * land on an entry's arguments): the kernel may be
+			 * running a call we never posted, or with arguments
+			 * sanitize never saw (a sleep of days), a console read
 			 * among them, and may block our share of its threads. */
 			me->overwritten = 1;
 			me->may_block++;
