@@ -294,12 +294,20 @@ static inline __attribute__((always_inline)) bool claim(struct flexsc_ctx *ctx, 
 	}
 }
 
-/* Give back entry e, claimed by w but of a call w may not run (a waiter's
- * PAGE_WAITS): SUBMITTED again, as it was, and the rest is the poller's. */
-static inline void unclaim(struct flexsc_worker *w, struct flexsc_entry *e)
+/* Run entry e, just claimed by w (run_call), and count the claim. Returns
+ * whether w's batch goes on: not once the claims it wanted are made, or it
+ * was ended (last_claim: the poller, or a spare, took what it had not
+ * claimed), nor at a call w may not run (a waiter's PAGE_WAITS), whose
+ * entry goes back to SUBMITTED, as it was, the rest to the poller. */
+static inline __attribute__((always_inline)) bool run_claimed(struct flexsc_worker *w, struct flexsc_entry *e,
+							      const bool waiter)
 {
-	__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
-	w->rest = true;
+	if (!run_call(e, READ_ONCE(e->sysnum), waiter)) {
+		__atomic_store_n(&e->status, FLEXSC_SUBMITTED, __ATOMIC_RELEASE);
+		w->rest = true;
+		return false;
+	}
+	return !local_dec_and_test(&w->left);
 }
 
 /* Wake ctx's process if it handed the CPU to the poller and sleeps (with
@@ -508,12 +516,8 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 				c.e++;
 				goto scan; /* skipped: the page's end counts from here */
 			}
-			if (!run_call(c.e, READ_ONCE(c.e->sysnum), waiter)) {
-				unclaim(w, c.e);
+			if (!run_claimed(w, c.e, waiter))
 				goto end;
-			}
-			if (local_dec_and_test(&w->left))
-				goto end; /* all claimed, or ended: as below */
 		}
 	}
 scan:
@@ -523,13 +527,7 @@ scan:
 			dry = !READ_ONCE(*stop);
 			break;
 		}
-		if (!run_call(c.e, READ_ONCE(c.e->sysnum), waiter)) {
-			unclaim(w, c.e);
-			break;
-		}
-		/* Also the last once a call blocked (last_claim): the poller,
-		 * or a spare, took what we had not claimed. */
-		if (local_dec_and_test(&w->left))
+		if (!run_claimed(w, c.e, waiter))
 			break;
 	}
 end:
