@@ -1293,9 +1293,9 @@ KTEST(flexsc_teardown_with_entries_in_flight)
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
 
-/* Wait (up to 2 s) until every core's pool is back to its idle threads
- * and the ones that ended are freed. */
-static void pool_settle(void)
+/* Tests: wait (up to 2 s) until every core's pool is back to its idle
+ * threads and the ones that ended are freed (a failure if not). */
+void flexsc_pool_settle(void)
 {
 	for (int i = 0; i < 200; i++) {
 		bool settled = true;
@@ -1313,7 +1313,7 @@ static void pool_settle(void)
 /* Free pages and heap bytes back where they were, once the pool settled. */
 static void expect_reclaimed(u64 pages, u64 heap)
 {
-	pool_settle();
+	flexsc_pool_settle();
 	KEXPECT_EQ(pmm_free_pages(), pages);
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
@@ -1325,10 +1325,10 @@ static void expect_reclaimed(u64 pages, u64 heap)
 KTEST(flexsc_threads_on_user_cores)
 {
 	KEXPECT_EQ(ktest_run_user("ucores", 0), 0); /* warm */
-	pool_settle();
+	flexsc_pool_settle();
 	u64 before = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
 	KEXPECT_EQ(ktest_run_user("ucores", 0), 0);
-	pool_settle();
+	flexsc_pool_settle();
 	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), before);
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
@@ -1358,7 +1358,7 @@ KTEST(flexsc_single_core_wait_hands_off)
 KTEST(flexsc_exit_with_read_in_flight)
 {
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "exit-read"), 0); /* warm */
-	pool_settle(); /* the threads the warm run's blocked calls grew end now, not after before */
+	flexsc_pool_settle(); /* the threads the warm run's blocked calls grew end now, not after before */
 	u64 before = pmm_free_pages(), heap = kmalloc_bytes_in_use();
 	for (int i = 0; i < 10; i++)
 		KEXPECT_EQ(ktest_run_user("uflexsc_life", "exit-read"), 0);
@@ -1411,10 +1411,10 @@ static void starve_round(void)
 KTEST(flexsc_blocked_process_does_not_starve_others)
 {
 	starve_round(); /* warm */
-	pool_settle();
+	flexsc_pool_settle();
 	u64 before = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
 	starve_round();
-	pool_settle();
+	flexsc_pool_settle();
 	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), before);
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
@@ -1424,7 +1424,7 @@ KTEST(flexsc_blocked_process_does_not_starve_others)
 KTEST(flexsc_one_process_blocks_past_its_share)
 {
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "blockmany"), 0);
-	pool_settle();
+	flexsc_pool_settle();
 }
 
 /* The registered ctx of process pid, once every core's poller sleeps
@@ -1485,10 +1485,10 @@ KTEST(flexsc_wait_rings_for_an_uncounted_post)
 KTEST(flexsc_wait_runs_an_uncounted_post_behind_a_blocked_call)
 {
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "uncounted"), 0);
-	pool_settle();
+	flexsc_pool_settle();
 	u64 before = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "uncounted"), 0);
-	pool_settle();
+	flexsc_pool_settle();
 	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), before);
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 }
@@ -1533,7 +1533,7 @@ KTEST(flexsc_long_call_hands_polling_over)
 	if (!inline_mode) /* inline, A's read runs in A's own context: nobody's poller waits for it */
 		KEXPECT(READ_ONCE(long_handovers) > before);
 	KEXPECT_EQ(ktest_wait_user(a), 0);
-	pool_settle();
+	flexsc_pool_settle();
 }
 
 /* The registered ctx of process pid, held as a syscall thread holds it
@@ -1645,7 +1645,7 @@ KTEST(flexsc_kill_while_a_batch_call_sleeps)
 	if (!f)
 		return;
 	KEXPECT_EQ(ktest_run_user("uflexsc_life", "lseek"), 0); /* warm, and it works unhindered */
-	pool_settle();
+	flexsc_pool_settle();
 	u64 before = pmm_free_pages() + kmalloc_slab_pages(), heap = kmalloc_bytes_in_use();
 	mutex_lock(&f->ip->lock);
 	pollers_asleep(); /* no poller about to run on its own: only a hand-over makes the getpids run */
@@ -1672,7 +1672,7 @@ KTEST(flexsc_kill_while_a_batch_call_sleeps)
 	}
 	mutex_unlock(&f->ip->lock);
 	KEXPECT_EQ(ktest_wait_user(pid), -1);
-	pool_settle();
+	flexsc_pool_settle();
 	KEXPECT_EQ(pmm_free_pages() + kmalloc_slab_pages(), before);
 	KEXPECT_EQ(kmalloc_bytes_in_use(), heap);
 	file_close(f);

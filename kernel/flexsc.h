@@ -23,5 +23,8 @@ void flexsc_preempted(struct proc *p);
 u64 flexsc_cpu_mask(void);
 /* A kill: calls syscall threads are blocked in for p return -EINTR. */
 void flexsc_interrupt(struct proc *p);
+/* Tests: wait until the syscall thread pools are back to their idle
+ * threads, those that ended freed. */
+void flexsc_pool_settle(void);
 
 #endif
