@@ -419,12 +419,15 @@ static inline u64 claimed(const struct flexsc_worker *w)
 }
 
 /* End w's batch after the claim under way, or the next one if none is:
+ * nothing taken left to give back (the caller gave it: return_posts),
  * fewer claims to make, as many made (claimed). From a sleep in a call
  * (flexsc_worker_blocking), or from a tick on w's CPU (flexsc_tick): the
  * loop's decrement of left is one instruction (local_dec_and_test), so the
  * tick lands before or after it, never inside. */
 static void last_claim(struct flexsc_worker *w)
 {
+	w->want = 0;
+	w->full = false;
 	w->budget -= w->left - 1;
 	w->left = 1;
 }
@@ -873,8 +876,6 @@ static void hand_over(struct flexsc_core *core, struct flexsc_worker *w, bool in
 		 * looks once more for nothing and takes the counter as it is. */
 		return_posts(w->held, w->want, w->full, claimed(w) + in_call);
 	}
-	w->want = 0;
-	w->full = false;
 	last_claim(w);
 	WRITE_ONCE(core->active, 0); /* the first spare to look takes it */
 	if (core->nblocked >= core->nthreads)
@@ -906,8 +907,6 @@ static void __attribute__((noinline, cold)) waiter_blocking(struct flexsc_worker
 		return;
 	w->blocked = true;
 	return_posts(ctx, w->want, w->full, claimed(w) + 1); /* past ours, under way */
-	w->want = 0;
-	w->full = false;
 	last_claim(w);
 	publish(w, ctx, claimed(w));
 	wake_waiter(ctx);
