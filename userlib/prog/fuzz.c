@@ -875,6 +875,13 @@ static unsigned long bad_for_all(void)
 
 static void reap_batch(void);
 
+/* How many of an entry's arguments the kernel reads for number nr (its
+ * table; none past the list). */
+static unsigned int kernel_nargs(uint8_t nr)
+{
+	return nr < SYS_COUNT ? flexsc_nargs[nr] : 0;
+}
+
 /* Entry e's reserved bytes: the low three of v. */
 static void set_reserved(struct flexsc_entry *e, unsigned long v)
 {
@@ -897,7 +904,7 @@ static bool post_one(int i)
 	gen_args(sysnum, a);
 	/* The call the kernel will see: it reads as many arguments as its own
 	 * table says; those past them stay in the entry as junk it ignores. */
-	unsigned int nargs = sysnum < SYS_COUNT ? flexsc_nargs[sysnum] : 0;
+	unsigned int nargs = kernel_nargs(sysnum);
 	unsigned long eff[6];
 	for (int k = 0; k < 6; k++)
 		eff[k] = k < (int)nargs ? a[k] : 0;
@@ -966,7 +973,7 @@ static bool rewritten(int i, const struct flexsc_entry *e)
 	uint8_t nr = e->sysnum;
 	if (nr != posted_sys[i])
 		return true;
-	for (int k = 0; k < (nr < SYS_COUNT ? flexsc_nargs[nr] : 0); k++)
+	for (unsigned int k = 0; k < kernel_nargs(nr); k++)
 		if (e->args[k] != posted_args[i][k])
 			return true;
 	return false;
