@@ -191,8 +191,12 @@ static void blocking(void)
 /* The FlexSC-Threads scheduler with no thread ready spins on its calls in
  * flight for uthread_spin_ns, however many rounds that is, then sleeps in
  * flexsc_wait (single-core mode sleeps at once: nothing completes while its
- * one CPU spins). */
-#define SPIN_CALL_NS 5000000l /* longer than the default spin (2 ms) */
+ * one CPU spins). A call that outlasts the spin must outlast it by far
+ * more than the host may keep the spinning vCPU off its CPU: a spin that
+ * resumes after the call completed finds it DONE and never sleeps (with
+ * 5 ms calls, a run beside two other QEMUs on two host CPUs counted no
+ * sleep for any of the three). */
+#define SPIN_CALL_NS 100000000l /* 50 times the default spin (2 ms) */
 
 static void *spin_sleeps_main(void *arg)
 {
