@@ -439,29 +439,35 @@ def chart_indirect_model(plt, run):
 
 
 def chart_server(plt, run):
+    """bench=server: throughput against user threads, one panel per size of
+    user work per operation (size_bytes; 0 in runs before it varied)."""
     srv = run.df[run.df.bench == "server"]
     if srv.empty:
         return
-    fig, ax = plt.subplots(figsize=(10, 6))
-    if srv.user_threads.nunique() > 1:
-        for i, (label, key, rows) in enumerate(
-                run.series(srv, ["system", "path", "syscall_cores"])):
-            rows = rows.sort_values("user_threads")
-            ax.plot(rows.user_threads, throughput(rows), label=label, **style(key, i))
-        ax.set_xlabel("user threads")
-        ax.legend(fontsize=8)
-    else:
-        labels, ops = [], []
-        for label, key, rows in run.series(srv, ["system", "path", "syscall_cores"]):
-            labels.append(label)
-            ops.append(throughput(rows).iloc[0])
-        bars = ax.bar(labels, ops, edgecolor="black", linewidth=0.5)
-        ax.bar_label(bars, labels=["%.0f" % o for o in ops], fontsize=8)
-    ax.set_ylabel("requests %s" % run.rate)
-    ax.yaxis.set_major_formatter(plt.matplotlib.ticker.EngFormatter())
-    ax.set_ylim(bottom=0)
-    ax.grid(axis="y", alpha=0.3)
-    save(plt, fig, run, "server.png", "Server throughput: synchronous vs flexsc")
+    works = sorted(srv.size_bytes.unique())
+    fig, axes = plt.subplots(1, len(works), figsize=(5 * len(works) + 2, 6), squeeze=False)
+    for ax, work in zip(axes[0], works):
+        rows_w = srv[srv.size_bytes == work]
+        if rows_w.user_threads.nunique() > 1:
+            for i, (label, key, rows) in enumerate(
+                    run.series(rows_w, ["system", "path", "syscall_cores"])):
+                rows = rows.sort_values("user_threads")
+                ax.plot(rows.user_threads, throughput(rows), label=label, **style(key, i))
+            ax.set_xlabel("user threads")
+            ax.legend(fontsize=8)
+        else:
+            labels, ops = [], []
+            for label, key, rows in run.series(rows_w, ["system", "path", "syscall_cores"]):
+                labels.append(label)
+                ops.append(throughput(rows).iloc[0])
+            bars = ax.bar(labels, ops, edgecolor="black", linewidth=0.5)
+            ax.bar_label(bars, labels=["%.0f" % o for o in ops], fontsize=8)
+        ax.set_title("user work per operation: %s" % ("%d bytes" % work if work else "4096 bytes"), fontsize=9)
+        ax.set_ylabel("requests %s" % run.rate)
+        ax.yaxis.set_major_formatter(plt.matplotlib.ticker.EngFormatter())
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y", alpha=0.3)
+    suptitle_save(plt, fig, run, "server.png", "Server throughput: synchronous vs flexsc")
 
 
 def chart_workloads(plt, run):

@@ -37,7 +37,7 @@ struct report_point {
 	unsigned batch;             /* calls issued together (1: one at a time) */
 	unsigned syscall_cores;     /* cores serving exception-less calls (0: none) */
 	unsigned user_threads;
-	unsigned long size_bytes;   /* data per call (0: none) */
+	unsigned long size_bytes;   /* data per call, or a server operation's user work (0: none) */
 	unsigned long ops_per_sec;  /* 0: absent */
 	unsigned per;               /* each sample is the total of this many calls (0, 1: of one):
 				     * statistics printed per call, to three decimals */

@@ -20,6 +20,9 @@ import sys
 # Instruction budgets of issue 10, for a null call of each trapping path
 # (icount: guest instructions per call, exact run to run).
 NULL_BUDGET = {"syscall": 50, "sysenter": 55, "int80": 60}
+# The server bench's target is on its operations of 4 KiB of user work (the
+# bench as issue 10 measured it); its smaller sizes are not checked.
+SERVER_WORK = 4096
 # Where each accelerator's figures come from, as the table says it.
 WHERE = {"tcg": "TCG time", "kvm": "KVM time", "tcg-icount": "icount", "tcg-sim": "simulation"}
 HOW = {"TCG time": "make bench", "KVM time": "make bench", "icount": "make bench ICOUNT=1", "simulation": "make bench ACCEL=sim"}
@@ -180,16 +183,17 @@ def time_targets(run, pti, accel):
         q = num(r["median_cycles"])
         out.append((where, "FlexSC per call at batch %d, cycles (io_uring SQPOLL: %s)" % (b, fmt(q)),
                     fmt(f), "<= io_uring SQPOLL", verdict(f, q)))
-    servers = run.pick(bench="server", **ex)
+    servers = run.pick(bench="server", size_bytes=SERVER_WORK, **ex)
     for n in sorted({int(r["user_threads"]) for r in servers}):
-        f = run.one("ops_per_sec", bench="server", path="flexsc", user_threads=n, **ex)
-        s = run.one("ops_per_sec", bench="server", path="syscall", user_threads=n, **ex)
+        f = run.one("ops_per_sec", bench="server", path="flexsc", user_threads=n, size_bytes=SERVER_WORK, **ex)
+        s = run.one("ops_per_sec", bench="server", path="syscall", user_threads=n, size_bytes=SERVER_WORK, **ex)
         if n >= 8:
-            out.append((where, "server bench, %d threads: FlexSC-Threads ops/s" % n, fmt(f),
+            out.append((where, "server bench, %d threads, %d bytes of work: FlexSC-Threads ops/s"
+                        % (n, SERVER_WORK), fmt(f),
                         ">= synchronous (%s)" % fmt(s), verdict(f, s, higher_is_better=True)))
     if not [r for r in servers if int(r["user_threads"]) >= 8]:
-        out.append((where, "server bench, >= 8 threads: FlexSC-Threads ops/s", "-",
-                    ">= synchronous", "not in this run"))
+        out.append((where, "server bench, >= 8 threads, %d bytes of work: FlexSC-Threads ops/s" % SERVER_WORK,
+                    "-", ">= synchronous", "not in this run"))
     return out
 
 

@@ -586,16 +586,23 @@ static int bench_indirect(const struct bench_config *cfg)
 	return 0;
 }
 
-/* bench=server and cores: user threads each looping {user work, calls}. */
-#define SERVER_WORK 4096
-static unsigned server_ops_per_thread;
-static char server_buf[64][SERVER_WORK];
+/* bench=server and cores: user threads each looping {user work, calls}.
+ * The work is one read-modify-write per 64-byte line of the thread's own
+ * buffer, server_work bytes of it: what a thread touches between its calls.
+ * FlexSC-Threads switches threads at every call, so it cycles through every
+ * thread's buffer where a synchronous thread keeps its own hot: the server
+ * rows run each thread count at each size, from a footprint that fits an
+ * L1d at every count to one that does not at 8. */
+static const unsigned server_works[] = { 256, 1024, 4096 };
+#define SERVER_WORK_MAX 4096
+static unsigned server_ops_per_thread, server_work;
+static char server_buf[64][SERVER_WORK_MAX];
 
 static void *server_thread(void *arg)
 {
 	long id = (long)arg;
 	for (unsigned i = 0; i < server_ops_per_thread; i++) {
-		for (int off = 0; off < SERVER_WORK; off += 64)
+		for (unsigned off = 0; off < server_work; off += 64)
 			server_buf[id % 64][off]++;
 		some_calls();
 	}
@@ -614,13 +621,15 @@ static void *server_main(void *arg)
 	return 0;
 }
 
-/* One run: threads x ops over path; reports ops/s and cycles per op. */
-static int server_point(const char *bench, const char *path, unsigned threads, unsigned ops)
+/* One run: threads x ops of work bytes each over path; reports ops/s and
+ * cycles per op (size_bytes: work). */
+static int server_point(const char *bench, const char *path, unsigned threads, unsigned ops, unsigned work)
 {
 	if (!strcmp(path, "flexsc") && !ensure_flexsc())
 		return 0;
 	server_threads = threads;
 	server_ops_per_thread = ops;
+	server_work = work;
 	unsigned reps = 5, win = 0;
 	struct flexsc_stats fs0 = flexsc_stats;
 	for (unsigned r = 0; r < reps + 1; r++) {
@@ -644,6 +653,7 @@ static int server_point(const char *bench, const char *path, unsigned threads, u
 	struct report_point pt;
 	bench_point_init(&pt, bench, path);
 	pt.user_threads = threads;
+	pt.size_bytes = work;
 	pt.syscall_cores = plat_syscall_cores(path);
 	pt.ops_per_sec = (unsigned long)(si.tsc_hz / (st.median ? st.median : 1));
 	/* How often the user core rang the doorbell and slept in flexsc_wait,
@@ -668,17 +678,18 @@ int plat_bench(const char *name, const struct bench_config *cfg)
 		return bench_indirect(cfg);
 	if (!strcmp(name, "server")) {
 		static const unsigned threads[] = { 1, 8, 32 };
-		for (unsigned i = 0; i < 3; i++) {
-			server_point("server", "syscall", threads[i], ops);
-			server_point("server", "flexsc", threads[i], ops);
-		}
+		for (unsigned w = 0; w < sizeof(server_works) / sizeof(server_works[0]); w++)
+			for (unsigned i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+				server_point("server", "syscall", threads[i], ops, server_works[w]);
+				server_point("server", "flexsc", threads[i], ops, server_works[w]);
+			}
 		return 0;
 	}
 	if (!strcmp(name, "cores")) {
 		/* The syscall cores are fixed per boot (flexsc.cores=): this point is
 		 * one x value; scripts/sweep.sh boots with others. */
-		server_point("cores", "syscall", 32, ops);
-		server_point("cores", "flexsc", 32, ops);
+		server_point("cores", "syscall", 32, ops, SERVER_WORK_MAX);
+		server_point("cores", "flexsc", 32, ops, SERVER_WORK_MAX);
 		return 0;
 	}
 	return 1;
