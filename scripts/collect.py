@@ -29,7 +29,8 @@ FlexSC entry that another core works on; not in insns_user, so insns_user is
 work and insns_user + insns_user_idle what the user core executed), and the
 misses and data references of the calling CPU's work (waiting apart). With
 sim_scope=user (bench=indirect) the misses and instructions are the user
-mode's only.
+mode's only. With bench/sim/costmodel.json, model_cycles models the calling
+CPU's columns and model_cycles_remote the other CPUs' kernel work.
 
 Boots are numbered in the order they appear (the run column). Anything else on the serial port (kernel messages) is ignored. Standard
 library only: runs on any python3.
@@ -58,7 +59,7 @@ COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "flexsc_singl
            "max_cycles", "mean_cycles", "median_ns", "p99_ns", "ops_per_sec", "tsc_overhead",
            "insns_user", "insns_kernel", "insns_remote", "insns_idle", "insns_user_idle",
            "l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "data_refs", "model_cycles",
-           "model_ipc_user", "note", "extra")
+           "model_cycles_remote", "model_ipc_user", "note", "extra")
 SIM_MISSES = ("l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss")
 SIM_COLUMNS = ("insns_user", "insns_kernel", "insns_remote", "insns_idle",
                "insns_user_idle") + SIM_MISSES + (
@@ -79,17 +80,26 @@ def load_cost_model():
         return None
 
 
-def model_columns(p, kv, vals):
+def modeled(p, insns, misses):
+    """Cycles the cost model gives insns instructions with misses (a dict of
+    SIM_MISSES counts)."""
+    return (insns * p["cpi"] + (misses["l1i_miss"] + misses["l1d_miss"]) * p["l1_miss"]
+            + misses["l2_miss"] * p["l2_miss"] + misses["llc_miss"] * p["llc_miss"]
+            + misses["tlb_miss"] * p["tlb_walk"])
+
+
+def model_columns(p, kv, vals, remote):
     """Modeled cycles per unit from the raw (not yet divided) counts of one
-    row, and the user IPC they imply; see bench/sim/costmodel.json."""
+    row: the calling CPU's, and the other CPUs' kernel work (remote: its
+    misses; a FlexSC row's syscall cores, idle polling apart), and the user
+    IPC they imply; see bench/sim/costmodel.json."""
     insns = vals["insns_user"] + (0 if kv.get("sim_scope") == "user" else vals["insns_kernel"])
-    cycles = (insns * p["cpi"] + (vals["l1i_miss"] + vals["l1d_miss"]) * p["l1_miss"]
-              + vals["l2_miss"] * p["l2_miss"] + vals["llc_miss"] * p["llc_miss"]
-              + vals["tlb_miss"] * p["tlb_walk"])
+    cycles = modeled(p, insns, vals)
     units = int(kv["sim_units"])
     if kv.get("bench") in ENTRY_BENCHES:
         cycles += p["entry_exit"].get(kv.get("path"), 0) * units
-    out = {"model_cycles": "%.3f" % (cycles / units)}
+    out = {"model_cycles": "%.3f" % (cycles / units),
+           "model_cycles_remote": "%.3f" % (modeled(p, vals["insns_remote"], remote) / units)}
     if kv.get("sim_scope") == "user" and cycles:
         out["model_ipc_user"] = "%.4f" % (vals["insns_user"] / cycles)
     return out
@@ -234,7 +244,8 @@ class Collector:
             vals[m] = total(m, calling, own)
         out = {k: "%.3f" % (v / units) for k, v in vals.items()}
         if self.cost:
-            out.update(model_columns(self.cost, kv, vals))
+            remote = {m: total(m, other, ("kernel",)) for m in SIM_MISSES}
+            out.update(model_columns(self.cost, kv, vals, remote))
         return out
 
     def result(self, where, kv):
