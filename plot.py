@@ -13,6 +13,7 @@ PNGs next to them, each only when its data is there:
                 flexsc; under ACCEL=sim the extra user-work misses per call
   indirect-model.png  ACCEL=sim only: modeled user IPC (bench/sim/costmodel.json)
   server.png    server throughput, synchronous vs flexsc
+  server-model.png  ACCEL=sim only: the server bench's modeled cycles per operation per core
   workloads.png webserver and kvstore: requests/s and p50/p99 latency per request
                 against server threads, per system and mode
 RESULTS_DIR defaults to results/latest. With --gnuplot, draws null-gnuplot.png
@@ -470,6 +471,38 @@ def chart_server(plt, run):
     suptitle_save(plt, fig, run, "server.png", "Server throughput: synchronous vs flexsc")
 
 
+def chart_server_model(plt, run):
+    """Under ACCEL=sim: the server bench's modeled cycles per operation
+    (bench/sim/costmodel.json) against user threads, one panel per size of
+    user work: the synchronous core's, and FlexSC-Threads' user core and
+    syscall core apart (the slower of the two bounds its throughput). A
+    model, not a measurement: no coherence misses."""
+    srv = run.df[run.df.bench == "server"]
+    if srv.empty or "model_cycles_remote" not in srv or not srv.model_cycles_remote.notna().any():
+        return
+    works = sorted(srv.size_bytes.unique())
+    fig, axes = plt.subplots(1, len(works), figsize=(5 * len(works) + 2, 6), squeeze=False)
+    for ax, work in zip(axes[0], works):
+        rows_w = srv[srv.size_bytes == work]
+        for i, (label, key, rows) in enumerate(run.series(rows_w, ["system", "path"])):
+            rows = rows.sort_values("user_threads")
+            st = style(key, i)
+            if key.get("path") == "flexsc":
+                ax.plot(rows.user_threads, rows.model_cycles, label=label + ": user core", **st)
+                st["linestyle"] = ":"
+                ax.plot(rows.user_threads, rows.model_cycles_remote, label=label + ": syscall core", **st)
+            else:
+                ax.plot(rows.user_threads, rows.model_cycles, label=label, **st)
+        ax.set_title("user work per operation: %s" % ("%d bytes" % work if work else "4096 bytes"), fontsize=9)
+        ax.set_xlabel("user threads")
+        ax.set_ylabel("model cycles per operation (lower is better)")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=7)
+    suptitle_save(plt, fig, run, "server-model.png", "Cost model (bench/sim/costmodel.json) over simulated "
+                  "counts: server bench, cycles per operation per core")
+
+
 def chart_workloads(plt, run):
     """bench=webserver and kvstore: throughput (top) and latency per request,
     p50 solid and p99 dotted (bottom), against server threads."""
@@ -550,7 +583,7 @@ def main():
     pd, plt = import_or_reexec()
     run = Run(pd, d)
     for chart in (chart_null, chart_batch, chart_cores, chart_size, chart_indirect,
-                  chart_indirect_model, chart_server, chart_workloads):
+                  chart_indirect_model, chart_server, chart_server_model, chart_workloads):
         chart(plt, run)
 
 
