@@ -27,10 +27,14 @@ other CPUs, insns_idle the kernel's polling that found no work (all CPUs),
 insns_user_idle the calling CPU's user-mode waiting (userlib spinning on a
 FlexSC entry that another core works on; not in insns_user, so insns_user is
 work and insns_user + insns_user_idle what the user core executed), and the
-misses and data references of the calling CPU's work (waiting apart). With
+misses and data references of the calling CPU's work (waiting apart:
+coh_miss counts its L1d misses on lines another CPU's write took). With
 sim_scope=user (bench=indirect) the misses and instructions are the user
 mode's only. With bench/sim/costmodel.json, model_cycles models the calling
-CPU's columns and model_cycles_remote the other CPUs' kernel work.
+CPU's columns, with an entry and exit for each trap instruction (int80=,
+syscall=, sysenter= of the count lines) it executed, and model_cycles_remote
+the other CPUs' kernel work; a log of a plugin that counted no traps
+(no traps=1 in its config line) gets no model columns.
 
 Boots are numbered in the order they appear (the run column). Anything else on the serial port (kernel messages) is ignored. Standard
 library only: runs on any python3.
@@ -58,7 +62,7 @@ COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "flexsc_singl
            "working_set", "iters", "min_cycles", "median_cycles", "p99_cycles",
            "max_cycles", "mean_cycles", "median_ns", "p99_ns", "ops_per_sec", "tsc_overhead",
            "insns_user", "insns_kernel", "insns_remote", "insns_idle", "insns_user_idle",
-           "l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "data_refs", "model_cycles",
+           "l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "coh_miss", "data_refs", "model_cycles",
            "model_cycles_remote", "model_ipc_user", "note", "extra")
 SIM_MISSES = ("l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss")
 SIM_COLUMNS = ("insns_user", "insns_kernel", "insns_remote", "insns_idle",
@@ -67,7 +71,9 @@ SIM_COLUMNS = ("insns_user", "insns_kernel", "insns_remote", "insns_idle",
 CALLING_CPU = "0"
 COST_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "sim",
                           "costmodel.json")
-ENTRY_BENCHES = ("null", "floor", "size")
+# The trap instructions the plugin counts (bench/sim/insn.h), by the key of
+# costmodel.json's entry_exit.
+TRAPS = ("int80", "syscall", "sysenter")
 
 
 def load_cost_model():
@@ -88,16 +94,19 @@ def modeled(p, insns, misses):
             + misses["tlb_miss"] * p["tlb_walk"])
 
 
-def model_columns(p, kv, vals, remote):
+def model_columns(p, kv, vals, remote, traps):
     """Modeled cycles per unit from the raw (not yet divided) counts of one
-    row: the calling CPU's, and the other CPUs' kernel work (remote: its
-    misses; a FlexSC row's syscall cores, idle polling apart), and the user
-    IPC they imply; see bench/sim/costmodel.json."""
-    insns = vals["insns_user"] + (0 if kv.get("sim_scope") == "user" else vals["insns_kernel"])
+    row: the calling CPU's, with an entry and exit per trap it made (traps:
+    counts by TRAPS; none for a user-scope row, whose calls are not its
+    work), and the other CPUs' kernel work (remote: its misses; a FlexSC
+    row's syscall cores, idle polling apart), and the user IPC they imply;
+    see bench/sim/costmodel.json."""
+    user_scope = kv.get("sim_scope") == "user"
+    insns = vals["insns_user"] + (0 if user_scope else vals["insns_kernel"])
     cycles = modeled(p, insns, vals)
     units = int(kv["sim_units"])
-    if kv.get("bench") in ENTRY_BENCHES:
-        cycles += p["entry_exit"].get(kv.get("path"), 0) * units
+    if not user_scope:
+        cycles += sum(traps[t] * p["entry_exit"][t] for t in TRAPS)
     out = {"model_cycles": "%.3f" % (cycles / units),
            "model_cycles_remote": "%.3f" % (modeled(p, vals["insns_remote"], remote) / units)}
     if kv.get("sim_scope") == "user" and cycles:
@@ -243,9 +252,14 @@ class Collector:
         for m in SIM_MISSES:
             vals[m] = total(m, calling, own)
         out = {k: "%.3f" % (v / units) for k, v in vals.items()}
-        if self.cost:
+        # Coherence misses (a subset of l1d_miss), from a plugin that models
+        # them: left empty for a log of one that did not.
+        if b.sim_config.get("coherence") == "1":
+            out["coh_miss"] = "%.3f" % (total("coh_miss", calling, own) / units)
+        if self.cost and b.sim_config.get("traps") == "1":
             remote = {m: total(m, other, ("kernel",)) for m in SIM_MISSES}
-            out.update(model_columns(self.cost, kv, vals, remote))
+            traps = {t: total(t, calling, ("user", "user_idle")) for t in TRAPS}
+            out.update(model_columns(self.cost, kv, vals, remote, traps))
         return out
 
     def result(self, where, kv):

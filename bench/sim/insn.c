@@ -12,15 +12,23 @@ uint32_t insn_marker(const uint8_t *b, size_t n)
 	return (d & SIMMARK_MASK) == SIMMARK_BASE ? d & ~SIMMARK_MASK : 0;
 }
 
-enum insn_flush insn_flush(const uint8_t *b, size_t n)
+/* Past the legacy prefixes that may stand before the opcodes recognised
+ * here, then REX; *opsize set if 66 was among them. */
+static size_t skip_prefixes(const uint8_t *b, size_t n, bool *opsize)
 {
 	size_t i = 0;
-	bool opsize = false;
-	/* Legacy prefixes that may stand before these opcodes, then REX. */
+	*opsize = false;
 	while (i < n && (b[i] == 0x66 || b[i] == 0xf2 || b[i] == 0xf3 || (b[i] & 0xf0) == 0x40)) {
-		opsize |= b[i] == 0x66;
+		*opsize |= b[i] == 0x66;
 		i++;
 	}
+	return i;
+}
+
+enum insn_flush insn_flush(const uint8_t *b, size_t n)
+{
+	bool opsize;
+	size_t i = skip_prefixes(b, n, &opsize);
 	if (i + 2 >= n || b[i] != 0x0f)
 		return INSN_FLUSH_NONE;
 	uint8_t op = b[i + 1], modrm = b[i + 2];
@@ -31,4 +39,19 @@ enum insn_flush insn_flush(const uint8_t *b, size_t n)
 	if (op == 0x38 && opsize && modrm == 0x82)
 		return INSN_FLUSH_ALL;
 	return INSN_FLUSH_NONE;
+}
+
+enum insn_trap insn_trap(const uint8_t *b, size_t n)
+{
+	bool opsize;
+	size_t i = skip_prefixes(b, n, &opsize);
+	if (i + 2 != n)
+		return INSN_TRAP_NONE;
+	if (b[i] == 0xcd && b[i + 1] == 0x80)
+		return INSN_TRAP_INT80;
+	if (b[i] == 0x0f && b[i + 1] == 0x05)
+		return INSN_TRAP_SYSCALL;
+	if (b[i] == 0x0f && b[i + 1] == 0x34)
+		return INSN_TRAP_SYSENTER;
+	return INSN_TRAP_NONE;
 }

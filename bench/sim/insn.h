@@ -18,4 +18,17 @@ enum insn_flush {
 /* What the instruction does to the TLB. */
 enum insn_flush insn_flush(const uint8_t *b, size_t n);
 
+/* The ways into the kernel that the cost model charges an entry and exit
+ * for (bench/sim/costmodel.json, entry_exit), by name in its order. */
+enum insn_trap {
+	INSN_TRAP_NONE,
+	INSN_TRAP_INT80,    /* int $0x80: CD 80 */
+	INSN_TRAP_SYSCALL,  /* syscall: 0F 05 */
+	INSN_TRAP_SYSENTER, /* sysenter: 0F 34 */
+	INSN_TRAPS
+};
+
+/* Which trap the instruction is, if any. */
+enum insn_trap insn_trap(const uint8_t *b, size_t n);
+
 #endif

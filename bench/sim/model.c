@@ -37,7 +37,8 @@ const char *sa_init(struct sa *a, unsigned entries, unsigned ways)
 	a->key = calloc(entries, sizeof(*a->key));
 	a->used = calloc(entries, sizeof(*a->used));
 	a->global = calloc(entries, 1);
-	if (!a->key || !a->used || !a->global) {
+	a->stale = calloc(entries, 1);
+	if (!a->key || !a->used || !a->global || !a->stale) {
 		sa_free(a);
 		return "out of memory";
 	}
@@ -49,17 +50,22 @@ void sa_free(struct sa *a)
 	free(a->key);
 	free(a->used);
 	free(a->global);
+	free(a->stale);
 	*a = (struct sa){ 0 };
 }
 
-bool sa_access(struct sa *a, uint64_t key, bool global)
+enum sa_result sa_touch(struct sa *a, uint64_t key, bool global)
 {
 	unsigned base = (unsigned)(key & (a->sets - 1)) * a->ways, victim = base;
 	a->tick++;
 	for (unsigned i = base; i < base + a->ways; i++) {
 		if (a->key[i] == key + 1) {
 			a->used[i] = a->tick;
-			return true;
+			if (!a->stale[i])
+				return SA_HIT;
+			a->stale[i] = 0;
+			a->global[i] = global;
+			return SA_STALE;
 		}
 		if (a->used[i] < a->used[victim])
 			victim = i;
@@ -67,7 +73,25 @@ bool sa_access(struct sa *a, uint64_t key, bool global)
 	a->key[victim] = key + 1;
 	a->used[victim] = a->tick;
 	a->global[victim] = global;
-	return false;
+	a->stale[victim] = 0;
+	return SA_MISS;
+}
+
+bool sa_access(struct sa *a, uint64_t key, bool global)
+{
+	return sa_touch(a, key, global) == SA_HIT;
+}
+
+void sa_invalidate(struct sa *a, uint64_t key)
+{
+	unsigned base = (unsigned)(key & (a->sets - 1)) * a->ways;
+	for (unsigned i = base; i < base + a->ways; i++) {
+		if (a->key[i] == key + 1) {
+			a->stale[i] = 1;
+			a->used[i] = 0;
+			return;
+		}
+	}
 }
 
 void sa_flush(struct sa *a, bool all)
@@ -76,6 +100,7 @@ void sa_flush(struct sa *a, bool all)
 		if (all || !a->global[i]) {
 			a->key[i] = 0;
 			a->used[i] = 0;
+			a->stale[i] = 0;
 		}
 	}
 }
@@ -168,17 +193,27 @@ void model_fetch(struct model *m, unsigned cpu, uint64_t addr, uint64_t page, bo
 	below_l1(m, c, line, n);
 }
 
-void model_data(struct model *m, unsigned cpu, uint64_t phys, uint64_t page, bool global,
+void model_data(struct model *m, unsigned cpu, uint64_t phys, uint64_t page, bool global, bool write,
 		struct model_counts *n)
 {
 	struct model_cpu *c = &m->cpu[cpu];
 	uint64_t line = phys >> m->line_bits;
 	n->data++;
 	tlb(&c->dtlb, &c->stlb, page, global, n);
-	if (sa_access(&c->l1d, line, false))
+	enum sa_result r = sa_touch(&c->l1d, line, false);
+	if (r != SA_HIT) {
+		n->l1d_miss++;
+		n->coh_miss += r == SA_STALE;
+		below_l1(m, c, line, n);
+	}
+	if (!write)
 		return;
-	n->l1d_miss++;
-	below_l1(m, c, line, n);
+	for (unsigned o = 0; o < m->ncpus; o++) {
+		if (o != cpu) {
+			sa_invalidate(&m->cpu[o].l1d, line);
+			sa_invalidate(&m->cpu[o].l2, line);
+		}
+	}
 }
 
 void model_tlb_flush(struct model *m, unsigned cpu, bool all)

@@ -11,7 +11,14 @@
  *
  * The hierarchy, per CPU: private L1i, L1d, L2, a last-level cache shared by
  * all CPUs; an L1 iTLB, an L1 dTLB and a second-level TLB (STLB) shared by
- * both. Non-inclusive, write-allocate, no coherence traffic, no prefetcher.
+ * both. Non-inclusive, write-allocate, no prefetcher.
+ *
+ * Coherence: a data write invalidates the line in every other CPU's L1d and
+ * L2, so that CPU's next access to it misses both and goes to the LLC (a
+ * coherence miss, counted apart too): the line another core wrote comes back
+ * at the price of an LLC hit, a lower bound for a transfer from that core.
+ * The writer's own upgrade (invalidating the others' copies) costs nothing
+ * here, as a store that retires through the store buffer.
  */
 #ifndef SIM_MODEL_H
 #define SIM_MODEL_H
@@ -24,14 +31,23 @@ struct sa {
 	uint64_t *key;      /* sets * ways; key + 1, 0 = empty */
 	uint64_t *used;     /* tick of the last access, for LRU */
 	uint8_t *global;    /* survives sa_flush(.., false) */
+	uint8_t *stale;     /* invalidated by another CPU's write (sa_invalidate) */
 	uint64_t tick;
 };
 
 /* A set-associative array of entries / ways entries; NULL, or why not. */
 const char *sa_init(struct sa *a, unsigned entries, unsigned ways);
 void sa_free(struct sa *a);
-/* Looks key up; true on a hit. A miss evicts the LRU way of key's set. */
+/* What a look-up found. */
+enum sa_result { SA_MISS, SA_HIT, SA_STALE /* a miss on a key sa_invalidate took */ };
+/* Looks key up and makes it the most recently used; anything but a hit
+ * puts it in place of the LRU way of key's set (a stale key, in its own). */
+enum sa_result sa_touch(struct sa *a, uint64_t key, bool global);
+/* sa_touch: true on a hit. */
 bool sa_access(struct sa *a, uint64_t key, bool global);
+/* Marks key stale if a holds it: its next look-up misses (SA_STALE), and
+ * its way goes first meanwhile. */
+void sa_invalidate(struct sa *a, uint64_t key);
 /* Empties a; all = false keeps the global entries. */
 void sa_flush(struct sa *a, bool all);
 /* Entries in use (tests). */
@@ -55,6 +71,7 @@ extern const struct model_cfg model_default;
 struct model_counts {
 	uint64_t fetch, data;       /* line fetches, data accesses */
 	uint64_t l1i_miss, l1d_miss, l2_miss, llc_miss, tlb_miss;
+	uint64_t coh_miss;          /* L1d misses on lines another CPU's write took */
 };
 
 struct model_cpu {
@@ -79,7 +96,7 @@ void model_free(struct model *m);
  * with its size (model_page()); global: a kernel page. Counts go to c. */
 void model_fetch(struct model *m, unsigned cpu, uint64_t addr, uint64_t page, bool global,
 		 struct model_counts *c);
-void model_data(struct model *m, unsigned cpu, uint64_t phys, uint64_t page, bool global,
+void model_data(struct model *m, unsigned cpu, uint64_t phys, uint64_t page, bool global, bool write,
 		struct model_counts *c);
 
 /* The TLB key of a virtual address in a page of 1 << shift bytes: the page

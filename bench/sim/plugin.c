@@ -3,9 +3,10 @@
  * (measurement window, vCPU, mode), the instructions executed and the misses
  * of the cache and TLB model (model.h), and writes them to a file at exit:
  *
- *   @@SIM config plugin_api=1 qemu_src=... line=64 l1i=32768:8 ...
+ *   @@SIM config plugin_api=1 qemu_src=... line=64 l1i=32768:8 ... coherence=1 traps=1 ...
  *   @@SIM count window=W cpu=C mode=user|kernel|idle|user_idle insns=... fetch=...
- *         data=... l1i_miss=... l1d_miss=... l2_miss=... llc_miss=... tlb_miss=...
+ *         data=... l1i_miss=... l1d_miss=... l2_miss=... llc_miss=... tlb_miss=... coh_miss=...
+ *         int80=... syscall=... sysenter=...   (trap instructions executed in user code)
  *   @@SIM prof window=W cpu=C mode=M pc=0x... insns=N      (with profile=1)
  *
  * Windows and idle polling come from marker NOPs (kernel/abi/simmark.h),
@@ -20,7 +21,8 @@
  * markers, when the stretch starts: a block cut short by an exception or an
  * I/O recompile (MMIO) counts its rest too. Instruction-cache lines are the
  * virtual lines of each stretch, data accesses use the physical address
- * (MMIO skipped). The TLB: 4 KiB pages, 2 MiB in the kernel's direct map
+ * (MMIO skipped); a store invalidates its lines in the other vCPUs' L1d and
+ * L2 (model.h: coherence). The TLB: 4 KiB pages, 2 MiB in the kernel's direct map
  * (kernel/arch/x86_64/layout.h); kernel pages are global (exless sets PTE_G);
  * `mov %reg,%cr3` flushes the non-global entries (TCG 7.2 has no PCID, so
  * exless runs without it and every CR3 write flushes), invlpg and invpcid
@@ -64,6 +66,7 @@ static const char *const mode_names[MODES] = { "user", "kernel", "idle", "user_i
 struct window {
 	struct model_counts c[MAX_CPUS][MODES];
 	uint64_t insns[MAX_CPUS][MODES];
+	uint64_t traps[MAX_CPUS][MODES][INSN_TRAPS]; /* by enum insn_trap */
 };
 
 static struct model model;
@@ -225,6 +228,14 @@ static void flush_exec(unsigned cpu, void *udata)
 		model_tlb_flush(&model, cpu, (uintptr_t)udata == INSN_FLUSH_ALL);
 }
 
+/* Before a trap instruction (udata: enum insn_trap, the instruction is
+ * user code): counted for the cost model's entry and exit. */
+static void trap_exec(unsigned cpu, void *udata)
+{
+	if (cpu < MAX_CPUS)
+		window_get(in_window ? cur_window : 0)->traps[cpu][mode_of(cpu, false)][(uintptr_t)udata]++;
+}
+
 /* Every data access (udata: the instruction is kernel code): each line it
  * touches, by physical address, through the dTLB and the data caches. */
 static void mem_access(unsigned cpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
@@ -239,9 +250,9 @@ static void mem_access(unsigned cpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 	bool kernel = (uintptr_t)udata;
 	struct model_counts *c = counts(cpu, mode_of(cpu, kernel));
 	uint64_t first = phys >> model.line_bits, last = (phys + size - 1) >> model.line_bits;
-	bool global = is_kernel(vaddr);
+	bool global = is_kernel(vaddr), write = qemu_plugin_mem_is_store(info);
 	for (uint64_t l = first; l <= last; l++)
-		model_data(&model, cpu, l << model.line_bits, page_of(vaddr), global, c);
+		model_data(&model, cpu, l << model.line_bits, page_of(vaddr), global, write, c);
 }
 
 /* Instructions [from, to) of tb as one stretch, started by marker (or 0):
@@ -296,6 +307,10 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (f)
 			qemu_plugin_register_vcpu_insn_exec_cb(in, flush_exec, QEMU_PLUGIN_CB_NO_REGS,
 								(void *)(uintptr_t)f);
+		enum insn_trap t = kernel ? INSN_TRAP_NONE : insn_trap(b, len);
+		if (t)
+			qemu_plugin_register_vcpu_insn_exec_cb(in, trap_exec, QEMU_PLUGIN_CB_NO_REGS,
+								(void *)(uintptr_t)t);
 		qemu_plugin_register_vcpu_mem_cb(in, mem_access, QEMU_PLUGIN_CB_NO_REGS,
 						 QEMU_PLUGIN_MEM_RW, (void *)(uintptr_t)kernel);
 	}
@@ -307,13 +322,16 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 static void write_counts(FILE *f, uint32_t w, unsigned cpu, enum mode m)
 {
 	const struct model_counts *c = &windows[w]->c[cpu][m];
+	const uint64_t *t = windows[w]->traps[cpu][m];
 	uint64_t insns = windows[w]->insns[cpu][m];
 	if (!insns && !c->fetch && !c->data)
 		return;
 	fprintf(f, "@@SIM count window=%" PRIu32 " cpu=%u mode=%s insns=%" PRIu64 " fetch=%" PRIu64
 		" data=%" PRIu64 " l1i_miss=%" PRIu64 " l1d_miss=%" PRIu64 " l2_miss=%" PRIu64
-		" llc_miss=%" PRIu64 " tlb_miss=%" PRIu64 "\n", w, cpu, mode_names[m], insns,
-		c->fetch, c->data, c->l1i_miss, c->l1d_miss, c->l2_miss, c->llc_miss, c->tlb_miss);
+		" llc_miss=%" PRIu64 " tlb_miss=%" PRIu64 " coh_miss=%" PRIu64 " int80=%" PRIu64 " syscall=%" PRIu64
+		" sysenter=%" PRIu64 "\n", w, cpu, mode_names[m], insns, c->fetch, c->data, c->l1i_miss, c->l1d_miss,
+		c->l2_miss, c->llc_miss, c->tlb_miss, c->coh_miss, t[INSN_TRAP_INT80], t[INSN_TRAP_SYSCALL],
+		t[INSN_TRAP_SYSENTER]);
 }
 
 /* At QEMU's exit (the guest's isa-debug-exit included): the whole file. */
@@ -328,7 +346,7 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 	}
 	const struct model_cfg *c = &model.cfg;
 	fprintf(f, "@@SIM config plugin=exsim plugin_api=%d qemu_src=%s cpus=%u line=%u l1i=%u:%u "
-		"l1d=%u:%u l2=%u:%u llc=%u:%u itlb=%u:%u dtlb=%u:%u stlb=%u:%u profile=%d windows=%" PRIu32 "\n",
+		"l1d=%u:%u l2=%u:%u llc=%u:%u itlb=%u:%u dtlb=%u:%u stlb=%u:%u coherence=1 traps=1 profile=%d windows=%" PRIu32 "\n",
 		QEMU_PLUGIN_VERSION, SIM_QEMU_SRC, model.ncpus, c->line, c->l1i.size, c->l1i.ways,
 		c->l1d.size, c->l1d.ways, c->l2.size, c->l2.ways, c->llc.size, c->llc.ways,
 		c->itlb.size, c->itlb.ways, c->dtlb.size, c->dtlb.ways, c->stlb.size, c->stlb.ways,

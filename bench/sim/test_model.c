@@ -26,7 +26,7 @@ static struct model_counts passes(struct model *m, unsigned long bytes, int n)
 	for (int p = 0; p < n; p++) {
 		memset(&c, 0, sizeof(c));
 		for (unsigned long a = 0; a < bytes; a += 64)
-			model_data(m, 0, 0x100000 + a, model_page(0x400000 + a, 12), false, &c);
+			model_data(m, 0, 0x100000 + a, model_page(0x400000 + a, 12), false, false, &c);
 	}
 	return c;
 }
@@ -93,7 +93,7 @@ int main(void)
 	m = fresh();
 	passes(&m, 16 << 10, 1);
 	struct model_counts k = { 0 };
-	model_data(&m, 0, 0x1000, model_page(0xffffffff80001000ul, 12), true, &k);
+	model_data(&m, 0, 0x1000, model_page(0xffffffff80001000ul, 12), true, false, &k);
 	check("TLB filled", sa_used(&m.cpu[0].dtlb) == 5 && sa_used(&m.cpu[0].stlb) == 5);
 	model_tlb_flush(&m, 0, false);
 	check("CR3 write: only the global entry left", sa_used(&m.cpu[0].dtlb) == 1 && sa_used(&m.cpu[0].stlb) == 1);
@@ -103,6 +103,32 @@ int main(void)
 	check("CR3 write on CPU 0 leaves CPU 1 alone", sa_used(&m.cpu[1].dtlb) == 0);
 	model_tlb_flush(&m, 0, true);
 	check("invlpg/invpcid: everything flushed", sa_used(&m.cpu[0].dtlb) == 0 && sa_used(&m.cpu[0].stlb) == 0);
+	model_free(&m);
+
+	/* Coherence: a write takes the line from the other CPU's L1d and L2. */
+	m = fresh();
+	struct model_counts c0 = { 0 }, c1x = { 0 };
+	uint64_t pg = model_page(0x400000, 12);
+	model_data(&m, 0, 0x2000, pg, false, false, &c0);  /* CPU 0 reads: cold miss */
+	model_data(&m, 1, 0x2000, pg, false, false, &c1x); /* CPU 1 reads: its own cold miss */
+	memset(&c0, 0, sizeof(c0));
+	model_data(&m, 0, 0x2000, pg, false, false, &c0);
+	check("coherence: another CPU's read leaves our copy", c0.l1d_miss == 0);
+	memset(&c1x, 0, sizeof(c1x));
+	model_data(&m, 1, 0x2000, pg, false, true, &c1x);
+	check("coherence: a write to a line the writer holds hits", c1x.l1d_miss == 0 && c1x.coh_miss == 0);
+	memset(&c0, 0, sizeof(c0));
+	model_data(&m, 0, 0x2000, pg, false, false, &c0);
+	check("coherence: after another CPU's write, L1d and L2 miss, the LLC hits, one coherence miss",
+	      c0.l1d_miss == 1 && c0.l2_miss == 1 && c0.llc_miss == 0 && c0.coh_miss == 1);
+	memset(&c0, 0, sizeof(c0));
+	model_data(&m, 0, 0x2000, pg, false, true, &c0);
+	model_data(&m, 0, 0x2000, pg, false, false, &c0);
+	check("coherence: our own write keeps our copy", c0.l1d_miss == 0);
+	memset(&c1x, 0, sizeof(c1x));
+	model_data(&m, 1, 0x2040, pg, false, false, &c1x);
+	model_data(&m, 1, 0x2000, pg, false, false, &c1x);
+	check("coherence: only the written line goes", c1x.coh_miss == 1 && c1x.l1d_miss == 2);
 	model_free(&m);
 
 	/* Two identical runs give identical counts. */
@@ -128,6 +154,14 @@ int main(void)
 	check("rdtscp and swapgs are not", insn_flush(rdtscp, 3) == INSN_FLUSH_NONE &&
 	      insn_flush(swapgs, 3) == INSN_FLUSH_NONE);
 	check("invpcid (%rax),%rcx", insn_flush(invpcid, sizeof(invpcid)) == INSN_FLUSH_ALL);
+	static const uint8_t sysc[] = { 0x0f, 0x05 }, syse[] = { 0x0f, 0x34 }, i80[] = { 0xcd, 0x80 },
+			     i3[] = { 0xcd, 0x03 }, sysret[] = { 0x48, 0x0f, 0x07 };
+	check("syscall, sysenter, int $0x80 are traps",
+	      insn_trap(sysc, 2) == INSN_TRAP_SYSCALL && insn_trap(syse, 2) == INSN_TRAP_SYSENTER &&
+		      insn_trap(i80, 2) == INSN_TRAP_INT80);
+	check("int $3, sysretq and a longer instruction are not",
+	      insn_trap(i3, 2) == INSN_TRAP_NONE && insn_trap(sysret, 3) == INSN_TRAP_NONE &&
+		      insn_trap(invpcid, sizeof(invpcid)) == INSN_TRAP_NONE);
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
