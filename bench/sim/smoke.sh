@@ -10,6 +10,7 @@
 #   l1d_fit   a quarter of it, warm: no L1d miss, no TLB walk
 #   cr3       after a process switch (CR3 writes): a TLB walk for each of its
 #             pages again (at most 4 more: stack and code pages)
+#   traps     100 calls through `syscall`: 100 syscall traps counted, no other
 #   determinism: the two boots' counts are identical
 #   profile   the second boot runs with profile=1: per (window, cpu, mode)
 #             its per-address counts add up to the window's instructions, and
@@ -84,6 +85,10 @@ if "done" in checks:
     got = user("cr3", "tlb_miss")
     check("CR3 write empties the TLB", pages <= got <= pages + 4,
           "%d walks after the switch, %d pages touched" % (got, pages))
+    want = int(checks["traps"]["syscall"])
+    got = (user("traps", "syscall"), user("traps", "int80"), user("traps", "sysenter"))
+    check("traps: each syscall counted once, nothing else", got == (want, 0, 0),
+          "syscall/int80/sysenter %d/%d/%d counted, %d syscalls made" % (got + (want,)))
 
 
 def count_lines(i):

@@ -12,6 +12,7 @@
 #include "timing.h"
 
 #define LOOP_N 100000
+#define TRAPS_N 100
 #define LINE 64
 /* Twice the modeled L1d (32 KiB, bench/sim/model.c), page aligned. */
 static char big[64 << 10] __attribute__((aligned(4096)));
@@ -79,6 +80,14 @@ int main(int argc, char **argv)
 		printf("@@SIMCHECK error msg=\"spawn or wait failed\"\n");
 	w = timed_pass(sizeof(big) / 4);
 	printf("@@SIMCHECK cr3 window=%u pages=%lu\n", w, sizeof(big) / 4 / 4096);
+
+	/* TRAPS_N calls through `syscall`: each trap counted once, in user mode. */
+	w = next_window();
+	tsc_begin();
+	for (int i = 0; i < TRAPS_N; i++)
+		syscall_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	tsc_end();
+	printf("@@SIMCHECK traps window=%u syscall=%u\n", w, TRAPS_N);
 	printf("@@SIMCHECK done\n");
 	printf_flush();
 	sys_poweroff(0);
