@@ -439,16 +439,26 @@ def chart_indirect_model(plt, run):
                   "over simulated counts: modeled user IPC vs call frequency")
 
 
+def server_panels(plt, srv):
+    """A figure with one panel per size of user work per operation of the
+    server rows srv (size_bytes; 0 in runs before it varied, when it was
+    4096), titled: the figure and (axis, that size's rows) per panel."""
+    works = sorted(srv.size_bytes.unique())
+    fig, axes = plt.subplots(1, len(works), figsize=(5 * len(works) + 2, 6), squeeze=False)
+    panels = []
+    for ax, work in zip(axes[0], works):
+        ax.set_title("user work per operation: %d bytes" % (work or 4096), fontsize=9)
+        panels.append((ax, srv[srv.size_bytes == work]))
+    return fig, panels
+
+
 def chart_server(plt, run):
-    """bench=server: throughput against user threads, one panel per size of
-    user work per operation (size_bytes; 0 in runs before it varied)."""
+    """bench=server: throughput against user threads, a panel per work size."""
     srv = run.df[run.df.bench == "server"]
     if srv.empty:
         return
-    works = sorted(srv.size_bytes.unique())
-    fig, axes = plt.subplots(1, len(works), figsize=(5 * len(works) + 2, 6), squeeze=False)
-    for ax, work in zip(axes[0], works):
-        rows_w = srv[srv.size_bytes == work]
+    fig, panels = server_panels(plt, srv)
+    for ax, rows_w in panels:
         if rows_w.user_threads.nunique() > 1:
             for i, (label, key, rows) in enumerate(
                     run.series(rows_w, ["system", "path", "syscall_cores"])):
@@ -463,7 +473,6 @@ def chart_server(plt, run):
                 ops.append(throughput(rows).iloc[0])
             bars = ax.bar(labels, ops, edgecolor="black", linewidth=0.5)
             ax.bar_label(bars, labels=["%.0f" % o for o in ops], fontsize=8)
-        ax.set_title("user work per operation: %s" % ("%d bytes" % work if work else "4096 bytes"), fontsize=9)
         ax.set_ylabel("requests %s" % run.rate)
         ax.yaxis.set_major_formatter(plt.matplotlib.ticker.EngFormatter())
         ax.set_ylim(bottom=0)
@@ -473,17 +482,15 @@ def chart_server(plt, run):
 
 def chart_server_model(plt, run):
     """Under ACCEL=sim: the server bench's modeled cycles per operation
-    (bench/sim/costmodel.json) against user threads, one panel per size of
-    user work: the synchronous core's, and FlexSC-Threads' user core and
-    syscall core apart (the slower of the two bounds its throughput). A
-    model, not a measurement: no coherence misses."""
+    (bench/sim/costmodel.json) against user threads, a panel per work size:
+    the synchronous core's, and FlexSC-Threads' user core and syscall core
+    apart (the slower of the two bounds its throughput). A model, not a
+    measurement."""
     srv = run.df[run.df.bench == "server"]
     if srv.empty or "model_cycles_remote" not in srv or not srv.model_cycles_remote.notna().any():
         return
-    works = sorted(srv.size_bytes.unique())
-    fig, axes = plt.subplots(1, len(works), figsize=(5 * len(works) + 2, 6), squeeze=False)
-    for ax, work in zip(axes[0], works):
-        rows_w = srv[srv.size_bytes == work]
+    fig, panels = server_panels(plt, srv)
+    for ax, rows_w in panels:
         for i, (label, key, rows) in enumerate(run.series(rows_w, ["system", "path"])):
             rows = rows.sort_values("user_threads")
             st = style(key, i)
@@ -493,12 +500,11 @@ def chart_server_model(plt, run):
                 ax.plot(rows.user_threads, rows.model_cycles_remote, label=label + ": syscall core", **st)
             else:
                 ax.plot(rows.user_threads, rows.model_cycles, label=label, **st)
-        ax.set_title("user work per operation: %s" % ("%d bytes" % work if work else "4096 bytes"), fontsize=9)
         ax.set_xlabel("user threads")
         ax.set_ylabel("model cycles per operation (lower is better)")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7)
+    panels[-1][0].legend(fontsize=7)
     suptitle_save(plt, fig, run, "server-model.png", "Cost model (bench/sim/costmodel.json) over simulated "
                   "counts: server bench, cycles per operation per core")
 
