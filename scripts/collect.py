@@ -109,7 +109,7 @@ def model_columns(p, kv, vals, remote, traps):
         cycles += sum(traps[t] * p["entry_exit"][t] for t in TRAPS)
     out = {"model_cycles": "%.3f" % (cycles / units),
            "model_cycles_remote": "%.3f" % (modeled(p, vals["insns_remote"], remote) / units)}
-    if kv.get("sim_scope") == "user" and cycles:
+    if user_scope and cycles:
         out["model_ipc_user"] = "%.4f" % (vals["insns_user"] / cycles)
     return out
 RENAMED = {"min": "min_cycles", "median": "median_cycles", "p99": "p99_cycles",
