@@ -10,6 +10,7 @@
 #                    batch size webserver kvstore)
 #   BENCH_THREADS    server threads (= client connections) of webserver and kvstore, each
 #                    1..64; BENCH_THREADS="1 2 4 8 16 32 64" is the full sweep
+#   BENCH_WORK       bytes of user work per operation of the server bench, each 1..4096
 #   BENCH_REQUESTS   measured requests per point of webserver and kvstore
 #   BENCH_SMP        CPUs of both machines
 #   BENCH_SYSCALL_CORES  exless's syscall cores, 0..BENCH_SMP-1: the top N CPUs
@@ -41,6 +42,7 @@ BENCH_BATCHES ?= 1 2 4 8 16 32 64 128 256
 BENCH_SIZES ?= 1 4 16 64 256 1024 4096 16384 65536
 BENCH_LIST ?= nullcall floor pingpong batch cores size indirect server
 BENCH_THREADS ?= 1 4 16
+BENCH_WORK ?= 256 1024 4096
 BENCH_REQUESTS ?= 500
 BENCH_SMP ?= 2
 BENCH_SYSCALL_CORES ?=
@@ -57,7 +59,7 @@ SIM_ARGS ?=
 include bench/sim/sim.mk
 
 BENCH_OPTS = --iters '$(BENCH_ITERS)' --batches '$(BENCH_BATCHES)' --sizes '$(BENCH_SIZES)' \
-	--list '$(BENCH_LIST)' --threads '$(BENCH_THREADS)' --requests '$(BENCH_REQUESTS)' --smp '$(BENCH_SMP)' \
+	--list '$(BENCH_LIST)' --threads '$(BENCH_THREADS)' --work '$(BENCH_WORK)' --requests '$(BENCH_REQUESTS)' --smp '$(BENCH_SMP)' \
 	--syscall-cores '$(BENCH_SYSCALL_CORES)' --user-cores '$(BENCH_USER_CORES)' --mem '$(BENCH_MEM)' --peer '$(BENCH_PEER)' \
 	--peer-args '$(BENCH_PEER_ARGS)' --timeout '$(BENCH_TIMEOUT)' --icount '$(ICOUNT)' \
 	--accel '$(ACCEL)' $(if $(CPU),--cpu '$(CPU)') --sim-args '$(SIM_ARGS)' --pti '$(BENCH_PTI)' --flexsc-single '$(BENCH_FLEXSC_SINGLE)'

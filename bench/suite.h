@@ -17,6 +17,9 @@
  *                        skips those it lacks.
  *   bench.threads=LIST   server threads for bench=webserver and kvstore (one
  *                        client connection each), each 1..64; default 1,4,16.
+ *   bench.work=LIST      bytes of user work per operation of bench=server (one
+ *                        read-modify-write per 64-byte line of a thread's
+ *                        own buffer), each 1..4096; default 256,1024,4096.
  *   bench.requests=N     measured requests per point of those benches (after
  *                        untimed warm-up ones); 1..1000000, default 500.
  *   bench.user_cores=N   CPUs the server of those benches runs on, 1..64
@@ -58,6 +61,7 @@ enum bench_id {
 #define BENCH_SIZE_MAX (1ul << 20)
 #define BENCH_THREADS_MAX 64u
 #define BENCH_REQUESTS_MAX 1000000u
+#define BENCH_WORK_MAX 4096u
 
 struct bench_config {
 	unsigned iters;
@@ -68,6 +72,8 @@ struct bench_config {
 	unsigned long sizes[BENCH_LIST_MAX];
 	unsigned nthreads;
 	unsigned threads[BENCH_LIST_MAX];
+	unsigned nworks;
+	unsigned works[BENCH_LIST_MAX];
 	unsigned requests;
 	unsigned user_cores;            /* 0: the default of bench.user_cores */
 };

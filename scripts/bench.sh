@@ -28,6 +28,8 @@ usage: scripts/bench.sh [options]
                      (default: all but webserver and kvstore)
   --threads LIST     server threads (= client connections) for webserver and kvstore,
                      each 1..64 (default "1 4 16")
+  --work LIST        bytes of user work per operation of the server bench, each
+                     1..4096 (default "256 1024 4096")
   --requests N       measured requests per point of webserver and kvstore,
                      1..1000000 (default 500)
   --smp N            CPUs of every boot, 1..64 (default 2)
@@ -77,7 +79,7 @@ die() { echo "bench.sh: $1" >&2; exit "${2:-64}"; }
 need() { [ $# -ge 2 ] || die "option '$1' needs a value"; }
 
 kernel=$root/build/exless.img iters=10000 batches="1 2 4 8 16 32 64 128 256" threads="1 4 16" requests=500
-sizes="1 4 16 64 256 1024 4096 16384 65536" list=$default_benches smp=2 mem=1G accel=auto
+sizes="1 4 16 64 256 1024 4096 16384 65536" work="256 1024 4096" list=$default_benches smp=2 mem=1G accel=auto
 icount=0 cpu='' peer=1 peer_args='' exless=1 timeout=300 out=$root/results configs=() check=0
 sim_plugin='' sim_args='' pti=off syscall_cores='' user_cores='' flexsc_single=inline
 
@@ -90,6 +92,7 @@ while [ $# -gt 0 ]; do
 	--sizes) need "$@"; sizes=$2; shift ;;
 	--list) need "$@"; list=$2; shift ;;
 	--threads) need "$@"; threads=$2; shift ;;
+	--work) need "$@"; work=$2; shift ;;
 	--requests) need "$@"; requests=$2; shift ;;
 	--smp) need "$@"; smp=$2; shift ;;
 	--syscall-cores) need "$@"; syscall_cores=$2; shift ;;
@@ -132,6 +135,7 @@ number_list() {
 batches=$(number_list --batches 1024 "$batches") || exit
 sizes=$(number_list --sizes 1048576 "$sizes") || exit
 threads=$(number_list --threads 64 "$threads") || exit
+work=$(number_list --work 4096 "$work") || exit
 [[ "$requests" =~ $uint ]] && [ "$requests" -le 1000000 ] ||
 	die "--requests wants a number in 1..1000000, not '$requests'"
 read -ra names <<<"${list//,/ }"
@@ -243,6 +247,7 @@ bench_args() {
 	local a="bench.iters=$iters"
 	[[ ",$1," != *,batch,* ]] || a+=" bench.batches=$batches"
 	[[ ",$1," != *,size,* ]] || a+=" bench.sizes=$sizes"
+	[[ ",$1," != *,server,* ]] || a+=" bench.work=$work"
 	[[ ",$1," != *,webserver,* && ",$1," != *,kvstore,* ]] ||
 		a+=" bench.threads=$threads bench.requests=$requests${user_cores:+ bench.user_cores=$user_cores}"
 	echo "$a bench.list=$1"

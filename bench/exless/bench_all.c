@@ -591,12 +591,11 @@ static int bench_indirect(const struct bench_config *cfg)
  * buffer, server_work bytes of it: what a thread touches between its calls.
  * FlexSC-Threads switches threads at every call, so it cycles through every
  * thread's buffer where a synchronous thread keeps its own hot: the server
- * rows run each thread count at each size, from a footprint that fits an
- * L1d at every count to one that does not at 8. */
-static const unsigned server_works[] = { 256, 1024, 4096 };
-#define SERVER_WORK_MAX 4096
+ * rows run each thread count at each size of bench.work (by default from a
+ * footprint that fits an L1d at every count to one that does not at 8);
+ * cores at the largest, BENCH_WORK_MAX. */
 static unsigned server_ops_per_thread, server_work;
-static char server_buf[64][SERVER_WORK_MAX];
+static char server_buf[64][BENCH_WORK_MAX];
 
 static void *server_thread(void *arg)
 {
@@ -678,18 +677,18 @@ int plat_bench(const char *name, const struct bench_config *cfg)
 		return bench_indirect(cfg);
 	if (!strcmp(name, "server")) {
 		static const unsigned threads[] = { 1, 8, 32 };
-		for (unsigned w = 0; w < sizeof(server_works) / sizeof(server_works[0]); w++)
+		for (unsigned w = 0; w < cfg->nworks; w++)
 			for (unsigned i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
-				server_point("server", "syscall", threads[i], ops, server_works[w]);
-				server_point("server", "flexsc", threads[i], ops, server_works[w]);
+				server_point("server", "syscall", threads[i], ops, cfg->works[w]);
+				server_point("server", "flexsc", threads[i], ops, cfg->works[w]);
 			}
 		return 0;
 	}
 	if (!strcmp(name, "cores")) {
 		/* The syscall cores are fixed per boot (flexsc.cores=): this point is
 		 * one x value; scripts/sweep.sh boots with others. */
-		server_point("cores", "syscall", 32, ops, SERVER_WORK_MAX);
-		server_point("cores", "flexsc", 32, ops, SERVER_WORK_MAX);
+		server_point("cores", "syscall", 32, ops, BENCH_WORK_MAX);
+		server_point("cores", "flexsc", 32, ops, BENCH_WORK_MAX);
 		return 0;
 	}
 	return 1;

@@ -100,6 +100,9 @@ static void set_defaults(struct bench_config *cfg)
 	cfg->nthreads = 3;
 	for (i = 0; i < cfg->nthreads; i++)
 		cfg->threads[i] = 1u << 2 * i;
+	cfg->nworks = 3;
+	for (i = 0; i < cfg->nworks; i++)
+		cfg->works[i] = 256u << 2 * i;
 	cfg->requests = 500;
 	cfg->user_cores = 0;
 }
@@ -133,6 +136,12 @@ static const char *option(struct bench_config *cfg, const char *w)
 		for (i = 0; i < n; i++)
 			cfg->threads[i] = (unsigned)v[i];
 		cfg->nthreads = n;
+	} else if ((s = after(w, "bench.work="))) {
+		if (!(n = number_list(s, BENCH_WORK_MAX, v)))
+			return "bench.work= wants up to 16 numbers in 1..4096, comma-separated";
+		for (i = 0; i < n; i++)
+			cfg->works[i] = (unsigned)v[i];
+		cfg->nworks = n;
 	} else if ((s = after(w, "bench.requests="))) {
 		if (number_list(s, BENCH_REQUESTS_MAX, v) != 1)
 			return "bench.requests= wants one number in 1..1000000";
@@ -155,7 +164,7 @@ static const char *option(struct bench_config *cfg, const char *w)
 			return "bench.format= wants raw (@@BENCH lines) or table";
 	} else if (after(w, "bench.")) {
 		return "unknown bench.* option: the known ones are bench.iters, bench.batches,"
-		       " bench.sizes, bench.list, bench.threads, bench.requests, bench.user_cores"
+		       " bench.sizes, bench.list, bench.threads, bench.work, bench.requests, bench.user_cores"
 		       " and bench.format";
 	}
 	return 0;
