@@ -23,7 +23,7 @@ usage: scripts/sweep.sh [options]
                     scripts/bench.sh); pairs where N + the syscall cores exceed the CPU
                     count are skipped. E.g. --list "webserver kvstore" --smp 4
                     --user-cores 2: syscall cores none, 3 and 2-3
-  --iters N, --batches LIST, --sizes LIST, --threads LIST, --requests N, --mem SIZE,
+  --iters N, --batches LIST, --sizes LIST, --threads LIST, --work LIST, --requests N, --mem SIZE,
   --accel A, --icount 0|1,
   --cpu MODEL, --peer 0|1, --peer-args STR, --kernel FILE, --timeout SEC, --out DIR
                     as scripts/bench.sh
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
 	--flexsc) need "$@"; flexsc=$2; shift ;;
 	--list) need "$@"; list=$2; shift ;;
 	--user-cores) need "$@"; user_cores=$2; pass+=("$1" "$2"); shift ;;
-	--iters|--batches|--sizes|--threads|--requests|--mem|--accel|--icount|--cpu|--peer|--peer-args|--kernel|--timeout|--out)
+	--iters|--batches|--sizes|--threads|--work|--requests|--mem|--accel|--icount|--cpu|--peer|--peer-args|--kernel|--timeout|--out)
 		need "$@"; pass+=("$1" "$2"); shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; die "unknown option '$1'" ;;
