@@ -107,6 +107,18 @@ static void set_defaults(struct bench_config *cfg)
 	cfg->user_cores = 0;
 }
 
+/* The numbers of list s, each 1..max, into out; how many, or 0 (out
+ * untouched) if s is not such a list. */
+static unsigned unsigned_list(const char *s, unsigned long max, unsigned *out)
+{
+	unsigned long v[BENCH_LIST_MAX];
+	unsigned n = number_list(s, max, v);
+
+	for (unsigned i = 0; i < n; i++)
+		out[i] = (unsigned)v[i];
+	return n;
+}
+
 /* One option word; NULL, or what is wrong with it. */
 static const char *option(struct bench_config *cfg, const char *w)
 {
@@ -119,10 +131,8 @@ static const char *option(struct bench_config *cfg, const char *w)
 			return "bench.iters= wants one number in 1..1000000";
 		cfg->iters = (unsigned)v[0];
 	} else if ((s = after(w, "bench.batches="))) {
-		if (!(n = number_list(s, BENCH_BATCH_MAX, v)))
+		if (!(n = unsigned_list(s, BENCH_BATCH_MAX, cfg->batches)))
 			return "bench.batches= wants up to 16 numbers in 1..1024, comma-separated";
-		for (i = 0; i < n; i++)
-			cfg->batches[i] = (unsigned)v[i];
 		cfg->nbatches = n;
 	} else if ((s = after(w, "bench.sizes="))) {
 		if (!(n = number_list(s, BENCH_SIZE_MAX, v)))
@@ -131,16 +141,12 @@ static const char *option(struct bench_config *cfg, const char *w)
 			cfg->sizes[i] = v[i];
 		cfg->nsizes = n;
 	} else if ((s = after(w, "bench.threads="))) {
-		if (!(n = number_list(s, BENCH_THREADS_MAX, v)))
+		if (!(n = unsigned_list(s, BENCH_THREADS_MAX, cfg->threads)))
 			return "bench.threads= wants up to 16 numbers in 1..64, comma-separated";
-		for (i = 0; i < n; i++)
-			cfg->threads[i] = (unsigned)v[i];
 		cfg->nthreads = n;
 	} else if ((s = after(w, "bench.work="))) {
-		if (!(n = number_list(s, BENCH_WORK_MAX, v)))
+		if (!(n = unsigned_list(s, BENCH_WORK_MAX, cfg->works)))
 			return "bench.work= wants up to 16 numbers in 1..4096, comma-separated";
-		for (i = 0; i < n; i++)
-			cfg->works[i] = (unsigned)v[i];
 		cfg->nworks = n;
 	} else if ((s = after(w, "bench.requests="))) {
 		if (number_list(s, BENCH_REQUESTS_MAX, v) != 1)
