@@ -89,7 +89,6 @@ void flexsc_ring(void)
 void flexsc_submit_shared(int n)
 {
 	__atomic_fetch_add(&flexsc_pages[0].header.submit_seq, (uint64_t)n, __ATOMIC_SEQ_CST);
-	__atomic_fetch_add(&flexsc_stats.posts, (unsigned long)n, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&flexsc_pages[0].header.need_wakeup, __ATOMIC_RELAXED))
 		flexsc_ring();
 }
@@ -170,12 +169,8 @@ void flexsc_wait_done(const struct flexsc_entry *e)
  * nothing else. */
 static inline long free_done(struct flexsc_entry *e, unsigned int *top)
 {
-	long ret = e->ret;
-
-	/* Release keeps the read of ret before the entry can be reused. */
-	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
 	flexsc_free[(*top)++] = e;
-	return ret;
+	return flexsc_release(e);
 }
 
 /* Waits until posted entry e is DONE (parked, under a uthread scheduler),

@@ -43,7 +43,6 @@ extern int flexsc_held_back;
 
 /* Counters, for benchmark reports. */
 struct flexsc_stats {
-	unsigned long posts; /* entries submitted */
 	unsigned long wakes; /* doorbell rings: flexsc_wake traps */
 	unsigned long waits; /* flexsc_wait traps */
 };
@@ -120,7 +119,12 @@ static inline void flexsc_count(int n)
 	struct flexsc_header *h = &flexsc_pages[0].header;
 
 	__atomic_store_n(&h->submit_seq, h->submit_seq + (uint64_t)n, __ATOMIC_RELEASE);
-	flexsc_stats.posts += n;
+}
+
+/* Entries submitted since flexsc_init: the submission counter. */
+static inline unsigned long flexsc_posts(void)
+{
+	return __atomic_load_n(&flexsc_pages[0].header.submit_seq, __ATOMIC_RELAXED);
 }
 
 /* Publishes the last n entries posted: bumps the submission counter by n,
@@ -197,19 +201,25 @@ static inline void flexsc_batch_give(unsigned int n)
 	flexsc_nfree_top += n;
 }
 
+/* Marks entry e, found DONE, FREE and returns the call's result; leaves the
+ * free stack as it is. */
+static inline long flexsc_release(struct flexsc_entry *e)
+{
+	long ret = e->ret;
+
+	/* Release keeps the read of ret before the entry can be reused. */
+	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
+	return ret;
+}
+
 /* Waits until submitted entry e is DONE (spinning, then in flexsc_wait),
  * marks it FREE and returns the call's result; leaves the free stack as it
  * is. */
 static inline long flexsc_finish(struct flexsc_entry *e)
 {
-	long ret;
-
 	if (__builtin_expect(!flexsc_done(e), 0))
 		flexsc_wait_done(e);
-	ret = e->ret;
-	/* Release keeps the read of ret before the entry can be reused. */
-	__atomic_store_n(&e->status, FLEXSC_FREE, __ATOMIC_RELEASE);
-	return ret;
+	return flexsc_release(e);
 }
 
 /* Around a spin on entries that another core works on: the simulation

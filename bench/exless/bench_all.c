@@ -113,30 +113,31 @@ int plat_batch_open(const char *path, unsigned max)
 /* n null calls as one batch, through the caller's own loop (flexsc.h's
  * batch calls): post each, submit once and wait (flexsc_submit_wait: one
  * fence and one doorbell check, or in single-core mode the trap that runs
- * them), reap each in order. As the trapping null stubs do, the call number is a
- * constant. Each loop takes fours, then the n % 4 left one by one. */
+ * them), reap each in order. As the trapping null stubs do, the call
+ * number is a constant. Each loop takes the n % 4 one by one, then fours. */
 int plat_batch_nops(unsigned n)
 {
-	struct flexsc_entry **es = flexsc_batch_take(n), **end = es + n, **quads = es + (n & ~3u), **p;
+	struct flexsc_entry **es = flexsc_batch_take(n), **end = es + n, **p = es;
 	long bad = 0;
 
-	for (p = es; p < quads; p += 4) {
+	for (unsigned r = n & 3; r; r--)
+		flexsc_post_entry(*p++, SYS_null, NULL);
+	for (; p < end; p += 4) {
 		flexsc_post_entry(p[0], SYS_null, NULL);
 		flexsc_post_entry(p[1], SYS_null, NULL);
 		flexsc_post_entry(p[2], SYS_null, NULL);
 		flexsc_post_entry(p[3], SYS_null, NULL);
 	}
-	for (; p < end; p++)
-		flexsc_post_entry(*p, SYS_null, NULL);
 	flexsc_submit_wait((int)n);
-	for (p = es; p < quads; p += 4) {
+	p = es;
+	for (unsigned r = n & 3; r; r--)
+		bad |= flexsc_finish(*p++);
+	for (; p < end; p += 4) {
 		bad |= flexsc_finish(p[0]);
 		bad |= flexsc_finish(p[1]);
 		bad |= flexsc_finish(p[2]);
 		bad |= flexsc_finish(p[3]);
 	}
-	for (; p < end; p++)
-		bad |= flexsc_finish(*p);
 	flexsc_batch_give(n);
 	return bad ? -EIO : 0;
 }

@@ -64,12 +64,12 @@ static void stress(void)
 {
 	stress_fd = sys_open((long)"null", O_WRONLY);
 	syscall_path_set(PATH_FLEXSC);
-	uint64_t posts = flexsc_stats.posts;
+	uint64_t posts = flexsc_posts();
 	uthread_run(stress_main, 0, 0);
 	syscall_path_set(PATH_SYSCALL);
 	sys_close(stress_fd);
 	CHECK_EQ(stress_bad, 0, "wrong results in %d x %d x 2 calls", THREADS, CALLS);
-	CHECK_EQ(flexsc_stats.posts - posts, THREADS * CALLS * 2, "entries posted");
+	CHECK_EQ(flexsc_posts() - posts, THREADS * CALLS * 2, "entries posted");
 }
 
 /* More threads than free entries: a thread keeps its last call's entry
@@ -133,12 +133,12 @@ static void scarce(void)
 		held[nheld++] = flexsc_take();
 	before = flexsc_nfree();
 	syscall_path_set(PATH_FLEXSC);
-	uint64_t posts = flexsc_stats.posts;
+	uint64_t posts = flexsc_posts();
 	int err = uthread_run(scarce_main, 0, 0);
 	syscall_path_set(PATH_SYSCALL);
 	CHECK_EQ(err, 0, "uthread_run");
 	CHECK_EQ(scarce_bad, 0, "wrong results or two threads inside the lock");
-	CHECK_EQ(flexsc_stats.posts - posts, SCARCE_THREADS * SCARCE_ROUNDS * 3, "entries posted");
+	CHECK_EQ(flexsc_posts() - posts, SCARCE_THREADS * SCARCE_ROUNDS * 3, "entries posted");
 	CHECK_EQ(flexsc_nfree(), before, "entries back");
 	while (nheld > 0)
 		flexsc_give(held[--nheld]);
