@@ -519,8 +519,15 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 				c.e++;
 				goto scan; /* skipped: the page's end counts from here */
 			}
-			if (!run_claimed(w, c.e, waiter))
-				goto end;
+			if (!run_claimed(w, c.e, waiter)) {
+				if (waiter && w->rest)
+					goto end;
+				/* Every claim it could make is made (or a call
+				 * that blocked gave the rest back): nothing to
+				 * give back. */
+				me->flexsc_worker = 0;
+				goto counted;
+			}
 		}
 	}
 scan:
@@ -535,16 +542,17 @@ scan:
 	}
 end:
 	me->flexsc_worker = 0;
+	/* A look at every entry ends here, whatever stopped it; but for a
+	 * waiter's rest, which is the poller's. A call that blocked gave back
+	 * what it could already (w->want, w->full cleared). */
+	return_posts(ctx, dry ? 0 : w->want, waiter && w->full && w->rest, claimed(w));
+counted:
 	if (!waiter) {
 		if (unlikely(READ_ONCE(w->blocked)))
 			unblocked(w, ctx); /* our last call blocked or ran long */
 		WRITE_ONCE(me->proc, 0);
 	}
-	/* A look at every entry ends here, whatever stopped it; but for a
-	 * waiter's rest, which is the poller's. A call that blocked gave back
-	 * what it could already (w->want, w->full cleared). */
 	u64 ran = claimed(w);
-	return_posts(ctx, dry ? 0 : w->want, waiter && w->full && w->rest, ran);
 	/* The completions not counted yet (publish), with no test: an add of
 	 * none is harmless, and w->published is set again by the next batch. */
 	*done = __atomic_add_fetch(&ctx->done_seq, ran - w->published, __ATOMIC_SEQ_CST);
