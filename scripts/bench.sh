@@ -472,9 +472,10 @@ step "charts (plot.py) ..."
 echo >&2
 python3 "$root/plot.py" "$tmp" || die "drawing the charts failed" 1
 
-step "targets (scripts/targets.py) ..."
+step "targets (scripts/targets.py, scripts/breakeven.py) ..."
 echo >&2
 python3 "$root/scripts/targets.py" "$tmp" >&2 || die "checking the targets failed" 1
+python3 "$root/scripts/breakeven.py" "$tmp" >&2 || die "the break-even table failed" 1
 
 mv -T "$tmp" "$dest" || die "cannot rename $tmp to $dest" 1
 published=1

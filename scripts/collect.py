@@ -32,9 +32,10 @@ coh_miss counts its L1d misses on lines another CPU's write took). With
 sim_scope=user (bench=indirect) the misses and instructions are the user
 mode's only. With bench/sim/costmodel.json, model_cycles models the calling
 CPU's columns, with an entry and exit for each trap instruction (int80=,
-syscall=, sysenter= of the count lines) it executed, and model_cycles_remote
-the other CPUs' kernel work; a log of a plugin that counted no traps
-(no traps=1 in its config line) gets no model columns.
+syscall=, sysenter= of the count lines) it executed (the traps column:
+how many per unit, of every kind; not for sim_scope=user), and
+model_cycles_remote the other CPUs' kernel work; a log of a plugin that
+counted no traps (no traps=1 in its config line) gets neither.
 
 Boots are numbered in the order they appear (the run column). Anything else on the serial port (kernel messages) is ignored. Standard
 library only: runs on any python3.
@@ -62,7 +63,7 @@ COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "flexsc_singl
            "working_set", "iters", "min_cycles", "median_cycles", "p99_cycles",
            "max_cycles", "mean_cycles", "median_ns", "p99_ns", "ops_per_sec", "tsc_overhead",
            "insns_user", "insns_kernel", "insns_remote", "insns_idle", "insns_user_idle",
-           "l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "coh_miss", "data_refs", "model_cycles",
+           "l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss", "coh_miss", "traps", "data_refs", "model_cycles",
            "model_cycles_remote", "model_ipc_user", "note", "extra")
 SIM_MISSES = ("l1i_miss", "l1d_miss", "l2_miss", "llc_miss", "tlb_miss")
 SIM_COLUMNS = ("insns_user", "insns_kernel", "insns_remote", "insns_idle",
@@ -256,10 +257,13 @@ class Collector:
         # them: left empty for a log of one that did not.
         if b.sim_config.get("coherence") == "1":
             out["coh_miss"] = "%.3f" % (total("coh_miss", calling, own) / units)
-        if self.cost and b.sim_config.get("traps") == "1":
-            remote = {m: total(m, other, ("kernel",)) for m in SIM_MISSES}
+        if b.sim_config.get("traps") == "1":
             traps = {t: total(t, calling, ("user", "user_idle")) for t in TRAPS}
-            out.update(model_columns(self.cost, kv, vals, remote, traps))
+            if not user_only:
+                out["traps"] = "%.3f" % (sum(traps.values()) / units)
+            if self.cost:
+                remote = {m: total(m, other, ("kernel",)) for m in SIM_MISSES}
+                out.update(model_columns(self.cost, kv, vals, remote, traps))
         return out
 
     def result(self, where, kv):

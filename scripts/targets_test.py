@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Host test of scripts/targets.py: synthetic results.csv files with known
-figures, and the verdicts they must get. Prints PASS/FAIL lines and
+"""Host test of scripts/targets.py and scripts/breakeven.py: synthetic
+results.csv files with known figures, and the verdicts and break-even trap
+costs they must get. Prints PASS/FAIL lines and
 "N passed, N failed"; exit status 1 if any failed."""
 import csv
 import os
@@ -10,7 +11,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLUMNS = ("run", "system", "accel", "smp", "flexsc_cores", "pti", "flexsc_single", "bench", "path", "op", "batch",
-           "user_threads", "size_bytes", "median_cycles", "ops_per_sec", "insns_user", "insns_kernel", "insns_remote")
+           "user_threads", "size_bytes", "median_cycles", "ops_per_sec", "insns_user", "insns_kernel", "insns_remote",
+           "traps", "model_cycles", "model_cycles_remote")
 passed = failed = 0
 
 
@@ -31,16 +33,22 @@ def row(**kw):
     return r
 
 
-def run_targets(rows):
+def run_script(script, out, rows):
+    """Runs script (targets.py, breakeven.py) on a run of rows: its process
+    and the file out it wrote ('' if none)."""
     d = tempfile.mkdtemp(prefix="targets-test.")
     with open(os.path.join(d, "results.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, COLUMNS, restval="")
         w.writeheader()
         for r in rows:
             w.writerow(r)
-    p = subprocess.run([sys.executable, os.path.join(HERE, "targets.py"), d], capture_output=True, text=True)
-    md = open(os.path.join(d, "targets.md")).read() if os.path.exists(os.path.join(d, "targets.md")) else ""
+    p = subprocess.run([sys.executable, os.path.join(HERE, script), d], capture_output=True, text=True)
+    md = open(os.path.join(d, out)).read() if os.path.exists(os.path.join(d, out)) else ""
     return p, md
+
+
+def run_targets(rows):
+    return run_script("targets.py", "targets.md", rows)
 
 
 def line(text, what):
@@ -115,6 +123,51 @@ check("no icount rows in a TCG run", "| icount |" not in p.stdout)
 p = subprocess.run([sys.executable, os.path.join(HERE, "targets.py"), "/nonexistent-run"],
                    capture_output=True, text=True)
 check("a missing run directory is an error", p.returncode != 0 and "cannot read" in p.stderr, p.stderr)
+
+# breakeven.py: model cycles at the cost model's E = 100 per syscall trap.
+sim = dict(accel="tcg-sim")
+p, md = run_script("breakeven.py", "breakeven.md", [
+    # Null call: 40 + 100 E; base 40.
+    row(bench="nullcall", path="syscall", traps=1, model_cycles=140, **sim),
+    # Single-core batch 8: 30 + E/8: wins from (30 - 40) / (1 - 1/8) < 0, at any E.
+    row(bench="batch", path="flexsc", batch=8, traps=0.125, model_cycles=42.5, **sim),
+    # Single-core batch 1: 200 + E: never.
+    row(bench="batch", path="flexsc", batch=1, traps=1, model_cycles=300, **sim),
+    # Syscall core, batch 64: 60 + 90 (sum), no trap: wins from E = 110.
+    row(bench="batch", path="flexsc", batch=64, smp=2, traps=0, model_cycles=60, model_cycles_remote=90, **sim),
+    # Server, 8 threads: sync 500 + 4 E against max(400, 700): wins from 50.
+    row(bench="server", path="syscall", smp=2, user_threads=8, size_bytes=256, traps=4, model_cycles=900, **sim),
+    row(bench="server", path="flexsc", smp=2, user_threads=8, size_bytes=256, traps=0, model_cycles=400,
+        model_cycles_remote=700, **sim),
+    # A FlexSC user core whose traps grow faster than sync's: wins only up to an E.
+    row(bench="server", path="syscall", smp=2, user_threads=4, size_bytes=256, traps=1, model_cycles=600, **sim),
+    row(bench="server", path="flexsc", smp=2, user_threads=4, size_bytes=256, traps=2, model_cycles=600,
+        model_cycles_remote=100, **sim),
+    # One thread waits for its calls: sync 500 + 4 E against 300 + 400: from 50.
+    row(bench="server", path="syscall", smp=2, user_threads=1, size_bytes=256, traps=4, model_cycles=900, **sim),
+    row(bench="server", path="flexsc", smp=2, user_threads=1, size_bytes=256, traps=0, model_cycles=300,
+        model_cycles_remote=400, **sim),
+])
+
+
+def be(what):
+    """The last cell of breakeven.md's line for comparison what, or ''."""
+    for ln in md.splitlines():
+        cells = [c.strip() for c in ln.strip("|").split("|")]
+        if len(cells) == 7 and cells[1] == what:
+            return cells[6]
+    return ""
+
+
+check("break-even: wins at any trap cost", be("null call vs FlexSC single-core, batch 8") == "any", md)
+check("break-even: never", be("null call vs FlexSC single-core, batch 1") == "never", md)
+check("break-even: a batch's two cores add up", be("null call vs FlexSC syscall core, batch 64") == "110.0", md)
+check("break-even: the slower of a server's two cores", be("server 256 B, 8 threads, syscall core") == "50.0", md)
+check("break-even: a bounded span", be("server 256 B, 4 threads, syscall core") == "up to 100.0", md)
+check("break-even: one server thread's two cores add up", be("server 256 B, 1 thread, syscall core") == "50.0", md)
+check("break-even: ratio at the model's E", "| 1.29x |" in md and "| 0.80x |" not in md, md)
+p, md = run_script("breakeven.py", "breakeven.md", [row(bench="nullcall", path="syscall", median_cycles=40, **ic)])
+check("break-even: no file for a run without the model", p.returncode == 0 and md == "", p.stderr + md)
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
