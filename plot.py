@@ -14,6 +14,7 @@ PNGs next to them, each only when its data is there:
   indirect-model.png  ACCEL=sim only: modeled user IPC (bench/sim/costmodel.json)
   server.png    server throughput, synchronous vs flexsc
   server-model.png  ACCEL=sim only: the server bench's modeled cycles per operation per core
+  breakeven.png ACCEL=sim only: synchronous over FlexSC modeled cost against a trap's cost
   workloads.png webserver and kvstore: requests/s and p50/p99 latency per request
                 against server threads, per system and mode
 RESULTS_DIR defaults to results/latest. With --gnuplot, draws null-gnuplot.png
@@ -509,6 +510,40 @@ def chart_server_model(plt, run):
                   "counts: server bench, cycles per operation per core")
 
 
+def chart_breakeven(plt, run):
+    """Under ACCEL=sim: synchronous over FlexSC cost against the cost of a
+    trap's entry and exit (scripts/breakeven.py's lines in E), a panel per
+    PTI mode: above 1 FlexSC costs less. The server rows of several threads
+    and FlexSC's batch 8 and 64 against a null call. A model, not a
+    measurement."""
+    sys.path.insert(0, os.path.join(HERE, "scripts"))
+    import breakeven
+    e = breakeven.trap_cost()
+    with open(os.path.join(run.dir, "results.csv"), newline="") as f:
+        found = [(pti, label, ln) for pti, label, ln in breakeven.pairs(list(csv.DictReader(f)), e or 0)
+                 if e and ("threads" in label or label.endswith(("batch 8", "batch 64")))]
+    if not found:
+        return
+    modes = sorted({pti for pti, _, _ in found})
+    fig, axes = plt.subplots(1, len(modes), figsize=(7 * len(modes), 6), squeeze=False)
+    xs = [4 * i for i in range(151)]
+    for ax, pti in zip(axes[0], modes):
+        for i, (_, label, ln) in enumerate(x for x in found if x[0] == pti):
+            ax.plot(xs, [ln.sync(x) / ln.flex(x) for x in xs], label=label, color="C%d" % (i % 10),
+                    linestyle="-" if "server" in label else "--")
+        ax.axhline(1, color="black", linewidth=0.8)
+        ax.axvline(e, color="grey", linestyle=":", label="the cost model's E (%g)" % e)
+        ax.set_title("pti=%s" % pti, fontsize=9)
+        ax.set_xlabel("E: cycles of a syscall entry and exit, beyond its instructions")
+        ax.set_ylabel("synchronous / FlexSC, model cycles (above 1: FlexSC costs less)")
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(plt.matplotlib.ticker.ScalarFormatter())
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7)
+    suptitle_save(plt, fig, run, "breakeven.png", "Cost model (bench/sim/costmodel.json) over simulated "
+                  "counts: from what trap cost FlexSC wins (scripts/breakeven.py)")
+
+
 def chart_workloads(plt, run):
     """bench=webserver and kvstore: throughput (top) and latency per request,
     p50 solid and p99 dotted (bottom), against server threads."""
@@ -589,7 +624,7 @@ def main():
     pd, plt = import_or_reexec()
     run = Run(pd, d)
     for chart in (chart_null, chart_batch, chart_cores, chart_size, chart_indirect,
-                  chart_indirect_model, chart_server, chart_server_model, chart_workloads):
+                  chart_indirect_model, chart_server, chart_server_model, chart_breakeven, chart_workloads):
         chart(plt, run)
 
 

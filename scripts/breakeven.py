@@ -95,39 +95,30 @@ def fmt(v):
     return "{:,.1f}".format(v)
 
 
-def compare(label, sync_row, flex_row, e, overlap):
-    """A table row for sync_row against flex_row, or None without the
-    columns; overlap: the calling core and the syscall core work at once
-    (else one after the other)."""
-    sm, fm = model_of(sync_row, e), model_of(flex_row, e)
-    if sm is None or fm is None:
-        return None
-    s, ts, _ = sm
-    u, tu, r = fm
-    shown = r
-    if not overlap:
-        u, r = u + r, 0.0
-    sync_e, user_e = s + ts * e, u + tu * e
-    flex_e = max(user_e, r)
-    span = wins_from(s, ts, u, tu, r)
-    if span is None:
-        where = "never"
-    elif span[1] is None:
-        where = "any" if span[0] == 0 else fmt(span[0])
-    elif span[0] == 0:
-        where = "up to " + fmt(span[1])
-    else:
-        where = "%s to %s" % (fmt(span[0]), fmt(span[1]))
-    flex = fmt(user_e - (0 if overlap else shown)) + (" / " + fmt(shown) if shown else "")
-    if shown:
-        flex += " (max)" if overlap else " (sum)"
-    return (label, fmt(sync_e), flex, "%.2fx" % (sync_e / flex_e) if flex_e else "-",
-            "%g / %g" % (ts, tu), where)
+class Lines:
+    """A comparison as lines in E: sync(E) = s + ts E; FlexSC(E) =
+    max(u + tu E, r), where a FlexSC row whose cores work one after the
+    other has its syscall core's work in u (and r 0); remote, the syscall
+    core's work as the row gives it."""
+
+    def __init__(self, sync_row, flex_row, e, overlap):
+        self.s, self.ts, _ = model_of(sync_row, e)
+        self.u, self.tu, self.remote = model_of(flex_row, e)
+        self.overlap = overlap
+        self.r = self.remote if overlap else 0.0
+        if not overlap:
+            self.u += self.remote
+
+    def sync(self, e):
+        return self.s + self.ts * e
+
+    def flex(self, e):
+        return max(self.u + self.tu * e, self.r)
 
 
-def comparisons(rows, e):
-    """Table rows of every comparison the run has, per PTI mode and boot."""
-    out = []
+def pairs(rows, e):
+    """Every comparison the run has, per PTI mode and boot: (pti, label,
+    Lines)."""
     sim = [r for r in rows if r.get("system") == "exless" and r.get("accel") == "tcg-sim"]
     for pti in sorted({r["pti"] for r in sim}):
         for smp in sorted({r["smp"] for r in sim if r["pti"] == pti}, key=int):
@@ -138,23 +129,45 @@ def comparisons(rows, e):
             null = [r for r in sim if r["pti"] == pti and r["smp"] in (smp, "1") and
                     r["bench"] == "nullcall" and r["path"] == "syscall"]
             null = [r for r in null if r["smp"] == smp] or null
+            found = []
             for b in sorted({r["batch"] for r in boot if r["bench"] == "batch"}, key=int):
                 flex = [r for r in boot if r["bench"] == "batch" and r["path"] == "flexsc" and r["batch"] == b]
                 if len(null) == 1 and len(flex) == 1:
-                    row = compare("null call vs FlexSC %s, batch %s" % (mode, b), null[0], flex[0], e, False)
-                    if row:
-                        out.append((pti,) + row)
+                    found.append(("null call vs FlexSC %s, batch %s" % (mode, b), null[0], flex[0], False))
             srv = [r for r in boot if r["bench"] == "server"]
             for work, threads in sorted({(r["size_bytes"], r["user_threads"]) for r in srv},
                                         key=lambda k: (int(k[0]), int(k[1]))):
                 pair = {p: [r for r in srv if r["path"] == p and r["size_bytes"] == work and
                             r["user_threads"] == threads] for p in ("syscall", "flexsc")}
                 if len(pair["syscall"]) == 1 and len(pair["flexsc"]) == 1:
-                    row = compare("server %s B, %s thread%s, %s" % (work, threads, "" if threads == "1" else "s", mode),
-                                  pair["syscall"][0], pair["flexsc"][0], e, threads != "1")
-                    if row:
-                        out.append((pti,) + row)
-    return out
+                    label = "server %s B, %s thread%s, %s" % (work, threads, "" if threads == "1" else "s", mode)
+                    found.append((label, pair["syscall"][0], pair["flexsc"][0], threads != "1"))
+            for label, sync_row, flex_row, overlap in found:
+                if model_of(sync_row, e) and model_of(flex_row, e):
+                    yield pti, label, Lines(sync_row, flex_row, e, overlap)
+
+
+def compare(ln, e):
+    """The table cells of comparison ln at the model's E."""
+    span = wins_from(ln.s, ln.ts, ln.u, ln.tu, ln.r)
+    if span is None:
+        where = "never"
+    elif span[1] is None:
+        where = "any" if span[0] == 0 else fmt(span[0])
+    elif span[0] == 0:
+        where = "up to " + fmt(span[1])
+    else:
+        where = "%s to %s" % (fmt(span[0]), fmt(span[1]))
+    sync_e, flex_e = ln.sync(e), ln.flex(e)
+    flex = fmt(ln.u + ln.tu * e - (0 if ln.overlap else ln.remote))
+    if ln.remote:
+        flex += " / %s (%s)" % (fmt(ln.remote), "max" if ln.overlap else "sum")
+    return (fmt(sync_e), flex, "%.2fx" % (sync_e / flex_e) if flex_e else "-", "%g / %g" % (ln.ts, ln.tu), where)
+
+
+def comparisons(rows, e):
+    """Table rows of every comparison the run has."""
+    return [(pti, label) + compare(ln, e) for pti, label, ln in pairs(rows, e)]
 
 
 def table(rows, e):
