@@ -38,11 +38,11 @@ labelled "model" wherever they appear. A run without the model's columns
 (another accelerator, or a plugin that counted no traps) gets no file.
 Exit status 0 unless the run directory or its CSV cannot be read.
 """
-import argparse
-import csv
 import json
 import os
 import sys
+
+from targets import read_run
 
 COST_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "sim",
                           "costmodel.json")
@@ -178,15 +178,7 @@ def table(rows, e):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("run", help="a bench run directory (results/<stamp>)")
-    args = ap.parse_args()
-    path = os.path.join(args.run, "results.csv")
-    try:
-        with open(path, newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as e:
-        sys.exit("breakeven.py: cannot read %s: %s" % (path, e.strerror))
+    run_dir, rows = read_run(__doc__, "breakeven.py")
     e = trap_cost()
     if e is None:
         sys.exit("breakeven.py: cannot read the trap cost of %s" % COST_MODEL)
@@ -198,10 +190,10 @@ def main():
             "row (scripts/breakeven.py)\n\n" % e) + table(found, e)
     sys.stdout.write(text)
     try:
-        with open(os.path.join(args.run, "breakeven.md"), "w") as f:
+        with open(os.path.join(run_dir, "breakeven.md"), "w") as f:
             f.write(text)
     except OSError as err:
-        sys.exit("breakeven.py: cannot write breakeven.md in %s: %s" % (args.run, err.strerror))
+        sys.exit("breakeven.py: cannot write breakeven.md in %s: %s" % (run_dir, err.strerror))
 
 
 if __name__ == "__main__":

@@ -197,16 +197,24 @@ def time_targets(run, pti, accel):
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def read_run(doc, prog):
+    """The run directory named on the command line (a script whose
+    docstring is doc, named prog) and the rows of its results.csv; exits
+    when it cannot be read."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("run", help="a bench run directory (results/<stamp>)")
-    args = ap.parse_args()
-    path = os.path.join(args.run, "results.csv")
+    run = ap.parse_args().run
+    path = os.path.join(run, "results.csv")
     try:
         with open(path, newline="") as f:
-            rows = list(csv.DictReader(f))
+            return run, list(csv.DictReader(f))
     except OSError as e:
-        sys.exit("targets.py: cannot read %s: %s" % (path, e.strerror))
+        sys.exit("%s: cannot read %s: %s" % (prog, path, e.strerror))
+
+
+def main():
+    run_dir, rows = read_run(__doc__, "targets.py")
+    path = os.path.join(run_dir, "results.csv")
     if rows and "pti" not in rows[0]:
         sys.exit("targets.py: %s has no pti column (a run from before PTI): nothing to check" % path)
     run = Run(rows)
@@ -230,10 +238,10 @@ def main():
             "%s targets (`%s`)" % ("TCG or KVM time" if w == "TCG time" else w, HOW[w]) for w in sorted(absent))
     sys.stdout.write(text)
     try:
-        with open(os.path.join(args.run, "targets.md"), "w") as f:
+        with open(os.path.join(run_dir, "targets.md"), "w") as f:
             f.write("Targets checked by scripts/targets.py on this run's results.csv\n\n" + text)
     except OSError as e:
-        sys.exit("targets.py: cannot write targets.md in %s: %s" % (args.run, e.strerror))
+        sys.exit("targets.py: cannot write targets.md in %s: %s" % (run_dir, e.strerror))
 
 
 if __name__ == "__main__":
