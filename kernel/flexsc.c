@@ -365,18 +365,25 @@ static void wake_cores(void)
 		set_need_wakeup(0);
 }
 
+/* Whether ctx has posts nobody took yet, or its traps asked for a look at
+ * every entry: a poller's look before it takes them (take_posted), two
+ * loads and no store, so polling an idle process writes nothing. */
+static inline bool has_posts(const struct flexsc_ctx *ctx)
+{
+	return READ_ONCE(ctx->rescan) ||
+	       __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != READ_ONCE(ctx->seen_seq);
+}
+
 /* Take what ctx's counter moved by since the last look (any thread on any
  * core may look: the compare-and-swap gives each move to one of them), and
- * whether its traps asked for a look at every entry. A poller looks first
- * (polling an idle process writes nothing); a waiter, which comes after
- * posting, goes straight to the compare-and-swap. */
-static inline __attribute__((always_inline)) u64 take_posted(struct flexsc_ctx *ctx, bool *full, const bool waiter)
+ * whether its traps asked for a look at every entry. A poller comes once
+ * has_posts said yes; a waiter, which comes after posting, at once. */
+static inline __attribute__((always_inline)) u64 take_posted(struct flexsc_ctx *ctx, bool *full)
 {
 	u64 seq = __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_ACQUIRE);
 	u64 seen = __atomic_load_n(&ctx->seen_seq, __ATOMIC_RELAXED);
 	*full = READ_ONCE(ctx->rescan) && __atomic_exchange_n(&ctx->rescan, 0, __ATOMIC_ACQUIRE);
-	if ((!waiter && seq == seen) ||
-	    !__atomic_compare_exchange_n(&ctx->seen_seq, &seen, seq, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	if (!__atomic_compare_exchange_n(&ctx->seen_seq, &seen, seq, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return 0;
 	return seq - seen;
 }
@@ -476,7 +483,7 @@ static inline __attribute__((always_inline)) int run_posts(struct flexsc_worker 
 {
 	const volatile bool *stop = waiter ? &me->proc->killed : &ctx->dead;
 	bool full, dry = false;
-	u64 want = take_posted(ctx, &full, waiter);
+	u64 want = take_posted(ctx, &full);
 	if (!full && !want) {
 		if (waiter)
 			*done = __atomic_load_n(&ctx->done_seq, __ATOMIC_ACQUIRE);
@@ -597,7 +604,7 @@ static int scan_once(struct flexsc_worker *w)
 	struct flexsc_core *core = w->core;
 	struct flexsc_ctx *held = w->held;
 	int ran = 0;
-	if (held && !READ_ONCE(held->dead) && !over_share(held, core))
+	if (held && !READ_ONCE(held->dead) && !over_share(held, core) && has_posts(held))
 		ran = serve(w, held);
 	if (held && READ_ONCE(nregistered) == 1 && READ_ONCE(core->active) == me && !READ_ONCE(held->dead))
 		return ran; /* held is the only process (alive: registered): the walk would find no other */
@@ -610,8 +617,7 @@ static int scan_once(struct flexsc_worker *w)
 		struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
 		if (over_share(ctx, core))
 			continue; /* its share of syscall threads is blocked: the rest wait */
-		if (!READ_ONCE(ctx->rescan) &&
-		    __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) == READ_ONCE(ctx->seen_seq))
+		if (!has_posts(ctx))
 			continue;
 		hold(w, ctx);
 		spin_unlock(&flexsc_lock);
@@ -643,8 +649,7 @@ static bool any_work(const struct flexsc_core *core)
 		struct flexsc_ctx *ctx = container_of(n, struct flexsc_ctx, node);
 		if (over_share(ctx, core))
 			continue; /* not ours to run until one of its calls returns */
-		if (READ_ONCE(ctx->rescan) ||
-		    __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != ctx->seen_seq)
+		if (has_posts(ctx))
 			return true;
 	}
 	return false;
@@ -705,9 +710,7 @@ static bool may_park(struct flexsc_worker *w)
 	if (held && READ_ONCE(held->dead))
 		return false; /* let go of it first (scan_once) */
 	if (held && READ_ONCE(nregistered) == 1) /* any_work's test, for held alone */
-		return (!READ_ONCE(held->rescan) && __atomic_load_n(&held->pages[0]->header.submit_seq,
-								    __ATOMIC_RELAXED) == READ_ONCE(held->seen_seq)) ||
-		       over_share(held, w->core);
+		return !has_posts(held) || over_share(held, w->core);
 	spin_lock(&flexsc_lock);
 	bool idle = !any_work(w->core);
 	spin_unlock(&flexsc_lock);
@@ -1116,9 +1119,7 @@ static inline bool in_flight(struct flexsc_ctx *ctx)
 	u32 serving = __atomic_load_n(&ctx->serving, __ATOMIC_ACQUIRE);
 	if (serving > (u32)READ_ONCE(ctx->blocked))
 		return true;
-	return READ_ONCE(ctx->rescan) ||
-	       __atomic_load_n(&ctx->pages[0]->header.submit_seq, __ATOMIC_RELAXED) != READ_ONCE(ctx->seen_seq) ||
-	       posted_uncounted(ctx) || serving;
+	return has_posts(ctx) || posted_uncounted(ctx) || serving;
 }
 
 /* Ring the doorbell of sleeping cores, if any. */
