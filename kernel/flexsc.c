@@ -604,10 +604,15 @@ static int scan_once(struct flexsc_worker *w)
 	struct flexsc_core *core = w->core;
 	struct flexsc_ctx *held = w->held;
 	int ran = 0;
-	if (held && !READ_ONCE(held->dead) && !over_share(held, core) && has_posts(held))
-		ran = serve(w, held);
-	if (held && READ_ONCE(nregistered) == 1 && READ_ONCE(core->active) == me && !READ_ONCE(held->dead))
-		return ran; /* held is the only process (alive: registered): the walk would find no other */
+	if (held && !READ_ONCE(held->dead)) {
+		bool alive = true;
+		if (!over_share(held, core) && has_posts(held)) {
+			ran = serve(w, held);
+			alive = !READ_ONCE(held->dead);
+		}
+		if (alive && READ_ONCE(nregistered) == 1 && READ_ONCE(core->active) == me)
+			return ran; /* held is the only process (alive: registered): the walk would find no other */
+	}
 	spin_lock(&flexsc_lock);
 	if (w->held && w->held->dead)
 		unhold(w);
