@@ -45,10 +45,13 @@ struct report_point {
 	const char *extra;          /* NULL, or more "key=value" pairs */
 	/* The simulation window of the measured samples (0: none) and how many
 	 * calls (or operations) it holds; sim_user: the row counts the user
-	 * mode's own activity only (bench=indirect). */
+	 * mode's own activity only (bench=indirect). Samples taken in turn
+	 * with another row's are in sim_windows windows (0 or 1: one),
+	 * sim_window, sim_window + sim_stride, and so on. */
 	unsigned sim_window;
 	unsigned long sim_units;
 	int sim_user;
+	unsigned sim_windows, sim_stride;
 };
 
 /* Nearest-rank statistics of n samples, in the samples' unit. */

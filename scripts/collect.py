@@ -21,7 +21,8 @@ and, after a boot under make bench ACCEL=sim, the simulation plugin's counts
   @@SIM prof ... (with SIM_ARGS=profile=1: read by scripts/simprof.py, not here)
 
 A result line with sim_window=W sim_units=U gets the sim columns: window W's
-counts divided by U (calls or operations): insns_user and insns_kernel on the
+counts (with sim_windows=N sim_stride=S, those of the N windows W, W+S, ...)
+divided by U (calls or operations): insns_user and insns_kernel on the
 calling CPU (CPU 0, where the suite runs), insns_remote the kernel work of the
 other CPUs, insns_idle the kernel's polling that found no work (all CPUs),
 insns_user_idle the calling CPU's user-mode waiting (userlib spinning on a
@@ -75,6 +76,17 @@ COST_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ben
 # The trap instructions the plugin counts (bench/sim/insn.h), by the key of
 # costmodel.json's entry_exit.
 TRAPS = ("int80", "syscall", "sysenter")
+
+
+def windows(kv):
+    """The simulation windows of result kv, as the count lines name them:
+    sim_window, and with sim_windows=N sim_stride=S (samples taken in turn
+    with another row's) the N windows from it S apart; empty if malformed."""
+    try:
+        first, n, stride = int(kv["sim_window"]), int(kv.get("sim_windows", "1")), int(kv.get("sim_stride", "1"))
+    except (KeyError, ValueError):
+        return set()
+    return {str(first + k * stride) for k in range(max(n, 1))}
 
 
 def load_cost_model():
@@ -231,12 +243,12 @@ class Collector:
             units = 0
         if units <= 0:
             return {}
-        w = kv["sim_window"]
+        wins = windows(kv)
         user_only = kv.get("sim_scope") == "user"
 
         def total(event, cpus, modes):
             return sum(c.get(event, 0) for (win, cpu, mode), c in b.sim.items()
-                       if win == w and cpus(cpu) and mode in modes)
+                       if win in wins and cpus(cpu) and mode in modes)
 
         calling = lambda cpu: cpu == CALLING_CPU  # noqa: E731
         other = lambda cpu: cpu != CALLING_CPU  # noqa: E731

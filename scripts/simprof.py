@@ -12,7 +12,8 @@ Inputs: a results directory (its raw.log) or files read in order as one
 text: a boot's serial output and the plugin's out= file, or a raw.log where
 "@@RUN" lines start each boot. Lines used:
 
-  @@BENCH result ... sim_window=W sim_units=U      (the bench)
+  @@BENCH result ... sim_window=W sim_units=U      (the bench; sim_windows=N
+                                                   sim_stride=S: N windows)
   @@SIM prof window=W cpu=C mode=M pc=0x... insns=N (the plugin)
 
 A stretch's address is that of its first instruction; the plugin's stretches
@@ -26,6 +27,8 @@ import re
 import signal
 import subprocess
 import sys
+
+from collect import windows
 
 FIELD = re.compile(r"(\w+)=(\"[^\"]*\"|\S+)")
 
@@ -130,20 +133,25 @@ def main():
                 units = 0
             if units <= 0:
                 continue
-            w = r["sim_window"]
-            keys = sorted(k for k in prof if k[0] == w)
+            wins = windows(r)
+            # Per CPU and mode, over the result's windows.
+            merged = {}
+            for k in prof:
+                if k[0] in wins:
+                    merged.setdefault(k[1:], []).append(prof[k])
             label = " ".join("%s=%s" % (k, r[k]) for k in ("bench", "path", "op", "batch",
                                                            "user_threads", "size_bytes") if k in r)
-            print("boot %d window %s: %s (%d units)" % (b, w, label, units))
-            if not keys:
+            print("boot %d window %s: %s (%d units)" % (b, ",".join(sorted(wins, key=int)), label, units))
+            if not merged:
                 print("  no profile for this window (was the plugin run with profile=1?)")
-            for key in keys:
+            for key in sorted(merged):
                 by = {}
-                for pc, n in prof[key].items():
-                    name = name_of(kernel if pc >> 63 else user, pc, args.by == "addr")
-                    by[name] = by.get(name, 0) + n
+                for pcs in merged[key]:
+                    for pc, n in pcs.items():
+                        name = name_of(kernel if pc >> 63 else user, pc, args.by == "addr")
+                        by[name] = by.get(name, 0) + n
                 total = sum(by.values())
-                print("  cpu %s %s: %.1f per unit" % (key[1], key[2], total / units))
+                print("  cpu %s %s: %.1f per unit" % (key[0], key[1], total / units))
                 for name, n in sorted(by.items(), key=lambda x: (-x[1], x[0]))[:args.top]:
                     print("    %10.2f  %s" % (n / units, name))
             shown += 1

@@ -621,51 +621,75 @@ static void *server_main(void *arg)
 	return 0;
 }
 
-/* One run: threads x ops of work bytes each over path; reports ops/s and
- * cycles per op (size_bytes: work). */
-static int server_point(const char *bench, const char *path, unsigned threads, unsigned ops, unsigned work)
+/* The two ways a server point runs: synchronous calls, FlexSC-Threads. */
+static const char *const server_paths[] = { "syscall", "flexsc" };
+#define SERVER_PATHS 2
+#define SERVER_REPS 5
+
+/* One point per path of server_paths (FlexSC's only once it registers):
+ * threads x ops of work bytes each, a warm-up run and SERVER_REPS measured
+ * runs per path, the paths taking turns run by run, so that a host whose
+ * speed changes during the point (TCG) moves both rows alike. Reports each
+ * path's ops/s and cycles per op (size_bytes: work); each measured run is
+ * a simulation window of its own, a row's every SERVER_PATHS-th. */
+static int server_pair(const char *bench, unsigned threads, unsigned ops, unsigned work)
 {
-	if (!strcmp(path, "flexsc") && !ensure_flexsc())
-		return 0;
+	bool on[SERVER_PATHS] = { true, ensure_flexsc() };
+	uint64_t samples[SERVER_PATHS][SERVER_REPS];
+	unsigned win[SERVER_PATHS] = { 0 }, stride = on[1] ? 2 : 1;
+	unsigned long wakes[SERVER_PATHS] = { 0 }, waits[SERVER_PATHS] = { 0 };
 	server_threads = threads;
 	server_ops_per_thread = ops;
 	server_work = work;
-	unsigned reps = 5, win = 0;
-	struct flexsc_stats fs0 = flexsc_stats;
-	for (unsigned r = 0; r < reps + 1; r++) {
-		if (r == 1) {
-			win = bench_window();
-			fs0 = flexsc_stats;
+	for (unsigned r = 0; r < SERVER_REPS + 1; r++)
+		for (unsigned p = 0; p < SERVER_PATHS; p++) {
+			if (!on[p])
+				continue;
+			if (r) {
+				unsigned w = bench_window();
+				if (r == 1)
+					win[p] = w;
+			}
+			struct flexsc_stats fs0 = flexsc_stats;
+			syscall_path_set(path_of(server_paths[p]));
+			uint64_t t0 = tsc_begin();
+			uthread_run(server_main, 0, 0);
+			uint64_t t1 = tsc_end();
+			syscall_path_set(PATH_SYSCALL);
+			if (r) {
+				samples[p][r - 1] = bench_cycles(t0, t1) / ((uint64_t)threads * ops);
+				wakes[p] += flexsc_stats.wakes - fs0.wakes;
+				waits[p] += flexsc_stats.waits - fs0.waits;
+			}
 		}
-		syscall_path_set(path_of(path));
-		uint64_t t0 = tsc_begin();
-		uthread_run(server_main, 0, 0);
-		uint64_t t1 = tsc_end();
-		syscall_path_set(PATH_SYSCALL);
-		if (r)
-			bench_samples[r - 1] = bench_cycles(t0, t1) / ((uint64_t)threads * ops);
-	}
 	bench_window();
-	struct report_stats st;
-	uint64_t copy[8];
-	memcpy(copy, bench_samples, reps * sizeof(uint64_t));
-	report_stats(copy, reps, &st);
-	struct report_point pt;
-	bench_point_init(&pt, bench, path);
-	pt.user_threads = threads;
-	pt.size_bytes = work;
-	pt.syscall_cores = plat_syscall_cores(path);
-	pt.ops_per_sec = (unsigned long)(si.tsc_hz / (st.median ? st.median : 1));
-	/* How often the user core rang the doorbell and slept in flexsc_wait,
-	 * per thousand operations: waiting the timings alone do not show. */
-	static char extra[96];
-	unsigned long kops = (unsigned long)reps * threads * ops;
-	snprintf(extra, sizeof(extra), "calls_per_op=4 wakes_per_kop=%lu waits_per_kop=%lu",
-		 (flexsc_stats.wakes - fs0.wakes) * 1000 / kops, (flexsc_stats.waits - fs0.waits) * 1000 / kops);
-	pt.extra = extra;
-	pt.sim_window = win;
-	pt.sim_units = (unsigned long)reps * threads * ops;
-	report_result(&pt, bench_samples, reps);
+	unsigned long kops = (unsigned long)SERVER_REPS * threads * ops;
+	for (unsigned p = 0; p < SERVER_PATHS; p++) {
+		if (!on[p])
+			continue;
+		struct report_stats st;
+		uint64_t copy[SERVER_REPS];
+		memcpy(copy, samples[p], sizeof(copy));
+		report_stats(copy, SERVER_REPS, &st);
+		struct report_point pt;
+		bench_point_init(&pt, bench, server_paths[p]);
+		pt.user_threads = threads;
+		pt.size_bytes = work;
+		pt.syscall_cores = plat_syscall_cores(server_paths[p]);
+		pt.ops_per_sec = (unsigned long)(si.tsc_hz / (st.median ? st.median : 1));
+		/* How often the user core rang the doorbell and slept in
+		 * flexsc_wait, per thousand operations: waiting the timings
+		 * alone do not show. */
+		static char extra[SERVER_PATHS][96];
+		snprintf(extra[p], sizeof(extra[p]), "calls_per_op=4 wakes_per_kop=%lu waits_per_kop=%lu",
+			 wakes[p] * 1000 / kops, waits[p] * 1000 / kops);
+		pt.extra = extra[p];
+		pt.sim_window = win[p];
+		pt.sim_windows = SERVER_REPS;
+		pt.sim_stride = stride;
+		pt.sim_units = kops; /* over its SERVER_REPS windows */
+		report_result(&pt, samples[p], SERVER_REPS);
+	}
 	return 0;
 }
 
@@ -680,16 +704,14 @@ int plat_bench(const char *name, const struct bench_config *cfg)
 		static const unsigned threads[] = { 1, 8, 32 };
 		for (unsigned w = 0; w < cfg->nworks; w++)
 			for (unsigned i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
-				server_point("server", "syscall", threads[i], ops, cfg->works[w]);
-				server_point("server", "flexsc", threads[i], ops, cfg->works[w]);
+				server_pair("server", threads[i], ops, cfg->works[w]);
 			}
 		return 0;
 	}
 	if (!strcmp(name, "cores")) {
 		/* The syscall cores are fixed per boot (flexsc.cores=): this point is
 		 * one x value; scripts/sweep.sh boots with others. */
-		server_point("cores", "syscall", 32, ops, BENCH_WORK_MAX);
-		server_point("cores", "flexsc", 32, ops, BENCH_WORK_MAX);
+		server_pair("cores", 32, ops, BENCH_WORK_MAX);
 		return 0;
 	}
 	return 1;

@@ -149,6 +149,8 @@ void report_line(const struct report_point *pt, const struct report_stats *st, u
 	if (pt->sim_window)
 		report_printf(" sim_window=%u sim_units=%lu%s", pt->sim_window, pt->sim_units,
 			      pt->sim_user ? " sim_scope=user" : "");
+	if (pt->sim_window && pt->sim_windows > 1)
+		report_printf(" sim_windows=%u sim_stride=%u", pt->sim_windows, pt->sim_stride);
 	if (pt->extra && *pt->extra)
 		report_printf(" %s", pt->extra);
 	report_printf("\n");
