@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Host test of scripts/targets.py and scripts/breakeven.py: synthetic
 results.csv files with known figures, and the verdicts and break-even trap
-costs they must get. Prints PASS/FAIL lines and
+costs they must get; and of the simulation windows collect.py reads for a
+result line. Prints PASS/FAIL lines and
 "N passed, N failed"; exit status 1 if any failed."""
 import csv
 import os
@@ -168,6 +169,13 @@ check("break-even: one server thread's two cores add up", be("server 256 B, 1 th
 check("break-even: ratio at the model's E", "| 1.29x |" in md and "| 0.80x |" not in md, md)
 p, md = run_script("breakeven.py", "breakeven.md", [row(bench="nullcall", path="syscall", median_cycles=40, **ic)])
 check("break-even: no file for a run without the model", p.returncode == 0 and md == "", p.stderr + md)
+
+sys.path.insert(0, HERE)
+from collect import windows  # noqa: E402
+
+check("windows: one", windows({"sim_window": "4"}) == {"4"})
+check("windows: taken in turn", windows({"sim_window": "3", "sim_windows": "3", "sim_stride": "2"}) == {"3", "5", "7"})
+check("windows: malformed", windows({"sim_window": "x"}) == set())
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
