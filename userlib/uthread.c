@@ -507,7 +507,7 @@ static uint64_t spin_budget(void)
 /*
  * With no thread ready and calls in flight: spins polling them, then sleeps
  * in flexsc_wait (for this kernel thread only), until one is DONE. The spin
- * is bounded in time (uthread_spin_ns, as long as a syscall core polls
+ * is bounded in time (budget: spin_budget's, uthread_spin_ns, as long as a syscall core polls
  * before it sleeps by default: flexsc.poll_us), not in rounds, whose cost
  * differs a hundredfold between CPUs and emulators: a round is a look at
  * each call in flight (not poll_front's: rounds that cost less make the
@@ -517,9 +517,9 @@ static uint64_t spin_budget(void)
  * and takes QEMU's global lock; under icount's round robin it is where the
  * syscall core's vCPU gets its turn).
  */
-static void wait_syscalls(struct sched *s)
+static void wait_syscalls(struct sched *s, uint64_t budget)
 {
-	uint64_t budget = spin_budget(), until = 0;
+	uint64_t until = 0;
 	int ready = 0;
 
 	flexsc_spin_begin();
@@ -567,6 +567,7 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 {
 	struct uthread *t;
 	int err = 0;
+	uint64_t budget = spin_budget(); /* wait_syscalls's, once per run */
 
 	s->scheduling = true;
 	while (s->nlive > 0) {
@@ -576,7 +577,7 @@ static inline __attribute__((always_inline)) int run(struct sched *s)
 		if (s->in_syscall.head && !s->ready.head) {
 			flush(s); /* the calls posted since the last look: one batch */
 			if (!poll_front(s))
-				wait_syscalls(s);
+				wait_syscalls(s, budget);
 		}
 		t = dequeue(&s->ready);
 		if (!t) {

@@ -19,7 +19,8 @@
 #define UTHREAD_MAX_CORES 16
 
 /* Under PATH_FLEXSC, how long (ns) a scheduler with no thread ready spins
- * on its calls in flight before it sleeps in flexsc_wait (default 2000000). */
+ * on its calls in flight before it sleeps in flexsc_wait (default 2000000);
+ * read when a run starts (uthread_run, uthread_run_cores). */
 extern unsigned long uthread_spin_ns;
 
 struct uthread;
