@@ -507,8 +507,9 @@ static uint64_t spin_budget(void)
 /*
  * With no thread ready and calls in flight: spins polling them, then sleeps
  * in flexsc_wait (for this kernel thread only), until one is DONE. The spin
- * is bounded in time (budget: spin_budget's, uthread_spin_ns, as long as a syscall core polls
- * before it sleeps by default: flexsc.poll_us), not in rounds, whose cost
+ * is bounded in time (budget, TSC cycles from spin_budget: uthread_spin_ns,
+ * as long as a syscall core polls before it sleeps by default:
+ * flexsc.poll_us), not in rounds, whose cost
  * differs a hundredfold between CPUs and emulators: a round is a look at
  * each call in flight (not poll_front's: rounds that cost less make the
  * pauses more frequent, and under TCG more pauses starve the syscall core's
