@@ -623,7 +623,7 @@ static void *server_main(void *arg)
 
 /* The two ways a server point runs: synchronous calls, FlexSC-Threads. */
 static const char *const server_paths[] = { "syscall", "flexsc" };
-#define SERVER_PATHS 2
+#define SERVER_PATHS (sizeof(server_paths) / sizeof(server_paths[0]))
 #define SERVER_REPS 5
 
 /* One point per path of server_paths (FlexSC's only once it registers):
@@ -636,7 +636,9 @@ static int server_pair(const char *bench, unsigned threads, unsigned ops, unsign
 {
 	bool on[SERVER_PATHS] = { true, ensure_flexsc() };
 	uint64_t samples[SERVER_PATHS][SERVER_REPS];
-	unsigned win[SERVER_PATHS] = { 0 }, stride = on[1] ? 2 : 1;
+	unsigned win[SERVER_PATHS] = { 0 }, stride = 0; /* the paths that run */
+	for (unsigned p = 0; p < SERVER_PATHS; p++)
+		stride += on[p];
 	unsigned long wakes[SERVER_PATHS] = { 0 }, waits[SERVER_PATHS] = { 0 };
 	server_threads = threads;
 	server_ops_per_thread = ops;
