@@ -519,9 +519,11 @@ def chart_breakeven(plt, run):
     sys.path.insert(0, os.path.join(HERE, "scripts"))
     import breakeven
     e = breakeven.trap_cost()
+    if e is None:
+        return
     with open(os.path.join(run.dir, "results.csv"), newline="") as f:
-        found = [(pti, label, ln) for pti, label, ln in breakeven.pairs(list(csv.DictReader(f)), e or 0)
-                 if e and ("threads" in label or label.endswith(("batch 8", "batch 64")))]
+        found = [(pti, label, ln) for pti, label, ln in breakeven.pairs(list(csv.DictReader(f)), e)
+                 if "threads" in label or label.endswith(("batch 8", "batch 64"))]
     if not found:
         return
     modes = sorted({pti for pti, _, _ in found})

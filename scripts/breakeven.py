@@ -19,10 +19,11 @@ calling core's). A server's threads keep the user core busy while their
 calls run elsewhere, so the slower core bounds it (a lower bound: the cores
 also wait on each other); the batch bench's one thread posts, then waits
 while the syscall core runs the batch, so the two cores' work adds up (an
-upper bound: the first entries are reaped while the last run). FlexSC wins where sync(E) >= FlexSC(E); the table gives
-the E from which it does ("any": at every trap cost; "never": at none;
-"up to" or "X to Y" where its own traps outgrow the synchronous row's), and
-sync / FlexSC at the cost model's own E. Comparisons:
+upper bound: the first entries are reaped while the last run). FlexSC wins
+where sync(E) >= FlexSC(E); the table gives the E from which it does
+("any": at every trap cost; "never": at none; "up to" or "X to Y" where
+its own traps outgrow the synchronous row's), and sync / FlexSC at the
+cost model's own E. Comparisons:
 
   null call   `syscall` null call (bench=nullcall, from the one-CPU boot
               where a boot has none) against FlexSC per call at each batch
@@ -42,17 +43,10 @@ import json
 import os
 import sys
 
-from targets import read_run
+from targets import num, read_run
 
 COST_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "sim",
                           "costmodel.json")
-
-
-def num(s):
-    try:
-        return float(s)
-    except (TypeError, ValueError):
-        return None
 
 
 def trap_cost():
