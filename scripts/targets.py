@@ -157,42 +157,81 @@ def ratio_text(a, b):
     return "%.2fx" % r if r is not None else "-"
 
 
+def boots(run, ex):
+    """The exless boots among rows ex: their (smp, flexsc_cores) pairs, in
+    the order the run has them."""
+    out = []
+    for r in run.pick(**ex):
+        k = (r.get("smp", ""), r.get("flexsc_cores", ""))
+        if k not in out:
+            out.append(k)
+    return out
+
+
+def boot_name(smp, cores):
+    """How a table row names a boot of smp CPUs with flexsc.cores=cores."""
+    single = cores == "none" or smp == "1"
+    return "smp=%s, flexsc.cores=%s%s" % (smp, cores, ": single-core" if single else "")
+
+
+def linux_rows(run, accel, smp, **want):
+    """The Linux peer's rows of want under accel: those of a boot of smp
+    CPUs if it has any, else every boot's."""
+    return (run.pick(system="linux", accel=accel, smp=smp, **want) or
+            run.pick(system="linux", accel=accel, **want))
+
+
 def time_targets(run, pti, accel):
-    """The targets on times (TSC cycles) of one accelerator, as ratios within the run."""
-    where = WHERE[accel]
+    """The targets on times (TSC cycles) of one accelerator, as ratios
+    within one boot, for each exless boot (CPUs and syscall cores) the run
+    has; a run of several names the boot in each row."""
     ex = dict(system="exless", accel=accel, pti=pti)
+    configs = boots(run, ex) or [("", "")]
+    out = []
+    for smp, cores in configs:
+        boot = dict(ex, smp=smp, flexsc_cores=cores) if smp or cores else ex
+        named = " (%s)" % boot_name(smp, cores) if len(configs) > 1 else ""
+        out += boot_targets(run, accel, boot, named)
+    return out
+
+
+def boot_targets(run, accel, ex, named):
+    """time_targets for the exless rows ex of one boot, each row's what
+    followed by named."""
+    where = WHERE[accel]
     out = []
     null = run.one("median_cycles", bench="nullcall", path="syscall", **ex)
     floor = run.one("median_cycles", bench="floor", path="syscall", **ex)
     b64 = run.one("median_cycles", bench="batch", path="flexsc", batch=64, **ex)
-    out.append((where, "FlexSC per call at batch 64 / `syscall` null (%s / %s cycles)" % (fmt(b64), fmt(null)),
+    out.append((where, "FlexSC per call at batch 64 / `syscall` null (%s / %s cycles)%s" % (fmt(b64), fmt(null), named),
                 ratio_text(b64, null), "<= 0.5x", verdict(ratio(b64, null), 0.5)))
-    out.append((where, "`syscall` null / its floor (%s / %s cycles)" % (fmt(null), fmt(floor)),
+    out.append((where, "`syscall` null / its floor (%s / %s cycles)%s" % (fmt(null), fmt(floor), named),
                 ratio_text(null, floor), "<= 1.3x", verdict(ratio(null, floor), 1.3)))
-    rows = run.pick(bench="nullcall", path="syscall", system="linux", accel=accel)
+    smp = ex.get("smp", "")
+    rows = linux_rows(run, accel, smp, bench="nullcall", path="syscall")
     lx = num(rows[0]["median_cycles"]) if len(rows) == 1 else None
-    out.append((where, "`syscall` null / Linux `getppid` (%s / %s cycles)" % (fmt(null), fmt(lx)),
+    out.append((where, "`syscall` null / Linux `getppid` (%s / %s cycles)%s" % (fmt(null), fmt(lx), named),
                 ratio_text(null, lx), "<= 0.5x", verdict(ratio(null, lx), 0.5)))
     b1 = run.one("median_cycles", bench="batch", path="flexsc", batch=1, **ex)
     rt = run.one("median_cycles", bench="pingpong", path="none", **ex)
-    out.append((where, "FlexSC batch 1 / cache-line round trip (%s / %s cycles)" % (fmt(b1), fmt(rt)),
+    out.append((where, "FlexSC batch 1 / cache-line round trip (%s / %s cycles)%s" % (fmt(b1), fmt(rt), named),
                 ratio_text(b1, rt), "<= 3x", verdict(ratio(b1, rt), 3)))
-    for r in run.pick(bench="batch", path="io_uring_sqpoll", system="linux", accel=accel):
+    for r in linux_rows(run, accel, smp, bench="batch", path="io_uring_sqpoll"):
         b = int(r["batch"])
         f = run.one("median_cycles", bench="batch", path="flexsc", batch=b, **ex)
         q = num(r["median_cycles"])
-        out.append((where, "FlexSC per call at batch %d, cycles (io_uring SQPOLL: %s)" % (b, fmt(q)),
+        out.append((where, "FlexSC per call at batch %d, cycles (io_uring SQPOLL: %s)%s" % (b, fmt(q), named),
                     fmt(f), "<= io_uring SQPOLL", verdict(f, q)))
     servers = run.pick(bench="server", size_bytes=SERVER_WORK, **ex)
     for n in sorted({int(r["user_threads"]) for r in servers}):
         f = run.one("ops_per_sec", bench="server", path="flexsc", user_threads=n, size_bytes=SERVER_WORK, **ex)
         s = run.one("ops_per_sec", bench="server", path="syscall", user_threads=n, size_bytes=SERVER_WORK, **ex)
         if n >= 8:
-            out.append((where, "server bench, %d threads, %d bytes of work: FlexSC-Threads ops/s"
-                        % (n, SERVER_WORK), fmt(f),
+            out.append((where, "server bench, %d threads, %d bytes of work: FlexSC-Threads ops/s%s"
+                        % (n, SERVER_WORK, named), fmt(f),
                         ">= synchronous (%s)" % fmt(s), verdict(f, s, higher_is_better=True)))
     if not [r for r in servers if int(r["user_threads"]) >= 8]:
-        out.append((where, "server bench, >= 8 threads, %d bytes of work: FlexSC-Threads ops/s" % SERVER_WORK,
+        out.append((where, "server bench, >= 8 threads, %d bytes of work: FlexSC-Threads ops/s%s" % (SERVER_WORK, named),
                     "-", ">= synchronous", "not in this run"))
     return out
 

@@ -121,6 +121,19 @@ check("server rows of other work sizes are not checked", p.stdout.count("server 
 check("server above sync is met", line(p.stdout, "server bench, 32 threads").endswith("| met |"))
 check("no icount rows in a TCG run", "| icount |" not in p.stdout)
 
+# Two boots in one run (scripts/sweep.sh, --config): each against its own
+# null call, named in its rows.
+p, _ = run_targets([
+    row(bench="nullcall", path="syscall", median_cycles=400, flexsc_cores="1", **tcg),
+    row(bench="batch", path="flexsc", batch=64, median_cycles=300, flexsc_cores="1", **tcg),
+    row(bench="nullcall", path="syscall", median_cycles=300, flexsc_cores="none", **tcg),
+    row(bench="batch", path="flexsc", batch=64, median_cycles=120, flexsc_cores="none", **tcg),
+])
+one = line(p.stdout, "FlexSC per call at batch 64 / `syscall` null (300 / 400 cycles) (smp=2, flexsc.cores=1)")
+none = line(p.stdout, "FlexSC per call at batch 64 / `syscall` null (120 / 300 cycles) "
+                      "(smp=2, flexsc.cores=none: single-core)")
+check("each boot against its own figures", "missed by 1.50x" in one and none.endswith("| met |"), p.stdout)
+
 p = subprocess.run([sys.executable, os.path.join(HERE, "targets.py"), "/nonexistent-run"],
                    capture_output=True, text=True)
 check("a missing run directory is an error", p.returncode != 0 and "cannot read" in p.stderr, p.stderr)
