@@ -302,11 +302,23 @@ for b in ${list//,/ }; do
 	*) multi_list+=${multi_list:+,}$b ;;
 	esac
 done
+# Counted exactly, the one-CPU benches boot once per run, with one CPU
+# (single-core mode, whatever flexsc.cores a config names): not at all when
+# a config of one CPU runs the whole list, else before the first config of
+# several CPUs. one_cpu_boot: 1 while that boot is still to come.
+one_cpu_boot=0
+if [ "$exact" = 1 ] && [ -n "$single_list" ]; then
+	one_cpu_boot=1
+	for r in "${runs[@]}"; do
+		[ "${r%% *}" -gt 1 ] || one_cpu_boot=0
+	done
+fi
 phases=0
 if [ "$exless" = 1 ]; then
+	[ "$one_cpu_boot" = 0 ] || phases=${#pti_modes[@]}
 	for r in "${runs[@]}"; do
-		if [ "$exact" = 1 ] && [ "${r%% *}" -gt 1 ] && [ -n "$single_list" ] && [ -n "$multi_list" ]; then
-			phases=$((phases + 2 * ${#pti_modes[@]}))
+		if [ "$exact" = 1 ] && [ "${r%% *}" -gt 1 ] && [ -n "$single_list" ]; then
+			[ -z "$multi_list" ] || phases=$((phases + ${#pti_modes[@]}))
 		else
 			phases=$((phases + ${#pti_modes[@]}))
 		fi
@@ -439,7 +451,10 @@ for r in "${runs[@]}"; do
 		# With several vCPUs QEMU switches between them on host time, so an
 		# interrupt can land in a different sample each run: the one-CPU
 		# benches boot alone on one CPU, where icount repeats exactly.
-		boot_exless 1 "$r_flexsc" "$single_list"
+		if [ "$one_cpu_boot" = 1 ]; then
+			boot_exless 1 none "$single_list"
+			one_cpu_boot=0
+		fi
 		[ -z "$multi_list" ] || boot_exless "$r_smp" "$r_flexsc" "$multi_list"
 	else
 		boot_exless "$r_smp" "$r_flexsc" "$list"

@@ -43,7 +43,7 @@ import json
 import os
 import sys
 
-from targets import num, read_run
+from targets import Run, boot_name, boots, num, read_run, single_core
 
 COST_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "sim",
                           "costmodel.json")
@@ -115,14 +115,18 @@ def pairs(rows, e):
     Lines)."""
     sim = [r for r in rows if r.get("system") == "exless" and r.get("accel") == "tcg-sim"]
     for pti in sorted({r["pti"] for r in sim}):
-        for smp in sorted({r["smp"] for r in sim if r["pti"] == pti}, key=int):
-            boot = [r for r in sim if r["pti"] == pti and r["smp"] == smp]
-            mode = "single-core" if smp == "1" else "syscall core"
+        configs = sorted(boots(Run(sim), dict(pti=pti)), key=lambda k: (int(k[0]), k[1]))
+        modes = [single_core(*k) for k in configs]
+        for smp, cores in configs:
+            boot = [r for r in sim if r["pti"] == pti and r["smp"] == smp and r["flexsc_cores"] == cores]
+            mode = "single-core" if single_core(smp, cores) else "syscall core"
+            if modes.count(single_core(smp, cores)) > 1:
+                mode += " (%s)" % boot_name(smp, cores)
             # The null call runs on the one-CPU boot (bench.sh); a boot
             # with a syscall core compares with that one.
-            null = [r for r in sim if r["pti"] == pti and r["smp"] in (smp, "1") and
-                    r["bench"] == "nullcall" and r["path"] == "syscall"]
-            null = [r for r in null if r["smp"] == smp] or null
+            null = [r for r in boot if r["bench"] == "nullcall" and r["path"] == "syscall"]
+            null = null or [r for r in sim if r["pti"] == pti and r["smp"] == "1" and
+                            r["bench"] == "nullcall" and r["path"] == "syscall"]
             found = []
             for b in sorted({r["batch"] for r in boot if r["bench"] == "batch"}, key=int):
                 flex = [r for r in boot if r["bench"] == "batch" and r["path"] == "flexsc" and r["batch"] == b]

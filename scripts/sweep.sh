@@ -24,9 +24,10 @@ usage: scripts/sweep.sh [options]
                     count are skipped. E.g. --list "webserver kvstore" --smp 4
                     --user-cores 2: syscall cores none, 3 and 2-3
   --iters N, --batches LIST, --sizes LIST, --threads LIST, --work LIST, --requests N, --mem SIZE,
-  --accel A, --icount 0|1,
+  --accel A, --icount 0|1, --sim-plugin FILE, --sim-args STR, --pti MODES, --flexsc-single MODE,
   --cpu MODEL, --peer 0|1, --peer-args STR, --kernel FILE, --timeout SEC, --out DIR
-                    as scripts/bench.sh
+                    as scripts/bench.sh (--accel sim needs --sim-plugin: make bench
+                    ACCEL=sim or make sim-test builds build/sim/libexsim.so)
 LISTs are separated by spaces. Exit status: scripts/bench.sh's; 64 bad usage.
 USAGE
 }
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
 	--flexsc) need "$@"; flexsc=$2; shift ;;
 	--list) need "$@"; list=$2; shift ;;
 	--user-cores) need "$@"; user_cores=$2; pass+=("$1" "$2"); shift ;;
-	--iters|--batches|--sizes|--threads|--work|--requests|--mem|--accel|--icount|--cpu|--peer|--peer-args|--kernel|--timeout|--out)
+	--iters|--batches|--sizes|--threads|--work|--requests|--mem|--accel|--icount|--sim-plugin|--sim-args|--pti|--flexsc-single|--cpu|--peer|--peer-args|--kernel|--timeout|--out)
 		need "$@"; pass+=("$1" "$2"); shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; die "unknown option '$1'" ;;

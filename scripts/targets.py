@@ -168,10 +168,15 @@ def boots(run, ex):
     return out
 
 
+def single_core(smp, cores):
+    """Whether a boot of smp CPUs with flexsc.cores=cores runs FlexSC in
+    single-core mode (no syscall core)."""
+    return cores == "none" or smp == "1"
+
+
 def boot_name(smp, cores):
     """How a table row names a boot of smp CPUs with flexsc.cores=cores."""
-    single = cores == "none" or smp == "1"
-    return "smp=%s, flexsc.cores=%s%s" % (smp, cores, ": single-core" if single else "")
+    return "smp=%s, flexsc.cores=%s%s" % (smp, cores, ": single-core" if single_core(smp, cores) else "")
 
 
 def linux_rows(run, accel, smp, **want):
