@@ -118,7 +118,7 @@ def pairs(rows, e):
         configs = sorted(boots(Run(sim), dict(pti=pti)), key=lambda k: (int(k[0]), k[1]))
         modes = [single_core(*k) for k in configs]
         for smp, cores in configs:
-            boot = [r for r in sim if r["pti"] == pti and r["smp"] == smp and r["flexsc_cores"] == cores]
+            boot = [r for r in sim if r["pti"] == pti and r["smp"] == smp and r.get("flexsc_cores", "") == cores]
             mode = "single-core" if single_core(smp, cores) else "syscall core"
             if modes.count(single_core(smp, cores)) > 1:
                 mode += " (%s)" % boot_name(smp, cores)
