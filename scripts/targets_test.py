@@ -180,6 +180,17 @@ check("break-even: the slower of a server's two cores", be("server 256 B, 8 thre
 check("break-even: a bounded span", be("server 256 B, 4 threads, syscall core") == "up to 100.0", md)
 check("break-even: one server thread's two cores add up", be("server 256 B, 1 thread, syscall core") == "50.0", md)
 check("break-even: ratio at the model's E", "| 1.29x |" in md and "| 0.80x |" not in md, md)
+# A sweep: two boots of two CPUs, single-core and with a syscall core, each
+# against the one-CPU boot's null call, named apart.
+p, md = run_script("breakeven.py", "breakeven.md", [
+    row(bench="nullcall", path="syscall", traps=1, model_cycles=140, flexsc_cores="none", **sim),
+    row(bench="batch", path="flexsc", batch=1, smp=2, flexsc_cores="none", traps=1, model_cycles=300, **sim),
+    row(bench="batch", path="flexsc", batch=1, smp=2, flexsc_cores="1", traps=0, model_cycles=60,
+        model_cycles_remote=90, **sim),
+])
+check("break-even: a sweep's boots apart",
+      be("null call vs FlexSC single-core (smp=2, flexsc.cores=none: single-core), batch 1") == "never" and
+      be("null call vs FlexSC syscall core, batch 1") == "110.0", md)
 p, md = run_script("breakeven.py", "breakeven.md", [row(bench="nullcall", path="syscall", median_cycles=40, **ic)])
 check("break-even: no file for a run without the model", p.returncode == 0 and md == "", p.stderr + md)
 
