@@ -194,9 +194,8 @@ def time_targets(run, pti, accel):
     configs = boots(run, ex) or [("", "")]
     out = []
     for smp, cores in configs:
-        boot = dict(ex, smp=smp, flexsc_cores=cores) if smp or cores else ex
         named = " (%s)" % boot_name(smp, cores) if len(configs) > 1 else ""
-        out += boot_targets(run, accel, boot, named)
+        out += boot_targets(run, accel, dict(ex, smp=smp, flexsc_cores=cores), named)
     return out
 
 
